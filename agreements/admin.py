@@ -1,0 +1,88 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from agreements.models import (
+    AmendedArticle,
+    Amendment,
+    AmendmentSignatory,
+    Agreement,
+    AgreementCeiling,
+    AgreementParty,
+    CeilingChange,
+    Phase,
+    Programme,
+    ProgrammeParticipant,
+)
+
+
+class ParticipantInline(admin.TabularInline):
+    model = ProgrammeParticipant
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    extra = 0
+    autocomplete_fields = ["document"]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "country", "binding_currency"]
+    search_fields = ["code", "name"]
+    list_filter = ["country"]
+    inlines = [PhaseInline, ParticipantInline]
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ["programme", "code", "name", "start_date", "end_date"]
+    list_filter = ["programme"]
+    search_fields = ["code", "name", "programme__code"]
+    autocomplete_fields = ["programme", "document"]
+
+
+class PartyInline(admin.TabularInline):
+    model = AgreementParty
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class CeilingInline(admin.TabularInline):
+    model = AgreementCeiling
+    extra = 0
+
+
+@admin.register(Agreement)
+class AgreementAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "programme", "signed_on", "start_date", "end_date"]
+    list_filter = ["programme"]
+    search_fields = ["code", "title"]
+    autocomplete_fields = ["programme", "phase", "national_counterpart", "exchange_rate", "document"]
+    inlines = [PartyInline, CeilingInline]
+
+
+class SignatoryInline(admin.TabularInline):
+    model = AmendmentSignatory
+    extra = 0
+    autocomplete_fields = ["organisation"]
+
+
+class ArticleInline(admin.StackedInline):
+    model = AmendedArticle
+    extra = 0
+
+
+class CeilingChangeInline(admin.TabularInline):
+    model = CeilingChange
+    extra = 0
+
+
+@admin.register(Amendment)
+class AmendmentAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "agreement", "sequence", "signed_on", "retroactive_from", "entered_into_force_on"]
+    list_filter = ["agreement__programme"]
+    search_fields = ["title", "agreement__code"]
+    autocomplete_fields = ["agreement", "document"]
+    inlines = [SignatoryInline, ArticleInline, CeilingChangeInline]

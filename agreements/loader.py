@@ -1,0 +1,143 @@
+"""Loads ``programme`` (from programme.yaml) and the agreements file it names."""
+
+from __future__ import annotations
+
+from djmoney.money import Money
+
+from agreements.models import (
+    AmendedArticle,
+    Amendment,
+    AmendmentSignatory,
+    Agreement,
+    AgreementCeiling,
+    AgreementParty,
+    CeilingChange,
+    Phase,
+    Programme,
+    ProgrammeParticipant,
+)
+from core.loading import FixtureError, LoadContext, parse_date, parse_printed
+
+
+def _money(spec: dict, where: str, path) -> tuple[Money, str, int]:
+    try:
+        printed, currency, line = str(spec["printed"]), spec["currency"], int(spec["line"])
+    except (KeyError, TypeError, ValueError):
+        raise FixtureError(path, where, "expected {printed, currency, line}") from None
+    return Money(parse_printed(printed, where, path, spec.get("decimal_separator")), currency), printed, line
+
+
+def load(ctx: LoadContext) -> None:
+    spec = ctx.data.get("programme")
+    if not spec:
+        return
+    path = ctx.folder / "programme.yaml"
+    programme, created = Programme.objects.update_or_create(
+        code=spec["code"],
+        defaults={"name": spec["name"], "country": spec["country"],
+                  "binding_currency": spec.get("binding_currency", "CHF"),
+                  "description": spec.get("description", "")},
+    )
+    ctx.programme = programme
+    ctx.count("programme", created)
+    for i, p in enumerate(ctx.data.get("participants", [])):
+        _, created = ProgrammeParticipant.objects.get_or_create(
+            programme=programme, organisation=ctx.organisation(p["organisation"], f"participants[{i}]"),
+            role=p["role"],
+        )
+        ctx.count("participant", created)
+    phases = {}
+    for i, ph in enumerate(ctx.data.get("phases", [])):
+        where = f"phases[{i}]"
+        phases[ph["code"]], created = Phase.objects.update_or_create(
+            programme=programme, code=ph["code"],
+            defaults={"name": ph["name"], "start_date": parse_date(ph["start"], where, path),
+                      "end_date": parse_date(ph["end"], where, path),
+                      "document": ctx.document(ph["document"], where) if ph.get("document") else None,
+                      "line": ph.get("line")},
+        )
+        ctx.count("phase", created)
+    for file_name in ctx.data.get("agreements", []):
+        _load_agreement(ctx, file_name, programme, phases)
+
+
+def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phases: dict) -> None:
+    path = ctx.folder / file_name
+    data = ctx.read_yaml(file_name)
+    where = "agreement"
+    document = ctx.document(data["document"], where)
+    agreement, created = Agreement.objects.update_or_create(
+        programme=programme, code=data["code"],
+        defaults={
+            "phase": phases.get(data.get("phase")),
+            "title": data["title"],
+            "signed_on": parse_date(data.get("signed_on"), where, path),
+            "signed_place": data.get("signed_place", ""),
+            "start_date": parse_date(data["start"], where, path),
+            "end_date": parse_date(data["end"]["date"], where, path),
+            "end_date_line": data["end"].get("line"),
+            "national_counterpart": ctx.organisation(data["national_counterpart"], where)
+            if data.get("national_counterpart") else None,
+            "exchange_rate": ctx.rates.get(data.get("exchange_rate")) or None,
+            "document": document,
+            "line": data["line"],
+        },
+    )
+    ctx.count("agreement", created)
+    for i, party in enumerate(data.get("parties", [])):
+        _, created = AgreementParty.objects.update_or_create(
+            agreement=agreement, organisation=ctx.organisation(party["organisation"], f"parties[{i}]"),
+            role=party["role"], defaults={"represents": party.get("represents", ""), "line": party.get("line")},
+        )
+        ctx.count("agreement party", created)
+    for i, ceiling in enumerate(data.get("ceilings", [])):
+        amount, _, line = _money(ceiling, f"ceilings[{i}]", path)
+        _, created = AgreementCeiling.objects.update_or_create(
+            agreement=agreement, amount_currency=str(amount.currency),
+            defaults={"amount": amount, "is_cap": ceiling.get("is_cap", False), "line": line},
+        )
+        ctx.count("ceiling", created)
+    for i, am in enumerate(data.get("amendments", [])):
+        w = f"amendments[{i}]"
+        amendment, created = Amendment.objects.update_or_create(
+            agreement=agreement, sequence=am["sequence"],
+            defaults={
+                "number": am.get("number", ""), "title": am["title"],
+                "signed_on": parse_date(am["signed_on"], w, path), "signed_place": am["signed_place"],
+                "retroactive_from": parse_date(am.get("retroactive_from"), w, path),
+                "entry_into_force_rule": am.get("entry_into_force_rule", ""),
+                "entered_into_force_on": parse_date(am.get("entered_into_force_on"), w, path),
+                "new_end_date": parse_date((am.get("new_end") or {}).get("date"), w, path),
+                "new_end_date_line": (am.get("new_end") or {}).get("line"),
+                "document": ctx.document(am.get("document", data["document"]), w),
+                "line": am["line"],
+            },
+        )
+        ctx.count("amendment", created)
+        for j, s in enumerate(am.get("signatories", [])):
+            _, created = AmendmentSignatory.objects.update_or_create(
+                amendment=amendment, name=s["name"],
+                defaults={"position": s["position"], "on_behalf_of": s["on_behalf_of"], "line": s["line"],
+                          "organisation": ctx.organisation(s["organisation"], f"{w}.signatories[{j}]")
+                          if s.get("organisation") else None},
+            )
+            ctx.count("signatory", created)
+        for j, art in enumerate(am.get("articles", [])):
+            _, created = AmendedArticle.objects.update_or_create(
+                amendment=amendment, article=art["article"],
+                defaults={"scope": art.get("scope", ""), "new_text": art["new_text"].strip(), "line": art["line"]},
+            )
+            ctx.count("amended article", created)
+        for j, ch in enumerate(am.get("ceiling_changes", [])):
+            cw = f"{w}.ceiling_changes[{j}]"
+            increase, inc_printed, inc_line = _money(ch["increase"], cw + ".increase", path)
+            new_total, new_printed, new_line = _money(ch["new_total"], cw + ".new_total", path)
+            if increase.currency != new_total.currency:
+                raise FixtureError(path, cw, "increase and new total must be in the same currency")
+            _, created = CeilingChange.objects.update_or_create(
+                amendment=amendment, increase_currency=str(increase.currency),
+                defaults={"increase": increase, "increase_as_printed": inc_printed, "increase_line": inc_line,
+                          "new_total": new_total, "new_total_as_printed": new_printed, "new_total_line": new_line,
+                          "is_cap": ch.get("is_cap", False)},
+            )
+            ctx.count("ceiling change", created)

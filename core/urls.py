@@ -1,0 +1,9 @@
+from django.urls import path
+
+from core import views
+
+app_name = "core"
+urlpatterns = [
+    path("glossary/", views.glossary, name="glossary"),
+    path("sources/<slug:code>/", views.document, name="document"),
+]

@@ -1,0 +1,59 @@
+"""Standard actors and the loaded PCC programme.
+
+Actors (all on the PCC once ``pcc`` is loaded): ``staff_user`` (COSUDE, programme staff),
+``partner_a_user`` (PROSUR editor), ``partner_a_viewer`` (PROSUR viewer), ``partner_b_user``
+(AMPEX editor), ``admin_user`` (administrator), and Django's ``client`` as anonymous.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from core.loading import load_programme
+from core.models import Organisation, Role
+from tests.factories import UserFactory
+
+PCC_FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "pcc"
+
+
+@pytest.fixture
+def pcc(db):
+    """The PCC programme loaded from fixtures/pcc, as a user would have it."""
+    return load_programme(PCC_FOLDER).programme
+
+
+@pytest.fixture
+def staff_user(pcc):
+    return UserFactory(username="staff", membership=(Organisation.objects.get(acronym="COSUDE"), Role.PROGRAMME_STAFF))
+
+
+@pytest.fixture
+def partner_a_user(pcc):
+    return UserFactory(username="prosur", membership=(Organisation.objects.get(acronym="PROSUR"), Role.PARTNER_EDITOR))
+
+
+@pytest.fixture
+def partner_a_viewer(pcc):
+    return UserFactory(
+        username="prosur-viewer", membership=(Organisation.objects.get(acronym="PROSUR"), Role.PARTNER_VIEWER)
+    )
+
+
+@pytest.fixture
+def partner_b_user(pcc):
+    return UserFactory(username="ampex", membership=(Organisation.objects.get(acronym="AMPEX"), Role.PARTNER_EDITOR))
+
+
+@pytest.fixture
+def admin_user(pcc):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True,
+                       membership=(Organisation.objects.get(acronym="COSUDE"), Role.ADMINISTRATOR))
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
