@@ -9,6 +9,7 @@ from agreements.models import (
     Amendment,
     AmendmentSignatory,
     Agreement,
+    Component,
     AgreementCeiling,
     AgreementParty,
     CeilingChange,
@@ -57,6 +58,20 @@ def load(ctx: LoadContext) -> None:
                       "line": ph.get("line")},
         )
         ctx.count("phase", created)
+    components = {}
+    for i, comp in enumerate(ctx.data.get("components", [])):
+        where = f"components[{i}]"
+        parent = components.get(comp.get("parent")) if comp.get("parent") else None
+        if comp.get("parent") and parent is None:
+            raise FixtureError(path, where, f"parent {comp['parent']!r} must be listed before its children")
+        components[comp["code"]], created = Component.objects.update_or_create(
+            programme=programme, code=comp["code"],
+            defaults={"name": comp["name"], "kind": comp["kind"], "parent": parent, "order": i,
+                      "document": ctx.document(comp["document"], where) if comp.get("document") else None,
+                      "line": comp.get("line")},
+        )
+        ctx.count("component", created)
+    ctx.components = components
     for file_name in ctx.data.get("agreements", []):
         _load_agreement(ctx, file_name, programme, phases)
 

@@ -39,6 +39,37 @@ class Programme(models.Model):
         return reverse("agreements:programme_detail", args=[self.code])
 
 
+class ComponentKind(models.TextChoices):
+    LINE = "line", _("Line")
+    PROJECT = "project", _("Project")
+    SUBPROJECT = "subproject", _("Subproject")
+    OTHER = "other", _("Other")
+
+
+class Component(models.Model):
+    """A node of the programme's structure: Línea 1 → Proyecto 1.2 → …, as the source numbers them."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="components")
+    code = models.CharField(_("code"), max_length=20, help_text=_("As printed, e.g. L1, 1.2"))
+    name = models.CharField(_("name"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=12, choices=ComponentKind.choices)
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["programme", "order", "code"]
+        verbose_name = _("component")
+        verbose_name_plural = _("components")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="unique_component_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
 class ParticipantRole(models.TextChoices):
     DONOR = "donor", _("Donor")
     DONOR_REPRESENTATIVE = "donor_rep", _("Donor's representative")

@@ -38,6 +38,7 @@ class LoadContext:
     documents: dict[str, Document] = field(default_factory=dict)
     organisations: dict[str, Organisation] = field(default_factory=dict)
     rates: dict[str, ExchangeRate] = field(default_factory=dict)
+    components: dict[str, Any] = field(default_factory=dict)
     stats: Counter = field(default_factory=Counter)
 
     def read_yaml(self, relative: str) -> Any:
