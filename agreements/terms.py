@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
-from djmoney.money import Money
-
 from agreements.models import Agreement, Ceiling, ConsolidatedTerms, Finding
-from core.money import convert
+from core.money import convert, money_text
 
 
 def _amendments(agreement: Agreement):
@@ -74,8 +72,9 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                 findings.append(Finding(
                     _("Amendment %(n)s: previous %(cur)s ceiling %(before)s plus increase %(inc)s is %(sum)s, "
                       "but the new total is stated as %(new)s.")
-                    % {"n": amendment.sequence, "cur": currency, "before": before.amount, "inc": change.increase,
-                       "sum": before.amount + change.increase, "new": change.new_total},
+                    % {"n": amendment.sequence, "cur": currency, "before": money_text(before.amount),
+                       "inc": money_text(change.increase), "sum": money_text(before.amount + change.increase),
+                       "new": money_text(change.new_total)},
                     lines=sorted({*before.lines, change.increase_line, change.new_total_line}),
                 ))
         if rate is not None:
@@ -93,9 +92,9 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                             findings.append(Finding(
                                 _("Amendment %(n)s: the %(label)s of %(amount)s at the agreement's rate (%(rate)s) "
                                   "is %(converted)s, above the cap of %(cap)s by %(excess)s.")
-                                % {"n": amendment.sequence, "label": label, "amount": amount, "rate": rate,
-                                   "converted": converted, "cap": cap_amount,
-                                   "excess": Money(converted.amount - cap_amount.amount, cap_amount.currency)},
+                                % {"n": amendment.sequence, "label": label, "amount": money_text(amount),
+                                   "rate": rate, "converted": money_text(converted), "cap": money_text(cap_amount),
+                                   "excess": money_text(converted - cap_amount)},
                                 lines=sorted({*lines, *( [rate.line] if rate.line else [])}),
                             ))
         for currency, change in changes.items():

@@ -1,3 +1,82 @@
-def programme_list(request): ...
-def programme_detail(request, code): ...
-def agreement_detail(request, code, agreement_code): ...
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements import terms
+from agreements.models import Agreement, Amendment, Programme
+
+
+def get_programme_for_user_or_404(user, code: str) -> Programme:
+    return get_object_or_404(Programme.objects.for_user(user), code=code)
+
+
+@login_required
+def programme_list(request):
+    programmes = (
+        Programme.objects.for_user(request.user)
+        .annotate(agreement_count=Count("agreements", distinct=True))
+        .prefetch_related("phases")
+        .order_by("code")
+    )
+    return render(request, "agreements/programme_list.html", {"programmes": programmes})
+
+
+@login_required
+def programme_detail(request, code: str):
+    programme = get_programme_for_user_or_404(request.user, code)
+    context = {
+        "programme": programme,
+        "phases": programme.phases.all(),
+        "components": programme.components.select_related("parent"),
+        "participants": programme.participants.select_related("organisation").order_by("role", "organisation__acronym"),
+        "agreements": programme.agreements.select_related("phase").prefetch_related("amendments"),
+    }
+    return render(request, "agreements/programme_detail.html", context)
+
+
+def _as_of(request) -> tuple[datetime.date, str]:
+    raw = request.GET.get("as_of", "")
+    if raw:
+        try:
+            return datetime.date.fromisoformat(raw), ""
+        except ValueError:
+            return timezone.localdate(), _("“%(value)s” is not a date (expected YYYY-MM-DD); showing today.") % {
+                "value": raw
+            }
+    return timezone.localdate(), ""
+
+
+@login_required
+def agreement_detail(request, code: str, agreement_code: str):
+    programme = get_programme_for_user_or_404(request.user, code)
+    agreement = get_object_or_404(
+        Agreement.objects.filter(programme=programme)
+        .select_related("programme", "phase", "national_counterpart", "exchange_rate", "document")
+        .prefetch_related(
+            "ceilings",
+            "parties__organisation",
+            Prefetch(
+                "amendments",
+                queryset=Amendment.objects.order_by("sequence").prefetch_related(
+                    "ceiling_changes", "articles", "signatories__organisation"
+                ),
+            ),
+        ),
+        code=agreement_code,
+    )
+    as_of, as_of_error = _as_of(request)
+    context = {
+        "programme": programme,
+        "agreement": agreement,
+        "as_of": as_of,
+        "as_of_error": as_of_error,
+        "terms": terms.consolidated_terms(agreement, as_of),
+        "original_ceilings": terms.original_ceilings(agreement),
+        "findings": terms.consistency_findings(agreement),
+        "document": agreement.document,
+    }
+    return render(request, "agreements/agreement_detail.html", context)

@@ -9,7 +9,7 @@ from core.models import Document, GlossaryTerm
 @login_required
 def glossary(request):
     query = request.GET.get("q", "").strip()
-    terms = GlossaryTerm.objects.all()
+    terms = GlossaryTerm.objects.select_related("document")
     if query:
         terms = terms.filter(Q(acronym__icontains=query) | Q(meaning__icontains=query))
     page = Paginator(terms, 50).get_page(request.GET.get("page"))

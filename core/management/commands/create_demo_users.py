@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from core.models import Membership, Organisation, Role, User
+
+# username, organisation acronym, role, superuser; one per role (README lists them).
+DEMO_USERS = [
+    ("admin", "COSUDE", Role.ADMINISTRATOR, True),
+    ("staff", "COSUDE", Role.PROGRAMME_STAFF, False),
+    ("apci", "APCI", Role.PROGRAMME_STAFF, False),
+    ("prosur", "PROSUR", Role.PARTNER_EDITOR, False),
+    ("prosur-viewer", "PROSUR", Role.PARTNER_VIEWER, False),
+    ("ampex", "AMPEX", Role.PARTNER_EDITOR, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, one per role (development only: refuses to run with DEBUG off)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default="demo-pcc-2008")
+
+    @transaction.atomic
+    def handle(self, *args, password: str, **options):
+        if not settings.DEBUG:
+            raise CommandError("Demo users are for development only; set DEBUG=true to create them.")
+        organisations = {o.acronym: o for o in Organisation.objects.filter(acronym__in={d[1] for d in DEMO_USERS})}
+        missing = {d[1] for d in DEMO_USERS} - organisations.keys()
+        if missing:
+            raise CommandError(f"Load a programme first (missing organisations: {', '.join(sorted(missing))}).")
+        for username, acronym, role, superuser in DEMO_USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_superuser = user.is_staff = superuser
+            user.set_password(password)
+            user.save()
+            Membership.objects.get_or_create(user=user, organisation=organisations[acronym], role=role)
+            self.stdout.write(f"  {username:<14} {acronym:<8} {Role(role).label}")
+        self.stdout.write(self.style.SUCCESS(f"Demo users ready (password: {password})."))

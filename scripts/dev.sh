@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set up a fresh machine and run pcc on SQLite with the PCC data and demo users.
+# Usage: scripts/dev.sh [PORT]   (default port 8000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PORT="${1:-8000}"
+export DEBUG="${DEBUG:-true}"
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/pip install --quiet --upgrade pip
+.venv/bin/pip install --quiet -e ".[dev]"
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
+.venv/bin/python manage.py load_programme fixtures/pcc
+.venv/bin/python manage.py create_demo_users
+cat <<TXT
+
+pcc is starting at http://127.0.0.1:${PORT}/
+Log in with any of: admin, staff, apci, prosur, prosur-viewer, ampex  (password: demo-pcc-2008)
+TXT
+exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT}"
