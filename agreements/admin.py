@@ -2,12 +2,12 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from agreements.models import (
-    AmendedArticle,
-    Amendment,
-    AmendmentSignatory,
     Agreement,
     AgreementCeiling,
     AgreementParty,
+    AmendedArticle,
+    Amendment,
+    AmendmentSignatory,
     CeilingChange,
     Phase,
     Programme,

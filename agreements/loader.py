@@ -5,14 +5,14 @@ from __future__ import annotations
 from djmoney.money import Money
 
 from agreements.models import (
+    Agreement,
+    AgreementCeiling,
+    AgreementParty,
     AmendedArticle,
     Amendment,
     AmendmentSignatory,
-    Agreement,
-    Component,
-    AgreementCeiling,
-    AgreementParty,
     CeilingChange,
+    Component,
     Phase,
     Programme,
     ProgrammeParticipant,
@@ -137,7 +137,7 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
                           if s.get("organisation") else None},
             )
             ctx.count("signatory", created)
-        for j, art in enumerate(am.get("articles", [])):
+        for art in am.get("articles", []):
             _, created = AmendedArticle.objects.update_or_create(
                 amendment=amendment, article=art["article"],
                 defaults={"scope": art.get("scope", ""), "new_text": art["new_text"].strip(), "line": art["line"]},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db import models
 from django.db.models import Q
@@ -194,6 +193,9 @@ class AgreementCeiling(models.Model):
             models.UniqueConstraint(fields=["agreement", "amount_currency"], name="unique_ceiling_currency"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.amount}"
+
 
 class Amendment(models.Model):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="amendments")
@@ -244,6 +246,9 @@ class AmendmentSignatory(models.Model):
         verbose_name = _("signatory")
         verbose_name_plural = _("signatories")
 
+    def __str__(self) -> str:
+        return f"{self.name}, {self.position}"
+
 
 class AmendedArticle(models.Model):
     amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="articles")
@@ -256,6 +261,9 @@ class AmendedArticle(models.Model):
         ordering = ["amendment", "line"]
         verbose_name = _("amended article")
         verbose_name_plural = _("amended articles")
+
+    def __str__(self) -> str:
+        return f"{_('Article')} {self.article}"
 
 
 class CeilingChange(models.Model):
@@ -282,6 +290,9 @@ class CeilingChange(models.Model):
                 condition=Q(increase_currency=models.F("new_total_currency")), name="change_one_currency"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"+{self.increase} → {self.new_total}"
 
     @property
     def currency(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
+
 from agreements.models import Agreement, Ceiling, ConsolidatedTerms, Finding
 from core.money import convert, money_text
 

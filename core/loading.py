@@ -95,7 +95,7 @@ def parse_printed(text: str, where: str, path: Path | str, decimal_separator: st
 
 def _load_core(ctx: LoadContext) -> None:
     path = ctx.folder / "programme.yaml"
-    for i, doc in enumerate(ctx.data.get("documents", [])):
+    for doc in ctx.data.get("documents", []):
         file_path = ctx.folder / doc["file"]
         raw = file_path.read_bytes()
         obj, created = Document.objects.update_or_create(
@@ -105,7 +105,7 @@ def _load_core(ctx: LoadContext) -> None:
         )
         ctx.documents[obj.code] = obj
         ctx.count("document", created)
-    for i, org in enumerate(ctx.data.get("organisations", [])):
+    for org in ctx.data.get("organisations", []):
         obj, created = Organisation.objects.update_or_create(
             acronym=org["acronym"],
             defaults={"name": org["name"], "kind": org["kind"], "country": org["country"],

@@ -9,7 +9,6 @@ from django.core.management.base import CommandError
 from agreements.models import Agreement, Amendment, CeilingChange, Programme
 from core.loading import FixtureError, load_programme
 from core.models import Document, GlossaryTerm, Organisation
-
 from tests.conftest import PCC_FOLDER
 
 SEED = PCC_FOLDER / "source" / "000_decd2e9a32446ca2.txt"

@@ -3,7 +3,13 @@ from django.urls import reverse
 
 from agreements.models import Agreement
 from core.models import Role
-from tests.factories import AgreementFactory, OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory
+from tests.factories import (
+    AgreementFactory,
+    OrganisationFactory,
+    ParticipantFactory,
+    ProgrammeFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
