@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from djmoney.money import Money
 
 from agreements import terms
@@ -39,7 +40,8 @@ def test_from_the_retroactive_date_the_amendment_applies(agreement):
 
 
 def test_the_usd_increase_at_the_agreements_rate_exceeding_the_chf_cap_is_flagged(agreement):
-    findings = terms.consistency_findings(agreement)
+    with translation.override("en"):
+        findings = terms.consistency_findings(agreement)
     messages = " ".join(f.message for f in findings)
     # 83,290 × 1.25 = 104,112.50 > 87,460; 3,283,290 × 1.25 = 4,104,112.50 > 4,087,460.
     assert "CHF 104,112.50" in messages and "above the cap of CHF 87,460.00 by CHF 16,652.50" in messages
@@ -58,7 +60,14 @@ def test_a_new_total_that_disagrees_with_previous_ceiling_plus_increase_is_flagg
         new_total=Money("3290000", "USD"), new_total_as_printed="3'290,000", new_total_line=6,
     )
     agreement = Agreement.objects.get(pk=agreement.pk)
-    findings = [f for f in terms.consistency_findings(agreement) if "Amendment 2" in f.message]
+    with translation.override("en"):
+        findings = [f for f in terms.consistency_findings(agreement) if "Amendment 2" in f.message]
     assert len(findings) == 1
     assert "is USD 3,284,290.00, but the new total is stated as USD 3,290,000.00" in findings[0].message
     assert set(findings[0].lines) >= {5, 6}
+
+
+def test_findings_are_written_in_the_active_language(agreement):
+    with translation.override("es"):
+        messages = " ".join(f.message for f in terms.consistency_findings(agreement))
+    assert "por encima del tope de CHF 87,460.00" in messages
