@@ -18,3 +18,18 @@ class LoginRequiredMiddleware:
             if match is None or match.url_name not in self.OPEN_URL_NAMES:
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
         return self.get_response(request)
+
+
+class IgnoreBrowserLanguageMiddleware:
+    """pcc speaks Spanish until the user picks another language with the switcher (kept in a cookie).
+
+    Browsers in the field are often set to English even for Spanish-speaking users, and the
+    programme's documents are Spanish, so the Accept-Language header is not used.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

@@ -43,9 +43,11 @@ def test_agreement_page_shows_consolidated_terms_and_derived_originals(login, st
     assert "derivado" in html or "derived" in html
 
 
-def test_agreement_page_flags_the_usd_increase_above_the_chf_cap(login, partner_a_user):
+def test_agreement_page_flags_the_usd_increase_above_the_chf_cap(login, partner_a_user, settings):
     agreement = Agreement.objects.get(programme__code="pcc")
-    response = login(partner_a_user).get(agreement.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    client = login(partner_a_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(agreement.get_absolute_url())
     html = response.content.decode()
     assert "104,112.50" in html
     assert 'class="finding"' in html

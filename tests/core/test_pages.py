@@ -22,7 +22,7 @@ def test_source_document_lines_are_linkable_and_highlighted(login, staff_user):
 
 def test_language_can_be_switched_to_english(client, staff_user):
     client.force_login(staff_user)
-    spanish = client.get(reverse("agreements:programme_list")).content.decode()
+    spanish = client.get(reverse("agreements:programme_list"), HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
     assert "Programas" in spanish
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     english = client.get(reverse("agreements:programme_list")).content.decode()
