@@ -6,4 +6,5 @@ app_name = "core"
 urlpatterns = [
     path("glossary/", views.glossary, name="glossary"),
     path("sources/<slug:code>/", views.document, name="document"),
+    path("preferences/", views.preferences, name="preferences"),
 ]

@@ -1,9 +1,16 @@
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, render  # noqa: I001
 
-from core.models import Document, GlossaryTerm
+from core.models import Document, GlossaryTerm, User
 
 
 @login_required
@@ -23,3 +30,26 @@ def document(request, code: str):
     highlight = {int(n) for n in request.GET.get("lines", "").split(",") if n.isdigit()}
     lines = [(i, text, i in highlight) for i, text in enumerate(doc.text.splitlines(), start=1)]
     return render(request, "core/document.html", {"document": doc, "lines": lines})
+
+
+@require_GET
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class PreferencesForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "email", "number_format"]
+
+
+@login_required
+def preferences(request):
+    form = PreferencesForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your preferences were saved."))
+        return redirect("core:preferences")
+    return render(request, "core/preferences.html", {"form": form})
