@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "agreements",
     "budgets",
     "results",
+    "reports",
 ]
 
 MIDDLEWARE = [

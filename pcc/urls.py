@@ -16,4 +16,5 @@ urlpatterns = [
     path("programmes/", include("agreements.urls")),
     path("budgets/", include("budgets.urls")),
     path("results/", include("results.urls")),
+    path("dashboards/", include("reports.urls")),
 ]
