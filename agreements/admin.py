@@ -9,6 +9,7 @@ from agreements.models import (
     Amendment,
     AmendmentSignatory,
     CeilingChange,
+    Component,
     Phase,
     Programme,
     ProgrammeParticipant,
@@ -33,6 +34,15 @@ class ProgrammeAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
     list_filter = ["country"]
     inlines = [PhaseInline, ParticipantInline]
+
+
+@admin.register(Component)
+class ComponentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "programme", "parent"]
+    list_filter = ["programme", "kind"]
+    search_fields = ["code", "name", "programme__code"]
+    autocomplete_fields = ["programme", "parent", "document"]
+    list_select_related = ["programme", "parent"]
 
 
 @admin.register(Phase)

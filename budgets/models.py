@@ -1,0 +1,438 @@
+"""Budget tables as printed, one fact per cell, reconciliation rules as data and their findings."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+from simple_history.models import HistoricalRecords
+
+from agreements.models import Component, Programme
+from budgets.querysets import BudgetFactQuerySet, FindingQuerySet
+from core.models import Document, ExchangeRate, Organisation, SourceReference
+
+
+class TableLayout(models.TextChoices):
+    GRID = "grid", _("Rows × columns")
+    CURRENCY_PAIRS = "pairs", _("Columns in CHF and US$ side by side")
+    SECTIONS = "sections", _("Sections with their own totals")
+    SINGLE_CURRENCY = "single", _("One currency; its conversion printed in another table")
+
+
+class RowRole(models.TextChoices):
+    HEADING = "heading", _("Heading")
+    ITEM = "item", _("Item")
+    SUBTOTAL = "subtotal", _("Subtotal")
+    TOTAL = "total", _("Total")
+
+
+class FigureKind(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    MODIFICATION = "modification", _("Modification")
+    REVISED = "revised", _("Revised (POA)")
+    EXECUTED = "executed", _("Executed")
+    ESTIMATED = "estimated", _("Estimated expense")
+    AVAILABLE = "available", _("Available")
+    REQUESTED = "requested", _("Requested")
+    ADDITIONAL_REQUIRED = "additional", _("Additional amount required")
+    COUNTERPART = "counterpart", _("Counterpart contribution")
+    VAT_RECOVERY = "vat_recovery", _("IGV (VAT) recovery income")
+    TOTAL_PHASE = "total_phase", _("Total of the phase")
+
+
+class Marker(models.TextChoices):
+    NONE = "", _("Number")
+    DASH = "dash", _("Dash (–)")
+    NOT_APPLICABLE = "n.a.", _("n.a.")
+    NOT_AVAILABLE = "n.d.", _("n.d.")
+    BLANK = "blank", _("Blank")
+
+
+class BudgetTable(models.Model):
+    """A budget table of a source document, as printed: title, lines, layout and number format."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_tables")
+    code = models.SlugField(_("code"), max_length=80)
+    title = models.CharField(_("title as printed"), max_length=500)
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_tables",
+        verbose_name=_("component"),
+    )
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
+    title_line = models.PositiveIntegerField(_("seed line of the title"))
+    first_line = models.PositiveIntegerField(_("first line"))
+    last_line = models.PositiveIntegerField(_("last line"))
+    layout = models.CharField(
+        _("layout"), max_length=10, choices=TableLayout.choices, default=TableLayout.GRID
+    )
+    decimal_separator = models.CharField(
+        _("decimal separator"),
+        max_length=1,
+        choices=[(".", "."), (",", ",")],
+        help_text=_("Settles amounts such as 28,154 where one separator is followed by three digits."),
+    )
+    currency = models.CharField(_("default currency"), max_length=3)
+    rate = models.ForeignKey(
+        ExchangeRate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_tables",
+        verbose_name=_("stated exchange rate"),
+    )
+    notes = models.JSONField(
+        _("notes and footnotes"),
+        default=list,
+        blank=True,
+        help_text=_('As printed: [{"line": 916, "text": "…"}].'),
+    )
+    in_overview = models.BooleanField(
+        _("counted in the overview"),
+        default=False,
+        help_text=_(
+            "Tables whose figures no other counted table repeats or details (else a figure counts twice)."
+        ),
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["programme", "order", "first_line"]
+        verbose_name = _("budget table")
+        verbose_name_plural = _("budget tables")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="unique_budget_table_code"),
+            models.CheckConstraint(
+                condition=Q(first_line__lte=models.F("last_line")), name="budget_table_lines"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.first_line}–{self.last_line})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("budgets:table", args=[self.programme.code, self.code])
+
+
+class BudgetColumn(models.Model):
+    table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="columns")
+    key = models.SlugField(_("key"), max_length=40)
+    header = models.CharField(_("header as printed"), max_length=255)
+    order = models.PositiveSmallIntegerField(_("order"))
+    currency = models.CharField(_("currency"), max_length=3)
+    figure = models.CharField(_("kind of figure"), max_length=16, choices=FigureKind.choices)
+    is_total = models.BooleanField(_("row total"), default=False)
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    period_label = models.CharField(_("period as printed"), max_length=80, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["table", "order"]
+        verbose_name = _("budget column")
+        verbose_name_plural = _("budget columns")
+        constraints = [
+            models.UniqueConstraint(fields=["table", "key"], name="unique_budget_column_key"),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")), name="budget_column_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.header
+
+
+class BudgetRow(models.Model):
+    table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="rows")
+    line = models.PositiveIntegerField(_("seed line"))
+    label = models.CharField(_("label as printed"), max_length=500, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"))
+    role = models.CharField(_("role"), max_length=10, choices=RowRole.choices, default=RowRole.ITEM)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("subtotal it belongs to"),
+    )
+    section = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("section heading"),
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("component"),
+    )
+    result = models.CharField(
+        _("result as printed"), max_length=40, blank=True, help_text=_("e.g. Resultado 2, R1")
+    )
+    cost_category = models.CharField(_("cost category as printed"), max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["table", "order"]
+        verbose_name = _("budget row")
+        verbose_name_plural = _("budget rows")
+        constraints = [
+            models.UniqueConstraint(fields=["table", "line"], name="unique_budget_row_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.label or '∅'}"
+
+
+class BudgetFact(SourceReference):
+    """One cell of a budget table: the amount it states, or the marker printed instead of a number.
+
+    ``table``, ``row_label`` and ``column_header`` (from :class:`SourceReference`) keep the provenance as
+    printed; ``budget_table``/``row``/``column`` place the cell in the transcribed structure.
+    """
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_facts")
+    budget_table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="facts")
+    row = models.ForeignKey(BudgetRow, on_delete=models.CASCADE, related_name="facts")
+    column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="facts")
+    component = models.ForeignKey(
+        Component,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("component"),
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    result = models.CharField(_("result as printed"), max_length=40, blank=True)
+    cost_category = models.CharField(_("cost category as printed"), max_length=255, blank=True)
+    period_label = models.CharField(_("period as printed"), max_length=80, blank=True)
+    period_start = models.DateField(_("period start"), null=True, blank=True)
+    period_end = models.DateField(_("period end"), null=True, blank=True)
+    figure = models.CharField(_("kind of figure"), max_length=16, choices=FigureKind.choices)
+    is_total = models.BooleanField(_("total or subtotal"), default=False)
+    amount = MoneyField(
+        _("amount"), max_digits=19, decimal_places=2, null=True, blank=True, default_currency=None
+    )
+    text = models.CharField(_("text as printed"), max_length=60, blank=True)
+    marker = models.CharField(_("marker"), max_length=5, choices=Marker.choices, blank=True)
+    counterpart = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("same figure in the other currency"),
+    )
+    rate = models.ForeignKey(
+        ExchangeRate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rate linking the two currencies"),
+    )
+    history = HistoricalRecords()
+
+    objects = BudgetFactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["budget_table", "row__order", "column__order"]
+        verbose_name = _("budget figure")
+        verbose_name_plural = _("budget figures")
+        constraints = [
+            models.UniqueConstraint(fields=["row", "column"], name="unique_budget_fact_cell"),
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=False, marker="") | Q(amount__isnull=True) & ~Q(marker="")),
+                name="budget_fact_amount_or_marker",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")), name="budget_fact_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_table.code} {self.line} {self.column_header}: {self.text or '∅'}"
+
+    @property
+    def is_number(self) -> bool:
+        return self.amount is not None
+
+
+class RuleOrigin(models.TextChoices):
+    LOADER = "loader", _("Created by the loader")
+    STAFF = "staff", _("Added by staff")
+
+
+class ReconciliationRule(models.Model):
+    """A check as data: ``kind`` names an evaluator registered in :mod:`budgets.reconciliation`."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reconciliation_rules")
+    code = models.CharField(_("code"), max_length=160)
+    kind = models.CharField(_("kind"), max_length=40)
+    description = models.TextField(_("rule in words"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    table = models.ForeignKey(
+        BudgetTable,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rules",
+        verbose_name=_("table"),
+    )
+    absolute_tolerance = models.DecimalField(
+        _("rounding tolerance (currency units)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the kind's default (1 unit on a sum)."),
+    )
+    relative_tolerance = models.DecimalField(
+        _("rounding tolerance (%)"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        help_text=_("Empty: the kind's default (0.5 % on a conversion)."),
+    )
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=RuleOrigin.choices, default=RuleOrigin.STAFF
+    )
+    active = models.BooleanField(_("active"), default=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "code"]
+        verbose_name = _("reconciliation rule")
+        verbose_name_plural = _("reconciliation rules")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="unique_reconciliation_rule_code"),
+            models.CheckConstraint(
+                condition=Q(absolute_tolerance__gte=0) | Q(absolute_tolerance__isnull=True),
+                name="rule_absolute_tolerance_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(relative_tolerance__gte=0) | Q(relative_tolerance__isnull=True),
+                name="rule_relative_tolerance_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Severity(models.TextChoices):
+    ROUNDING = "rounding", _("Rounding")
+    MATERIAL = "material", _("Material")
+    UNCHECKED = "unchecked", _("Could not be checked")
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    EXPLAINED = "explained", _("Explained")
+    RESOLVED = "resolved", _("No longer found")
+
+
+class Finding(models.Model):
+    """What a rule found that does not hold, kept across runs: explained findings stay explained
+    until their figures change."""
+
+    TRANSITIONS = {
+        FindingStatus.OPEN: {FindingStatus.EXPLAINED, FindingStatus.RESOLVED},
+        FindingStatus.EXPLAINED: {FindingStatus.OPEN, FindingStatus.RESOLVED},
+        FindingStatus.RESOLVED: {FindingStatus.OPEN},
+    }
+
+    rule = models.ForeignKey(ReconciliationRule, on_delete=models.CASCADE, related_name="findings")
+    key = models.CharField(_("key"), max_length=160, blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    stated = models.CharField(_("stated"), max_length=255, blank=True)
+    recomputed = models.CharField(_("recomputed"), max_length=255, blank=True)
+    difference = models.DecimalField(_("difference"), max_digits=21, decimal_places=6, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    table = models.CharField(_("table as printed"), max_length=500, blank=True)
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+    )
+    lines = models.JSONField(_("seed lines"), default=list)
+    message = models.TextField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
+    )
+    explanation = models.TextField(_("explanation"), blank=True)
+    explained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("explained by"),
+    )
+    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
+    first_seen = models.DateTimeField(_("first found"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = FindingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["rule__code", "key"]
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "key"], name="unique_finding_per_rule_key"),
+            models.CheckConstraint(
+                condition=~Q(status=FindingStatus.EXPLAINED) | ~Q(explanation=""),
+                name="finding_explained_has_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule.code} {self.key}: {self.get_severity_display()}"
+
+    @property
+    def is_current(self) -> bool:
+        return self.status != FindingStatus.RESOLVED
+
+    def can_change_to(self, status: str) -> bool:
+        return status in self.TRANSITIONS.get(FindingStatus(self.status), set())

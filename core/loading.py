@@ -151,4 +151,7 @@ def load_programme(folder: Path) -> LoadContext:
     _load_core(ctx)
     for dotted in settings.PCC_LOADERS:
         import_string(dotted)(ctx)
+    if ctx.programme is not None:
+        for dotted in settings.PCC_AFTER_LOAD:
+            import_string(dotted)(ctx.programme)
     return ctx

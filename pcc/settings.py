@@ -137,6 +137,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every layout step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
 
 # Each app's fixture loader, run in this order by `manage.py load_programme FOLDER`.
@@ -144,4 +146,8 @@ PCC_LOADERS = [
     "agreements.loader.load",
     "budgets.loader.load",
     "results.loader.load",
+]
+# Run on the loaded programme, in the same transaction, once every loader is done.
+PCC_AFTER_LOAD = [
+    "budgets.reconciliation.reconcile",
 ]

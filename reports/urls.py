@@ -1,2 +1,12 @@
+from django.urls import path
+
+from reports import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.portfolio, name="portfolio"),
+    path("partner/", views.partner_dashboard, name="partner_dashboard"),
+    path("partner/progress.<str:fmt>", views.progress_report, name="progress_report"),
+    path("<slug:code>/", views.programme_dashboard, name="programme_dashboard"),
+    path("<slug:code>/operational-plan.<str:fmt>", views.operational_plan_report, name="operational_plan"),
+]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from agreements.models import Programme
 from core.loading import load_programme
 from core.models import Organisation, Role
 from tests.factories import UserFactory
@@ -16,10 +17,24 @@ from tests.factories import UserFactory
 PCC_FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "pcc"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the PCC once into the test database; each test then runs in a transaction rolled back after it."""
+    with django_db_blocker.unblock():
+        load_programme(PCC_FOLDER)
+
+
+def pytest_collection_modifyitems(config, items):
+    # Transactional tests (the live-server browser tests) empty the database when they end; run them
+    # last so the session's loaded PCC serves every other test. `pcc` reloads it if it is gone.
+    items.sort(key=lambda item: "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in
+               getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture
 def pcc(db):
-    """The PCC programme loaded from fixtures/pcc, as a user would have it."""
-    return load_programme(PCC_FOLDER).programme
+    """The PCC programme loaded from fixtures/pcc (and reconciled), as a user would have it."""
+    return Programme.objects.filter(code="pcc").first() or load_programme(PCC_FOLDER).programme
 
 
 @pytest.fixture

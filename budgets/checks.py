@@ -1,0 +1,364 @@
+"""The rule kinds of budgets: sums, conversions, the same figure in several tables, amounts quoted in the
+text, the agreement's ceilings and result statements against the work plan (see :mod:`budgets.reconciliation`).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from djmoney.money import Money
+
+from budgets.models import ReconciliationRule
+from budgets.reconciliation import (
+    Cell,
+    EvaluationContext,
+    Outcome,
+    RuleError,
+    format_decimal,
+    register_rule_kind,
+)
+from budgets.rules import parse_ref
+from core.money import convert
+
+# The budgets loader owns (and may delete) loader rules of these kinds only; other apps load their own.
+BUDGET_RULE_KINDS = frozenset(
+    {
+        "sum",
+        "conversion",
+        "same_figure",
+        "same_table",
+        "quoted_amount",
+        "agreement_ceiling",
+        "statement_vs_text",
+    }
+)
+
+
+def _common_partner(cells: list[Cell | None]) -> str:
+    partners = {c.partner for c in cells if c is not None}
+    return partners.pop() if len(partners) == 1 else ""
+
+
+@register_rule_kind("sum", gettext_lazy("Total equals the sum of its terms"))
+def evaluate_sum(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    total_ref = rule.params["total"]
+    total = ctx.cell(total_ref)
+    terms = [(parse_ref(t)[0], t, ctx.cell(t)) for t in rule.params["terms"]]
+    currency = total.currency if total and total.amount is not None else ""
+    currencies = {c.currency for _s, _r, c in terms if c is not None and c.amount is not None}
+    if currency:
+        currencies.add(currency)
+    lines = sorted({parse_ref(total_ref)[2], *(parse_ref(t)[2] for _s, t, _c in terms)})
+    title = ctx.table_title(total_ref)
+    partner = _common_partner([total, *(c for _s, _r, c in terms)])
+    if len(currencies) > 1:
+        return [
+            Outcome(
+                None,
+                None,
+                "",
+                lines,
+                title,
+                _("The terms are in different currencies (%(c)s); they are not added.")
+                % {"c": ", ".join(sorted(currencies))},
+                holds=False,
+                partner=partner,
+            )
+        ]
+    recomputed = sum((sign * c.value_or_zero for sign, _r, c in terms if c is not None), Decimal(0))
+    stated = total.amount if total is not None else None
+    return [
+        Outcome(
+            stated,
+            recomputed,
+            currencies.pop() if currencies else "",
+            lines,
+            title,
+            _("Stated %(stated)s; the sum of its terms is %(recomputed)s.")
+            % {"stated": total.text if total else "—", "recomputed": format_decimal(recomputed)},
+            partner=partner,
+        )
+    ]
+
+
+@register_rule_kind(
+    "conversion",
+    gettext_lazy("Figure in US$ is the CHF figure at the table's rate"),
+    absolute_tolerance=None,
+    relative_tolerance=Decimal("0.5"),
+)
+def evaluate_conversion(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    source, target = ctx.cell(rule.params["from"]), ctx.cell(rule.params["to"])
+    rate = ctx.rates.get(rule.params["rate"])
+    if rate is None:
+        raise RuleError(_("Unknown exchange rate %(code)s.") % {"code": rule.params["rate"]})
+    lines = sorted(
+        {
+            parse_ref(rule.params["from"])[2],
+            parse_ref(rule.params["to"])[2],
+            *([rate.line] if rate.line else []),
+        }
+    )
+    title = ctx.table_title(rule.params["to"])
+    if source is None or target is None or source.amount is None or target.amount is None:
+        return []
+    converted = convert(
+        Money(source.amount, source.currency), rate=rate, places=int(rule.params.get("places", 0))
+    )
+    if str(converted.currency) != target.currency:
+        raise RuleError(
+            _("Rate %(rate)s does not convert %(a)s into %(b)s.")
+            % {"rate": rate, "a": source.currency, "b": target.currency}
+        )
+    return [
+        Outcome(
+            target.amount,
+            converted.amount,
+            target.currency,
+            lines,
+            title,
+            _("%(source)s %(cur)s at %(rate)s is %(converted)s; printed %(target)s.")
+            % {
+                "source": source.text,
+                "cur": source.currency,
+                "rate": rate,
+                "converted": format_decimal(converted.amount),
+                "target": target.text,
+            },
+            partner=_common_partner([source, target]),
+        )
+    ]
+
+
+@register_rule_kind("same_figure", gettext_lazy("The same figure in several tables"))
+def evaluate_same_figure(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    refs = rule.params["cells"]
+    first_ref, others = refs[0], refs[1:]
+    first = ctx.cell(first_ref)
+    outcomes = []
+    for other_ref in others:
+        other = ctx.cell(other_ref)
+        lines = sorted({parse_ref(first_ref)[2], parse_ref(other_ref)[2]})
+        title = ctx.table_title(other_ref)
+        partner = _common_partner([first, other])
+        if first is None or other is None or first.amount is None or other.amount is None:
+            outcomes.append(
+                Outcome(
+                    other.text if other else None,
+                    first.text if first else None,
+                    "",
+                    lines,
+                    title,
+                    _("%(a)s is not printed as an amount in both places.") % {"a": other_ref},
+                    key=other_ref,
+                    holds=False,
+                    partner=partner,
+                )
+            )
+            continue
+        if first.currency != other.currency:
+            outcomes.append(
+                Outcome(
+                    other.text,
+                    first.text,
+                    "",
+                    lines,
+                    title,
+                    _("%(first)s %(a)s (line %(fl)s) is printed as %(other)s %(b)s (line %(ol)s).")
+                    % {
+                        "first": first.text,
+                        "a": first.currency,
+                        "fl": first.line,
+                        "other": other.text,
+                        "b": other.currency,
+                        "ol": other.line,
+                    },
+                    key=other_ref,
+                    holds=False,
+                    partner=partner,
+                )
+            )
+            continue
+        outcomes.append(
+            Outcome(
+                other.amount,
+                first.amount,
+                other.currency,
+                lines,
+                title,
+                _("%(other)s (line %(ol)s, %(ot)s) against %(first)s (line %(fl)s, %(ft)s).")
+                % {
+                    "other": other.text,
+                    "ol": other.line,
+                    "ot": other.table_title,
+                    "first": first.text,
+                    "fl": first.line,
+                    "ft": first.table_title,
+                },
+                key=other_ref,
+                partner=partner,
+            )
+        )
+    return outcomes
+
+
+@register_rule_kind("same_table", gettext_lazy("A table repeated cell by cell"))
+def evaluate_same_table(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    codes = rule.params["tables"]
+    try:
+        first, second = (ctx.tables[c] for c in codes)
+    except (KeyError, ValueError):
+        raise RuleError(_("Expected two known tables, got %(t)s.") % {"t": codes}) from None
+    by_position = {}
+    for table in (first, second):
+        lines = sorted({c.line for c in ctx.cells.values() if c.ref.startswith(f"{table.code}/")})
+        by_position[table.code] = {
+            (lines.index(c.line), c.ref.rsplit("/", 1)[1]): c
+            for c in ctx.cells.values()
+            if c.ref.startswith(f"{table.code}/")
+        }
+    a, b = by_position[first.code], by_position[second.code]
+    outcomes = []
+    for position in sorted(set(a) | set(b)):
+        x, y = a.get(position), b.get(position)
+        if x is not None and y is not None and x.text == y.text:
+            continue
+        lines = sorted({c.line for c in (x, y) if c is not None})
+        numeric = (
+            x is not None
+            and y is not None
+            and x.amount is not None
+            and y.amount is not None
+            and x.currency == y.currency
+        )
+        outcomes.append(
+            Outcome(
+                y.amount if numeric else (y.text if y else None),
+                x.amount if numeric else (x.text if x else None),
+                y.currency if numeric else "",
+                lines,
+                second.title,
+                _("%(b)s prints %(y)s where %(a)s prints %(x)s.")
+                % {"a": first.code, "b": second.code, "x": x.text if x else "—", "y": y.text if y else "—"},
+                key=f"{position[0]}/{position[1]}",
+                holds=None if numeric else False,
+                partner=_common_partner([x, y]),
+            )
+        )
+    return outcomes
+
+
+@register_rule_kind("quoted_amount", gettext_lazy("An amount quoted in the text equals a table's figure"))
+def evaluate_quoted_amount(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    quoted = rule.params["quoted"]
+    cell = ctx.cell(rule.params["cell"])
+    amount = Decimal(str(quoted["amount"]))
+    lines = sorted({parse_ref(rule.params["cell"])[2], int(quoted["line"])})
+    title = ctx.table_title(rule.params["cell"])
+    if cell is None or cell.amount is None or cell.currency != quoted["currency"]:
+        return [
+            Outcome(
+                cell.text if cell else None,
+                quoted["text"],
+                "",
+                lines,
+                title,
+                _("The text quotes %(q)s; the table does not state it in %(c)s.")
+                % {"q": quoted["text"], "c": quoted["currency"]},
+                holds=False,
+            )
+        ]
+    return [
+        Outcome(
+            cell.amount,
+            amount,
+            cell.currency,
+            lines,
+            title,
+            _("The table states %(t)s; the text (line %(l)s) quotes %(q)s.")
+            % {"t": cell.text, "l": quoted["line"], "q": quoted["text"]},
+        )
+    ]
+
+
+@register_rule_kind("agreement_ceiling", gettext_lazy("Budget total against the agreement as amended"))
+def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    from agreements.models import Agreement
+    from agreements.terms import consolidated_terms
+
+    params = rule.params
+    agreement = (
+        Agreement.objects.filter(programme=ctx.programme, code=params["agreement"])
+        .prefetch_related("ceilings", "amendments__ceiling_changes")
+        .first()
+    )
+    if agreement is None:
+        raise RuleError(_("Unknown agreement %(code)s.") % {"code": params["agreement"]})
+    currency = params["currency"]
+    terms = [(parse_ref(t)[0], t, ctx.cell(t)) for t in params["terms"]]
+    if any(c is not None and c.amount is not None and c.currency != currency for _s, _r, c in terms):
+        raise RuleError(_("A term is not in %(c)s.") % {"c": currency})
+    total = sum((sign * c.value_or_zero for sign, _r, c in terms if c is not None), Decimal(0))
+    terms_lines = {parse_ref(t)[2] for _s, t, _c in terms}
+    as_of = datetime.date.fromisoformat(params["as_of"])
+    consolidated = consolidated_terms(agreement, as_of)
+    title = ctx.table_title(params["terms"][0])
+    if params.get("compare", "ceiling") == "increase":
+        changes = [
+            ch for am in consolidated.applied for ch in am.ceiling_changes.all() if ch.currency == currency
+        ]
+        if not changes:
+            raise RuleError(
+                _("No amendment applied by %(d)s changes the %(c)s ceiling.") % {"d": as_of, "c": currency}
+            )
+        agreed = sum((ch.increase.amount for ch in changes), Decimal(0))
+        lines = sorted(terms_lines | {ch.increase_line for ch in changes})
+        message = _("The terms add up to %(t)s; the amendment increases the %(c)s ceiling by %(a)s.")
+    else:
+        ceiling = consolidated.ceilings.get(currency)
+        if ceiling is None:
+            raise RuleError(_("The agreement has no %(c)s ceiling.") % {"c": currency})
+        agreed = ceiling.amount.amount
+        lines = sorted(terms_lines | set(ceiling.lines))
+        message = _("The budget states %(t)s; the %(c)s ceiling as amended is %(a)s.")
+    return [
+        Outcome(
+            total,
+            agreed,
+            currency,
+            lines,
+            title,
+            message % {"t": format_decimal(total), "c": currency, "a": format_decimal(agreed)},
+        )
+    ]
+
+
+@register_rule_kind(
+    "statement_vs_text", gettext_lazy("A result as stated in a budget table against the work plan")
+)
+def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+    stated, quoted = rule.params["stated"], rule.params["quoted"]
+    quoted = quoted if isinstance(quoted, list) else [quoted]
+    number = Decimal(str(stated["number"]))
+    differing = [q for q in quoted if Decimal(str(q["number"])) != number]
+    lines = sorted({int(stated["line"]), *(int(q["line"]) for q in quoted)})
+    table = rule.table.title if rule.table else ""
+    return [
+        Outcome(
+            stated["text"],
+            "; ".join(f"{q['text']} ({q['line']})" for q in quoted),
+            "",
+            lines,
+            table,
+            _("Line %(l)s states “%(s)s”; the text states %(q)s.")
+            % {
+                "l": stated["line"],
+                "s": stated["text"],
+                "q": ", ".join(f"“{q['text']}” (line {q['line']})" for q in quoted),
+            },
+            holds=not differing,
+        )
+    ]

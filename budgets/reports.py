@@ -1,0 +1,145 @@
+"""What the budget pages show, computed for one reader: a table as printed with its flagged cells, and
+the overview per component and partner. Scoped by the reader; the queries do not grow with the rows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from djmoney.money import Money
+
+from budgets.models import BudgetColumn, BudgetFact, BudgetTable, FigureKind, Finding, RowRole
+from budgets.querysets import totals_by_currency
+from budgets.rules import parse_ref
+
+OVERVIEW_FIGURES = [
+    FigureKind.PLANNED,
+    FigureKind.TOTAL_PHASE,
+    FigureKind.EXECUTED,
+    FigureKind.ESTIMATED,
+    FigureKind.AVAILABLE,
+    FigureKind.REQUESTED,
+    FigureKind.ADDITIONAL_REQUIRED,
+]
+OVERVIEW_CURRENCIES = ["CHF", "USD"]
+
+
+@dataclass
+class TableGrid:
+    columns: list[BudgetColumn]
+    rows: list[dict[str, Any]]
+    findings: list[Finding]
+
+
+def flagged_cells(finding: Finding) -> list[str]:
+    """The cell a finding is about: the stated total, the converted figure, or the cell named by its key."""
+    params = finding.rule.params or {}
+    if finding.key.count("/") == 2:
+        return [finding.key]
+    for name in ("total", "to", "cell"):
+        if isinstance(params.get(name), str):
+            return [params[name]]
+    return []
+
+
+def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
+    """Rows × columns of ``table`` with the facts ``user`` may read; ``None`` if a partner may read none."""
+    facts = list(
+        BudgetFact.objects.for_user(user)
+        .filter(budget_table=table)
+        .only("row_id", "column_id", "amount", "amount_currency", "text", "marker", "line")
+    )
+    if not facts and not user.is_programme_staff:
+        return None
+    columns = list(table.columns.all())
+    findings = (
+        Finding.objects.for_user(user)
+        .current()
+        .filter(rule__table=table)
+        .select_related("rule")
+        .only(
+            "severity",
+            "recomputed",
+            "stated",
+            "message",
+            "key",
+            "rule__params",
+            "rule__code",
+            "rule__description",
+        )
+    )
+    flags: dict[tuple[int, str], Finding] = {}
+    for finding in findings:
+        for reference in flagged_cells(finding):
+            _sign, code, line, column = parse_ref(reference)
+            if code == table.code:
+                flags.setdefault((line, column), finding)
+    by_cell = {(f.row_id, f.column_id): f for f in facts}
+    visible_rows = {f.row_id for f in facts}
+    rows = []
+    for row in table.rows.all():
+        if not user.is_programme_staff and row.pk not in visible_rows and row.role != RowRole.HEADING:
+            continue
+        rows.append(
+            {
+                "row": row,
+                "cells": [
+                    {"fact": by_cell.get((row.pk, c.pk)), "finding": flags.get((row.line, c.key))}
+                    for c in columns
+                ],
+            }
+        )
+    unique = {f.pk: f for f in flags.values()}
+    return TableGrid(columns, rows, sorted(unique.values(), key=lambda f: f.rule.code))
+
+
+@dataclass
+class Overview:
+    figures: list[tuple[str, Any]] = field(default_factory=list)  # (kind, label)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    component_rows: list[dict[str, Any]] = field(default_factory=list)
+    programme_row: list[list[Money | None]] = field(default_factory=list)
+
+
+def _cells(values: dict[tuple[str, str], Decimal], figures: list[str]) -> list[list[Money | None]]:
+    return [
+        [Money(values[(f, c)], c) if (f, c) in values else None for c in OVERVIEW_CURRENCIES] for f in figures
+    ]
+
+
+def budget_overview(*, programme, user) -> Overview:
+    """Per component and partner, each kind of figure per currency as printed (CHF with US$ beside),
+    from the tables marked ``in_overview`` only, so that no figure counts twice. One query."""
+    facts = BudgetFact.objects.for_user(user).filter(
+        programme=programme, is_total=False, figure__in=OVERVIEW_FIGURES, budget_table__in_overview=True
+    )
+    totals = totals_by_currency(facts, "component__code", "partner__acronym", "figure")
+    figures = [f for f in OVERVIEW_FIGURES if any(t["figure"] == f for t in totals)]
+    groups: dict[tuple[str, str], dict[tuple[str, str], Decimal]] = defaultdict(dict)
+    by_component: dict[str, dict[tuple[str, str], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    programme_totals: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for t in totals:
+        component, partner = t["component__code"] or "", t["partner__acronym"] or ""
+        key = (t["figure"], t["amount_currency"])
+        groups[(component, partner)][key] = t["total"]
+        by_component[component][key] += t["total"]
+        programme_totals[key] += t["total"]
+    return Overview(
+        figures=[(f, FigureKind(f).label) for f in figures],
+        rows=[
+            {
+                "component": component,
+                "partner": partner,
+                "cells": _cells(values, figures),
+                "values": {k: Money(v, k[1]) for k, v in values.items()},
+            }
+            for (component, partner), values in sorted(groups.items())
+        ],
+        component_rows=[
+            {"component": component, "cells": _cells(values, figures)}
+            for component, values in sorted(by_component.items())
+        ],
+        programme_row=_cells(programme_totals, figures),
+    )

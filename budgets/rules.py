@@ -1,0 +1,186 @@
+"""The rules a table's structure implies: totals and subtotals, row totals, declared identities, conversions.
+
+A cell is referred to as ``"<table code>/<line>/<column key>"``; a leading ``-`` subtracts it in a sum.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from budgets.models import BudgetRow, BudgetTable, RowRole
+
+if TYPE_CHECKING:
+    from budgets.loader import LoadedTable
+
+
+@dataclass
+class StructuralRule:
+    code: str
+    kind: str
+    description: str
+    params: dict[str, Any]
+    table: BudgetTable | None
+
+
+def ref(table: BudgetTable | str, line: int, column: str, sign: int = 1) -> str:
+    code = table if isinstance(table, str) else table.code
+    return f"{'-' if sign < 0 else ''}{code}/{line}/{column}"
+
+
+def parse_ref(text: str) -> tuple[int, str, int, str]:
+    """``"-sp12-cuadro-1/580/available"`` → ``(-1, "sp12-cuadro-1", 580, "available")``."""
+    sign = -1 if text.startswith("-") else 1
+    table, line, column = text.lstrip("-").split("/")
+    return sign, table, int(line), column
+
+
+def refs_in(params: dict[str, Any]) -> Iterator[str]:
+    """Every cell reference in a rule's parameters (for validation when loading)."""
+    for key in ("total", "cell", "from", "to"):
+        if isinstance(params.get(key), str):
+            yield params[key]
+    for key in ("terms", "cells"):
+        yield from params.get(key) or []
+
+
+def _lines(lines: Iterable[int]) -> str:
+    lines = sorted(set(lines))
+    if len(lines) > 2 and lines[-1] - lines[0] == len(lines) - 1:
+        return f"{lines[0]}–{lines[-1]}"
+    return ", ".join(map(str, lines))
+
+
+def row_members(row: BudgetRow, rows: list[BudgetRow]) -> list[BudgetRow]:
+    """What a subtotal or total adds up: its children, else the items and subtotals at its level (and section)."""
+    children = [r for r in rows if r.parent_id == row.pk]
+    if children:
+        return children
+    return [
+        r
+        for r in rows
+        if r.pk != row.pk
+        and r.parent_id == row.parent_id
+        and r.role in (RowRole.ITEM, RowRole.SUBTOTAL)
+        and (row.section_id is None or r.section_id == row.section_id)
+    ]
+
+
+def _has_figures(loaded: LoadedTable, lines: Iterable[int], key: str) -> bool:
+    return any(loaded.cells.get((line, key)) is not None for line in lines)
+
+
+def _is_number(loaded: LoadedTable, line: int, key: str) -> bool:
+    cell = loaded.cells.get((line, key))
+    return cell is not None and cell.value is not None
+
+
+def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[StructuralRule]:
+    rules: list[StructuralRule] = []
+    for loaded in tables:
+        table = loaded.table
+        columns = {c.key: c for c in loaded.columns}
+        for row in loaded.rows:
+            if row.role not in (RowRole.SUBTOTAL, RowRole.TOTAL):
+                continue
+            members = row_members(row, loaded.rows)
+            for column in loaded.columns:
+                # A total printed blank or as a marker states nothing to check; nor do members all blank.
+                if not _is_number(loaded, row.line, column.key) or not _has_figures(
+                    loaded, [m.line for m in members], column.key
+                ):
+                    continue
+                rules.append(
+                    StructuralRule(
+                        code=f"{table.code}/{row.line}/{column.key}:sum-rows",
+                        kind="sum",
+                        table=table,
+                        description=f"{row.label or '(sin etiqueta)'} (línea {row.line}), columna «{column.header}»: "
+                        f"suma de las líneas {_lines(m.line for m in members)}.",
+                        params={
+                            "total": ref(table, row.line, column.key),
+                            "terms": [ref(table, m.line, column.key) for m in members],
+                        },
+                    )
+                )
+        for total_column in (c for c in loaded.columns if c.is_total):
+            parts = [c for c in loaded.columns if not c.is_total and c.currency == total_column.currency]
+            for row in loaded.rows:
+                if not _is_number(loaded, row.line, total_column.key):
+                    continue
+                rules.append(
+                    StructuralRule(
+                        code=f"{table.code}/{row.line}/{total_column.key}:sum-columns",
+                        kind="sum",
+                        table=table,
+                        description=f"{row.label or '(sin etiqueta)'} (línea {row.line}): «{total_column.header}» "
+                        f"es la suma de {', '.join(f'«{c.header}»' for c in parts)}.",
+                        params={
+                            "total": ref(table, row.line, total_column.key),
+                            "terms": [ref(table, row.line, c.key) for c in parts],
+                        },
+                    )
+                )
+        for identity in loaded.spec.get("identities") or []:
+            target = columns[identity["column"]]
+            terms = [(parse_sign(t), t.lstrip("-")) for t in identity["terms"]]
+            words = " ".join(
+                f"{'−' if sign < 0 else ('+' if i else '')} «{columns[key].header}»".strip()
+                for i, (sign, key) in enumerate(terms)
+            )
+            for row in loaded.rows:
+                if not _is_number(loaded, row.line, target.key):
+                    continue
+                rules.append(
+                    StructuralRule(
+                        code=f"{table.code}/{row.line}/{target.key}:identity",
+                        kind="sum",
+                        table=table,
+                        description=f"{row.label or '(sin etiqueta)'} (línea {row.line}): «{target.header}» = {words}.",
+                        params={
+                            "total": ref(table, row.line, target.key),
+                            "terms": [ref(table, row.line, key, sign) for sign, key in terms],
+                        },
+                    )
+                )
+    for chf, usd, rate in pairs:
+        if rate is None or chf.amount is None or usd.amount is None:
+            continue
+        if str(chf.amount.currency) == str(usd.amount.currency):
+            continue
+        if str(chf.amount.currency) != "CHF":
+            chf, usd = usd, chf
+        places = _printed_places(usd.text)
+        rules.append(
+            StructuralRule(
+                code=f"{chf.budget_table.code}/{chf.line}/{chf.column.key}>{usd.budget_table.code}/{usd.line}/"
+                f"{usd.column.key}:conversion",
+                kind="conversion",
+                table=usd.budget_table,
+                description=f"{usd.row_label or '(sin etiqueta)'} (línea {usd.line}): «{usd.column_header}» es "
+                f"«{chf.column_header}» (línea {chf.line}) al tipo de cambio {rate.rate.normalize():f} "
+                f"{rate.quote_currency}/{rate.base_currency} (línea {rate.line}).",
+                params={
+                    "from": ref(chf.budget_table.code, chf.line, chf.column.key),
+                    "to": ref(usd.budget_table.code, usd.line, usd.column.key),
+                    "rate": rate.code,
+                    "places": places,
+                },
+            )
+        )
+    return rules
+
+
+def parse_sign(term: str) -> int:
+    return -1 if term.startswith("-") else 1
+
+
+def _printed_places(text: str) -> int:
+    """Decimals as printed: ``2,690`` → 0, ``0,00`` → 2 (a trailing group of three digits is thousands)."""
+    digits = text.strip("()")
+    for i in range(len(digits) - 1, -1, -1):
+        if digits[i] in ".,":
+            after = len(digits) - i - 1
+            return after if after != 3 else 0
+    return 0

@@ -1,0 +1,180 @@
+"""Budget pages: reconciliation findings, a table as printed, the overview per partner. Scoped by
+:meth:`Programme.objects.for_user` and, for partners, by their organisation."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from agreements.models import Programme
+from budgets.forms import ExplainForm, FindingFilterForm
+from budgets.models import BudgetFact, BudgetTable, Finding, ReconciliationRule
+from budgets.reconciliation import reconcile, rule_kinds, summarise
+from budgets.reports import budget_overview, table_grid
+from budgets.services import finding_explain
+from core.models import Organisation
+
+FINDINGS_PER_PAGE = 50
+
+
+def get_programme_for_user_or_404(user, code: str) -> Programme:
+    return get_object_or_404(Programme.objects.for_user(user), code=code)
+
+
+def _source_links(finding: Finding) -> list[tuple[int, str]]:
+    table = finding.rule.table
+    if table is None:
+        return [(line, "") for line in finding.lines]
+    return [(line, table.document.line_url(line)) for line in finding.lines]
+
+
+@login_required
+def reconciliation(request, code: str):
+    programme = get_programme_for_user_or_404(request.user, code)
+    tables = list(BudgetTable.objects.filter(programme=programme).only("code", "title", "order"))
+    partners = list(
+        Organisation.objects.filter(participations__programme=programme).distinct().only("acronym")
+    )
+    registered = rule_kinds()
+    kinds = [
+        (k, registered[k].label if k in registered else k)
+        for k in ReconciliationRule.objects.filter(programme=programme)
+        .order_by("kind")
+        .values_list("kind", flat=True)
+        .distinct()
+    ]
+    form = FindingFilterForm(request.GET or None, tables=tables, partners=partners, kinds=kinds)
+    findings = (
+        Finding.objects.for_user(request.user)
+        .filter(rule__programme=programme)
+        .select_related("rule__table__document", "partner", "explained_by")
+        .defer("rule__table__document__text", "rule__table__notes", "rule__params")
+        .order_by("rule__table__order", "rule__code", "key")
+    )
+    status = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["table"]:
+            findings = findings.filter(rule__table__code=data["table"])
+        if data["partner"]:
+            findings = findings.filter(partner__acronym=data["partner"])
+        if data["kind"]:
+            findings = findings.filter(rule__kind=data["kind"])
+        if data["severity"]:
+            findings = findings.filter(severity=data["severity"])
+        status = data["status"]
+    findings = findings.filter(status=status) if status else findings.current()
+    page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    for finding in page:
+        finding.source_links = _source_links(finding)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "budgets/reconciliation.html",
+        {
+            "programme": programme,
+            "summary": summarise(programme),
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "explain_form": ExplainForm(),
+            "can_explain": request.user.is_programme_staff,
+        },
+    )
+
+
+@login_required
+@require_POST
+def explain(request, code: str, pk: int):
+    """Staff mark a finding explained with a comment; a partner may not (403 on its own, 404 on others')."""
+    programme = get_programme_for_user_or_404(request.user, code)
+    finding = get_object_or_404(
+        Finding.objects.for_user(request.user).filter(rule__programme=programme), pk=pk
+    )
+    if not request.user.is_programme_staff:
+        raise PermissionDenied
+    form = ExplainForm(request.POST)
+    if form.is_valid():
+        try:
+            finding_explain(finding=finding, user=request.user, comment=form.cleaned_data["comment"])
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        else:
+            messages.success(request, _("The finding is marked explained."))
+    else:
+        messages.error(request, _("An explanation needs a comment."))
+    return redirect(programme_url(programme))
+
+
+def programme_url(programme: Programme) -> str:
+    return reverse("budgets:reconciliation", args=[programme.code])
+
+
+@login_required
+@require_POST
+def recompute(request, code: str):
+    programme = get_programme_for_user_or_404(request.user, code)
+    if not request.user.is_programme_staff:
+        raise PermissionDenied
+    findings = reconcile(programme)
+    messages.success(request, _("Reconciled: %(n)s findings.") % {"n": len(findings)})
+    return redirect(programme_url(programme))
+
+
+@login_required
+def table(request, code: str, table_code: str):
+    """The table as printed, each stated figure beside what pcc recomputes where a rule does not hold."""
+    programme = get_programme_for_user_or_404(request.user, code)
+    budget_table = get_object_or_404(
+        BudgetTable.objects.select_related("document", "rate", "component").defer("document__text"),
+        programme=programme,
+        code=table_code,
+    )
+    grid = table_grid(table=budget_table, user=request.user)
+    if grid is None:
+        raise Http404
+    return render(
+        request,
+        "budgets/table.html",
+        {
+            "programme": programme,
+            "table": budget_table,
+            "columns": grid.columns,
+            "grid": grid.rows,
+            "findings": grid.findings,
+            "title_url": budget_table.document.line_url(budget_table.title_line),
+        },
+    )
+
+
+@login_required
+def overview(request, code: str):
+    """Per component and partner: planned, executed, available, requested… per currency as printed."""
+    programme = get_programme_for_user_or_404(request.user, code)
+    overview = budget_overview(programme=programme, user=request.user)
+    tables = list(
+        BudgetTable.objects.filter(programme=programme)
+        .filter(pk__in=BudgetFact.objects.for_user(request.user).values("budget_table"))
+        .only("code", "title", "first_line", "last_line", "in_overview")
+    )
+    return render(
+        request,
+        "budgets/overview.html",
+        {
+            "programme": programme,
+            "figures": overview.figures,
+            "rows": overview.rows,
+            "component_rows": overview.component_rows,
+            "programme_row": overview.programme_row,
+            "sources": [t for t in tables if t.in_overview],
+            "tables": tables,
+        },
+    )

@@ -1,0 +1,65 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from results.models import (
+    Activity,
+    Footnote,
+    Indicator,
+    ProgressReport,
+    ReportingPeriod,
+    Result,
+    ScheduleMonth,
+    WorkPlan,
+)
+
+
+class ResultInline(admin.TabularInline):
+    model = Result
+    fields = ["code", "statement", "line"]
+    extra = 0
+
+
+class FootnoteInline(admin.TabularInline):
+    model = Footnote
+    fields = ["marker", "text", "line", "annotates"]
+    extra = 0
+
+
+@admin.register(WorkPlan)
+class WorkPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "organisation", "component", "period_label", "status"]
+    list_filter = ["programme", "status"]
+    inlines = [ResultInline, FootnoteInline]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "kind", "result", "target_text", "target_kind", "target_value"]
+    list_filter = ["kind", "target_kind", "result__plan"]
+    search_fields = ["code", "statement"]
+
+
+class ScheduleMonthInline(admin.TabularInline):
+    model = ScheduleMonth
+    extra = 0
+
+
+@admin.register(Activity)
+class ActivityAdmin(SimpleHistoryAdmin):
+    list_display = ["key", "plan", "statement", "target_text", "target_kind", "months_as_printed"]
+    list_filter = ["plan", "target_kind"]
+    search_fields = ["code", "statement"]
+    inlines = [ScheduleMonthInline]
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "programme", "kind", "start_date", "end_date", "is_locked"]
+    list_filter = ["programme", "kind", "is_locked"]
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SimpleHistoryAdmin):
+    list_display = ["pk", "period", "activity", "indicator", "status", "achieved_value"]
+    list_filter = ["status", "period"]
+    raw_id_fields = ["activity", "indicator"]

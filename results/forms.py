@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from results.models import EVIDENCE_EXTENSIONS, Indicator, ProgressReport, ReportingPeriod
+
+
+def target_field(target) -> str:
+    return "indicator" if isinstance(target, Indicator) else "activity"
+
+
+class ProgressForm(forms.ModelForm):
+    """Progress on one activity or indicator: a number where the target has one, else a text."""
+
+    class Meta:
+        model = ProgressReport
+        fields = ["period", "reported_on", "achieved_value", "achieved_text", "narrative", "evidence"]
+        widgets = {
+            "reported_on": forms.DateInput(attrs={"type": "date"}),
+            "achieved_text": forms.Textarea(attrs={"rows": 3}),
+            "narrative": forms.Textarea(attrs={"rows": 5}),
+            "evidence": forms.ClearableFileInput(
+                attrs={"accept": ",".join(f".{e}" for e in EVIDENCE_EXTENSIONS)}
+            ),
+        }
+        help_texts = {"evidence": _("PDF, PNG, JPG, XLSX, DOCX or CSV; 5 MB at most.")}
+
+    def __init__(self, *args, target, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.target = target
+        if target.expects_text:
+            del self.fields["achieved_value"]
+        else:
+            del self.fields["achieved_text"]
+            self.fields["achieved_value"].help_text = _("Target: %(target)s") % {"target": target.target_text}
+        if self.instance.pk:
+            del self.fields["period"]
+        else:
+            self.fields["period"].queryset = ReportingPeriod.objects.filter(
+                programme=target.plan.programme, is_locked=False
+            ).exclude(**{f"progress_reports__{target_field(target)}": target})
+            self.initial.setdefault("reported_on", timezone.localdate())
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        kwargs = {
+            "reported_on": data["reported_on"],
+            "achieved_value": data.get("achieved_value"),
+            "achieved_text": data.get("achieved_text", ""),
+            "narrative": data["narrative"],
+        }
+        # Only a new upload replaces the file; ``False`` is the "clear" checkbox; otherwise keep it.
+        evidence = data.get("evidence")
+        if evidence is False:
+            kwargs["evidence"] = False
+        else:
+            kwargs["evidence"] = evidence if "evidence" in self.changed_data else None
+        return kwargs
+
+
+class ReturnForm(forms.Form):
+    comment = forms.CharField(label=_("Why is it returned?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(label=_("Why is it reopened?"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class TargetChangeForm(forms.Form):
+    printed = forms.CharField(label=_("New target (Meta) as it should read"), max_length=255)
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required once the plan is approved."),
+    )

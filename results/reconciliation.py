@@ -1,0 +1,167 @@
+"""Reconciliation rule kinds about work plans, evaluated by :mod:`budgets.reconciliation`.
+
+``schedule_months``: the months an activity is marked in the Cronograma against its printed month range.
+``year_vs_phase_target``: a 2008 indicator against the phase indicator it completes (numbering, and a
+year target may not exceed the phase target when both are numbers in the same unit).
+``target_text_vs_table``: a target quoted in a plan's narrative against the target printed in its table.
+Inconsistencies of the source are kept as printed; these rules make them findings.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from budgets.reconciliation import Outcome, RuleError, register_rule_kind
+from results.models import Activity, Indicator, IndicatorKind, WorkPlan
+from results.targets import NUMERIC_KINDS
+
+# The results loader owns (and prunes) loader rules of these kinds only.
+RESULTS_RULE_KINDS = frozenset({"schedule_months", "year_vs_phase_target", "target_text_vs_table"})
+
+
+def _plan(rule, ctx) -> WorkPlan:
+    plan = WorkPlan.objects.filter(programme=ctx.programme, code=rule.params.get("plan")).first()
+    if plan is None:
+        raise RuleError(_("Unknown work plan %(code)s.") % {"code": rule.params.get("plan")})
+    return plan
+
+
+def _months_text(months) -> str:
+    return ", ".join(date_format(m, "M") for m in sorted(months)) or "—"
+
+
+@register_rule_kind("schedule_months", gettext_lazy("Schedule months within the activity's printed months"))
+def evaluate_schedule_months(rule, ctx) -> list[Outcome]:
+    plan = _plan(rule, ctx)
+    title = f"{plan.title} · Cronograma"
+    outcomes = []
+    activities = (
+        Activity.objects.filter(plan=plan, schedule_months__isnull=False)
+        .distinct()
+        .prefetch_related("schedule_months")
+    )
+    for activity in activities:
+        planned = {m.month for m in activity.schedule_months.all() if m.planned}
+        printed = set(activity.range_months())
+        outcomes.append(
+            Outcome(
+                _months_text(planned),
+                f"{activity.months_as_printed} ({_months_text(printed)})",
+                "",
+                sorted({activity.line, activity.schedule_line or activity.line}),
+                title,
+                _("Activity %(code)s: the Cronograma marks %(planned)s; the plan prints “%(printed)s”.")
+                % {
+                    "code": activity.code,
+                    "planned": _months_text(planned),
+                    "printed": activity.months_as_printed,
+                },
+                key=activity.key,
+                holds=planned == printed,
+                partner=plan.organisation.acronym,
+            )
+        )
+    return outcomes
+
+
+def _number_part(code: str) -> str:
+    return ".".join(re.findall(r"\d+", code))
+
+
+@register_rule_kind(
+    "year_vs_phase_target", gettext_lazy("2008 indicator against the phase indicator it completes")
+)
+def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
+    plan = _plan(rule, ctx)
+    years = Indicator.objects.filter(
+        result__plan=plan, kind=IndicatorKind.YEAR, phase_indicator__isnull=False
+    ).select_related("phase_indicator", "result")
+    outcomes = []
+    for year in years:
+        phase = year.phase_indicator
+        problems = []
+        if _number_part(year.code) != _number_part(phase.code):
+            problems.append(
+                _("the 2008 indicator is numbered %(year)s and the phase indicator %(phase)s")
+                % {"year": year.code, "phase": phase.code}
+            )
+        comparable = (
+            year.target_kind in NUMERIC_KINDS
+            and year.target_kind == phase.target_kind
+            and year.target_unit == phase.target_unit
+            and None not in (year.target_value, phase.target_value)
+        )
+        if comparable and year.target_value > phase.target_value:
+            problems.append(
+                _("the 2008 target %(year)s exceeds the phase target %(phase)s")
+                % {"year": year.target_text, "phase": phase.target_text}
+            )
+        if not problems and not comparable:
+            continue
+        outcomes.append(
+            Outcome(
+                year.target_text,
+                phase.target_text,
+                "",
+                sorted({year.line, phase.line}),
+                plan.title,
+                (
+                    _("Resultado %(result)s: %(problems)s.")
+                    % {"result": year.result.code, "problems": "; ".join(problems)}
+                )
+                if problems
+                else _("Resultado %(result)s: the 2008 target %(year)s is within the phase target %(phase)s.")
+                % {"result": year.result.code, "year": year.target_text, "phase": phase.target_text},
+                key=f"{year.result.code}/{year.code}",
+                holds=not problems,
+                partner=plan.organisation.acronym,
+            )
+        )
+    return outcomes
+
+
+@register_rule_kind(
+    "target_text_vs_table",
+    gettext_lazy("Target quoted in the narrative against the table"),
+    absolute_tolerance=None,
+    relative_tolerance=None,
+)
+def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
+    """Params: ``plan``, ``indicator`` {result, kind, code}, ``quoted`` {text, number, line}."""
+    plan = _plan(rule, ctx)
+    ref, quoted = rule.params["indicator"], rule.params["quoted"]
+    indicator = Indicator.objects.filter(
+        result__plan=plan, result__code=str(ref["result"]), kind=ref["kind"], code=ref["code"]
+    ).first()
+    if indicator is None:
+        raise RuleError(
+            _("Unknown indicator %(code)s in %(plan)s.") % {"code": ref["code"], "plan": plan.code}
+        )
+    if indicator.target_value is None:
+        raise RuleError(_("Indicator %(code)s has no numeric target.") % {"code": indicator.code})
+    return [
+        Outcome(
+            Decimal(str(quoted["number"])),
+            indicator.target_value,
+            "",
+            sorted({int(quoted["line"]), indicator.line}),
+            plan.title,
+            _(
+                "The narrative (line %(ql)s) states “%(quoted)s”; %(code)s (line %(il)s) sets the target “%(target)s”."
+            )
+            % {
+                "ql": quoted["line"],
+                "quoted": quoted["text"],
+                "code": indicator.code,
+                "il": indicator.line,
+                "target": indicator.target_text,
+            },
+            key=indicator.code,
+            partner=plan.organisation.acronym,
+        )
+    ]

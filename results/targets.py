@@ -1,0 +1,134 @@
+"""Read targets ("Meta") and month ranges as the work plans print them.
+
+Targets seen: ``10``, ``80%``, ``1.5%``, ``1 millar``, ``2 reuniones anuales por socio``,
+``$ 10 (mes/socio)``, ``1 y 2``, ``2 Total =12``, ``Estudio al 100%``, ``n.d.``, ``-``, text.
+Month ranges seen: ``Set - Dic``, ``Set. – Dic``, ``Nov - Dic``, ``octubre``, ``Setiembre-diciembre``, ``-``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class TargetKind(models.TextChoices):
+    NUMBER = "number", _("Number")
+    PERCENTAGE = "percentage", _("Percentage")
+    MONEY = "money", _("Money")
+    QUANTITY = "quantity", _("Quantity with unit")
+    PAIR = "pair", _("Pair of numbers")
+    TEXT = "text", _("Text")
+    NOT_AVAILABLE = "nd", _("Not available (n.d. / -)")
+    BLANK = "blank", _("Not printed")
+
+
+NUMERIC_KINDS = frozenset({TargetKind.NUMBER, TargetKind.PERCENTAGE, TargetKind.MONEY, TargetKind.QUANTITY})
+
+
+@dataclass(frozen=True)
+class ParsedTarget:
+    kind: str
+    value: Decimal | None = None
+    second_value: Decimal | None = None
+    unit: str = ""
+    currency: str = ""
+
+
+_NUMBER = r"\d+(?:[.,]\d+)?"
+_PERCENT = re.compile(rf"^({_NUMBER})\s*%\s*(.*)$")
+_PLAIN = re.compile(rf"^({_NUMBER})$")
+_MONEY = re.compile(rf"^(\$|US\$|S/\.?|CHF)\s*({_NUMBER})\s*(.*)$")
+_PAIR = re.compile(rf"^({_NUMBER})\s+y\s+({_NUMBER})$")
+_QUANTITY = re.compile(rf"^({_NUMBER})\s+(\D.*)$")
+_CURRENCIES = {"$": "USD", "US$": "USD", "S/": "PEN", "S/.": "PEN", "CHF": "CHF"}
+
+
+def _decimal(text: str) -> Decimal:
+    # Targets print one separator at most and it is always the decimal one ("1.5%").
+    return Decimal(text.replace(",", "."))
+
+
+def parse_target(printed: str) -> ParsedTarget:
+    """The typed reading of a printed target; anything not clearly numeric is text."""
+    text = " ".join(printed.split())
+    if not text:
+        return ParsedTarget(TargetKind.BLANK)
+    if text.lower() in {"n.d.", "n.d", "-", "–", "—"}:
+        return ParsedTarget(TargetKind.NOT_AVAILABLE)
+    if m := _PLAIN.match(text):
+        return ParsedTarget(TargetKind.NUMBER, _decimal(m[1]))
+    if m := _PERCENT.match(text):
+        return ParsedTarget(TargetKind.PERCENTAGE, _decimal(m[1]), unit=f"% {m[2]}".strip())
+    if m := _MONEY.match(text):
+        return ParsedTarget(TargetKind.MONEY, _decimal(m[2]), unit=m[3].strip(), currency=_CURRENCIES[m[1]])
+    if m := _PAIR.match(text):
+        return ParsedTarget(TargetKind.PAIR, _decimal(m[1]), _decimal(m[2]))
+    if m := _QUANTITY.match(text):
+        return ParsedTarget(TargetKind.QUANTITY, _decimal(m[1]), unit=m[2].strip())
+    return ParsedTarget(TargetKind.TEXT)
+
+
+MONTHS = {
+    "ene": 1,
+    "enero": 1,
+    "feb": 2,
+    "febrero": 2,
+    "mar": 3,
+    "marzo": 3,
+    "abr": 4,
+    "abril": 4,
+    "may": 5,
+    "mayo": 5,
+    "jun": 6,
+    "junio": 6,
+    "jul": 7,
+    "julio": 7,
+    "ago": 8,
+    "agosto": 8,
+    "set": 9,
+    "sep": 9,
+    "sept": 9,
+    "setiembre": 9,
+    "septiembre": 9,
+    "oct": 10,
+    "octubre": 10,
+    "nov": 11,
+    "noviembre": 11,
+    "dic": 12,
+    "diciembre": 12,
+}
+
+
+class MonthRangeError(ValueError):
+    pass
+
+
+def parse_month_range(printed: str, year: int) -> tuple[datetime.date | None, datetime.date | None]:
+    """First days of the start and end months of ``printed`` ("Set – Dic", "octubre"); ``-`` → no months."""
+    text = printed.strip().lower()
+    if text in {"", "-", "–", "—"}:
+        return None, None
+    parts = [p.strip(" .") for p in re.split(r"\s*[-–]\s*", text) if p.strip(" .")]
+    if not 1 <= len(parts) <= 2:
+        raise MonthRangeError(f"{printed!r}: expected a month or a range of two months")
+    try:
+        numbers = [MONTHS[p] for p in parts]
+    except KeyError as exc:
+        raise MonthRangeError(f"{printed!r}: unknown month {exc.args[0]!r}") from None
+    start, end = datetime.date(year, numbers[0], 1), datetime.date(year, numbers[-1], 1)
+    if start > end:
+        raise MonthRangeError(f"{printed!r}: the range ends before it starts")
+    return start, end
+
+
+def months_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    months, current = [], start.replace(day=1)
+    while current <= end:
+        months.append(current)
+        current = datetime.date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months

@@ -1,0 +1,318 @@
+"""Pages of the results app. Every view starts by fetching through an access helper of querysets.py."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Prefetch
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from results import services
+from results.forms import ProgressForm, ReopenForm, ReturnForm, TargetChangeForm
+from results.history import REPORT_FIELDS, TARGET_FIELDS, history_rows
+from results.models import (
+    Activity,
+    Footnote,
+    Indicator,
+    ProgressReport,
+    ProgressStatus,
+    ReportingPeriod,
+    Result,
+    WorkPlan,
+)
+from results.querysets import (
+    get_activity_for_user_or_404,
+    get_indicator_for_user_or_404,
+    get_plan_for_user_or_404,
+    get_report_for_user_or_404,
+)
+from results.schedule import build_schedule
+
+
+def _require(request, perm: str, obj) -> None:
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@login_required
+def plan_list(request):
+    plans = (
+        WorkPlan.objects.for_user(request.user)
+        .select_related("programme", "organisation", "component")
+        .prefetch_related("partners")
+        .annotate(
+            result_count=Count("results", distinct=True), activity_count=Count("activities", distinct=True)
+        )
+    )
+    return render(request, "results/plan_list.html", {"plans": plans})
+
+
+@login_required
+def plan_detail(request, code: str):
+    plan = get_plan_for_user_or_404(request.user, code)
+    activities = Activity.objects.filter(plan=plan).with_progress().select_related("parent")
+    indicators = Indicator.objects.filter(result__plan=plan).with_progress().select_related("phase_indicator")
+    results = Result.objects.filter(plan=plan).prefetch_related(
+        Prefetch("indicators", queryset=indicators.prefetch_related("footnotes")),
+        Prefetch("activities", queryset=activities.prefetch_related("footnotes")),
+        "footnotes",
+    )
+    footnotes = Footnote.objects.filter(plan=plan)
+    return render(
+        request,
+        "results/plan_detail.html",
+        {
+            "plan": plan,
+            "results": results,
+            "footnotes": footnotes,
+            "can_report": request.user.has_perm("results.report_progress", plan),
+        },
+    )
+
+
+@login_required
+def schedule(request, code: str):
+    plan = get_plan_for_user_or_404(request.user, code)
+    activities = Activity.objects.filter(plan=plan).prefetch_related(
+        "schedule_months",
+        Prefetch("progress_reports", queryset=ProgressReport.objects.select_related("period")),
+    )
+    return render(
+        request,
+        "results/schedule.html",
+        {
+            "plan": plan,
+            "months": plan.months(),
+            "rows": build_schedule(plan, list(activities)),
+        },
+    )
+
+
+def _target_page(request, target, plan, template: str):
+    reports = target.progress_reports.select_related("period", "submitted_by", "reviewed_by")
+    target_history = history_rows(target.history.all(), TARGET_FIELDS)
+    return render(
+        request,
+        template,
+        {
+            "target": target,
+            "plan": plan,
+            "reports": reports,
+            "target_history": target_history,
+            "target_type": "indicator" if isinstance(target, Indicator) else "activity",
+            "can_report": request.user.has_perm("results.report_progress", plan),
+            "can_change_target": request.user.has_perm("results.change_target", plan),
+        },
+    )
+
+
+@login_required
+def activity_detail(request, pk: int):
+    activity = get_activity_for_user_or_404(request.user, pk)
+    return _target_page(request, activity, activity.plan, "results/activity_detail.html")
+
+
+@login_required
+def indicator_detail(request, pk: int):
+    indicator = get_indicator_for_user_or_404(request.user, pk)
+    return _target_page(request, indicator, indicator.result.plan, "results/indicator_detail.html")
+
+
+def _progress_create(request, target, plan):
+    _require(request, "results.report_progress", plan)
+    form = ProgressForm(request.POST or None, request.FILES or None, target=target)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fields = form.service_kwargs()
+            fields["evidence"] = fields["evidence"] or None
+            report = services.progress_create(
+                target=target, period=form.cleaned_data["period"], user=request.user, **fields
+            )
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("Progress saved as a draft."))
+            return redirect(report)
+    return render(request, "results/progress_form.html", {"form": form, "target": target, "plan": plan})
+
+
+@login_required
+def activity_progress_create(request, pk: int):
+    activity = get_activity_for_user_or_404(request.user, pk)
+    return _progress_create(request, activity, activity.plan)
+
+
+@login_required
+def indicator_progress_create(request, pk: int):
+    indicator = get_indicator_for_user_or_404(request.user, pk)
+    return _progress_create(request, indicator, indicator.result.plan)
+
+
+@login_required
+def progress_detail(request, pk: int):
+    report = get_report_for_user_or_404(request.user, pk)
+    plan = report.plan
+    can_review = request.user.has_perm("results.review_progress", plan)
+    return render(
+        request,
+        "results/progress_detail.html",
+        {
+            "report": report,
+            "plan": plan,
+            "target": report.target,
+            "history": history_rows(report.history.all(), REPORT_FIELDS),
+            "can_report": request.user.has_perm("results.report_progress", plan),
+            "can_review": can_review
+            and request.user.pk not in (report.created_by_id, report.submitted_by_id),
+            "can_reopen": can_review,
+            "return_form": ReturnForm(),
+            "reopen_form": ReopenForm(),
+        },
+    )
+
+
+@login_required
+def progress_evidence(request, pk: int):
+    """The evidence file, served only to those who may see the report (not from a public media URL)."""
+    report = get_report_for_user_or_404(request.user, pk)
+    if not report.evidence:
+        raise Http404
+    return FileResponse(
+        report.evidence.open("rb"), as_attachment=True, filename=report.evidence.name.rsplit("/", 1)[-1]
+    )
+
+
+@login_required
+def progress_edit(request, pk: int):
+    report = get_report_for_user_or_404(request.user, pk)
+    _require(request, "results.report_progress", report.plan)
+    form = ProgressForm(request.POST or None, request.FILES or None, instance=report, target=report.target)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.progress_update(report=report, user=request.user, **form.service_kwargs())
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("Progress saved."))
+            return redirect(report)
+    return render(
+        request,
+        "results/progress_form.html",
+        {
+            "form": form,
+            "target": report.target,
+            "plan": report.plan,
+            "report": report,
+        },
+    )
+
+
+def _transition(request, pk: int, action, **kwargs):
+    report = get_report_for_user_or_404(request.user, pk)
+    try:
+        action(report=report, user=request.user, **kwargs)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            _("The report is now “%(status)s”.")
+            % {"status": ProgressReport.objects.get(pk=pk).get_status_display()},
+        )
+    return redirect("results:progress_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def progress_submit(request, pk: int):
+    return _transition(request, pk, services.progress_submit)
+
+
+@login_required
+@require_POST
+def progress_approve(request, pk: int):
+    return _transition(request, pk, services.progress_approve)
+
+
+@login_required
+@require_POST
+def progress_return(request, pk: int):
+    return _transition(request, pk, services.progress_return, comment=request.POST.get("comment", ""))
+
+
+@login_required
+@require_POST
+def progress_reopen(request, pk: int):
+    return _transition(request, pk, services.progress_reopen, reason=request.POST.get("reason", ""))
+
+
+@login_required
+def review_queue(request):
+    if not request.user.is_programme_staff:
+        raise PermissionDenied
+    reports = ProgressReport.objects.for_user(request.user).with_targets()
+    return render(
+        request,
+        "results/review_queue.html",
+        {
+            "submitted": reports.filter(status=ProgressStatus.SUBMITTED).order_by("submitted_at"),
+            "approved": reports.filter(status=ProgressStatus.APPROVED).order_by("-reviewed_at")[:50],
+            "return_form": ReturnForm(),
+            "reopen_form": ReopenForm(),
+        },
+    )
+
+
+@login_required
+def period_list(request):
+    if not request.user.is_programme_staff:
+        raise PermissionDenied
+    periods = (
+        ReportingPeriod.objects.for_user(request.user)
+        .select_related("programme", "locked_by")
+        .annotate(report_count=Count("progress_reports"))
+    )
+    return render(request, "results/period_list.html", {"periods": periods})
+
+
+@login_required
+@require_POST
+def period_lock(request, pk: int):
+    period = get_object_or_404(ReportingPeriod.objects.for_user(request.user), pk=pk)
+    services.period_set_locked(period=period, user=request.user, locked=request.POST.get("locked") == "1")
+    return redirect("results:period_list")
+
+
+def _target_change(request, target, plan):
+    _require(request, "results.change_target", plan)
+    form = TargetChangeForm(request.POST or None, initial={"printed": target.target_text})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.target_change(target=target, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _error_messages(request, error)
+        else:
+            messages.success(request, _("Target changed."))
+            return redirect(target)
+    return render(request, "results/target_form.html", {"form": form, "target": target, "plan": plan})
+
+
+@login_required
+def activity_target_change(request, pk: int):
+    activity = get_activity_for_user_or_404(request.user, pk)
+    return _target_change(request, activity, activity.plan)
+
+
+@login_required
+def indicator_target_change(request, pk: int):
+    indicator = get_indicator_for_user_or_404(request.user, pk)
+    return _target_change(request, indicator, indicator.result.plan)

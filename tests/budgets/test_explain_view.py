@@ -1,0 +1,44 @@
+"""budgets:explain — staff explain a finding; partners cannot."""
+
+from django.urls import reverse
+
+from budgets.models import Finding, FindingStatus
+
+
+def _url(finding):
+    return reverse("budgets:explain", args=["pcc", finding.pk])
+
+
+def test_staff_mark_a_finding_explained_with_a_comment(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    response = login(staff_user).post(_url(finding), {"comment": "CHF 1,076 sin asignar"})
+    assert response.status_code == 302
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.EXPLAINED
+    assert (finding.explanation, finding.explained_by) == ("CHF 1,076 sin asignar", staff_user)
+    assert finding.history.first().history_user == staff_user
+
+
+def test_an_empty_comment_explains_nothing(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    login(staff_user).post(_url(finding), {"comment": ""})
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN
+
+
+def test_a_partner_cannot_explain_its_own_finding(login, partner_a_user, findings):
+    finding = Finding.objects.get(rule__code="text/prosur-resultado-2-promotores")
+    assert finding.partner.acronym == "PROSUR"
+    assert login(partner_a_user).post(_url(finding), {"comment": "No"}).status_code == 403
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN
+
+
+def test_a_partner_does_not_see_another_partners_finding(login, partner_b_user, findings):
+    finding = Finding.objects.get(rule__code="text/prosur-resultado-2-promotores")
+    assert login(partner_b_user).post(_url(finding), {"comment": "No"}).status_code == 404
+
+
+def test_explaining_needs_post(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    assert login(staff_user).get(_url(finding)).status_code == 405

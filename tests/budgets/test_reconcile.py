@@ -1,0 +1,319 @@
+"""budgets.reconciliation.reconcile on the PCC as loaded: real findings, tolerances, explanations, registry."""
+
+from decimal import Decimal
+
+import pytest
+from djmoney.money import Money
+
+from budgets import reconciliation
+from budgets.models import BudgetFact, Finding, FindingStatus, ReconciliationRule, RuleOrigin, Severity
+from budgets.reconciliation import Outcome, reconcile, register_rule_kind, summarise
+from budgets.services import finding_explain
+
+
+def _finding(code, key=""):
+    return Finding.objects.get(rule__code=code, key=key)
+
+
+@pytest.mark.parametrize(
+    ("rule", "severity", "stated", "recomputed", "difference", "lines"),
+    [
+        # Cuadro 1 of the programme: the printed total is not the sum of the years…
+        (
+            "programa-cuadro-1/238/total:sum-columns",
+            Severity.MATERIAL,
+            "4086384",
+            "4000000",
+            Decimal("86384"),
+            [238],
+        ),
+        # …nor the sum of the rows' totals; and "Fondo concursable" does not add up across the years.
+        (
+            "programa-cuadro-1/238/total:sum-rows",
+            Severity.MATERIAL,
+            "4086384",
+            "4216380",
+            Decimal("-129996"),
+            [218, 219, 220, 222, 223, 224, 225, 226, 227, 228, 229, 230, 232, 233, 234, 235, 236, 237, 238],
+        ),
+        (
+            "programa-cuadro-1/235/total:sum-columns",
+            Severity.MATERIAL,
+            "370000",
+            "253000",
+            Decimal("117000"),
+            [235],
+        ),
+        # The agreement: CHF 4'087,460.00 (line 35) and the increase of CHF 87,460.00 (line 31).
+        ("ceiling/programa-total-chf", Severity.MATERIAL, "4086384", "4087460", Decimal("-1076"), [35, 238]),
+        (
+            "ceiling/programa-extension-chf",
+            Severity.MATERIAL,
+            "99384",
+            "87460",
+            Decimal("11924"),
+            [31, 218, 219, 220, 223, 224, 225, 226, 227, 228, 229, 230, 232, 233, 234, 235, 236],
+        ),
+        # Subproyecto 1.2 Cuadro 1: additional required = requested − available, off by one on the total.
+        ("sp12-cuadro-1/584/additional:identity", Severity.ROUNDING, "21384", "21385", Decimal("-1"), [584]),
+        # Tourism in CHF: "Total Apoyo a las OGDs" prints 0,00 as Modificación over an item of 65.000,00.
+        (
+            "l2-gastos-chf/1062/modification:sum-rows",
+            Severity.MATERIAL,
+            "0",
+            "65000",
+            Decimal("-65000"),
+            [1060, 1061, 1062],
+        ),
+        (
+            "l2-gastos-chf/1058/august:sum-rows",
+            Severity.ROUNDING,
+            "152849",
+            "152849.31",
+            Decimal("-0.31"),
+            list(range(1041, 1059)),
+        ),
+        # Conversions at 1.123 (line 916) and 1.05 (line 1092).
+        (
+            "sp13-cuadro-3/924/chf>sp13-cuadro-3/924/usd:conversion",
+            Severity.ROUNDING,
+            "45246",
+            "45247",
+            Decimal("-1"),
+            [916, 924],
+        ),
+        (
+            "l2-gastos-chf/1062/modification>l2-gastos-usd/1089/modification:conversion",
+            Severity.MATERIAL,
+            "61905",
+            "0",
+            Decimal("61905"),
+            [1062, 1089, 1092],
+        ),
+        # A total checked across tables: MWA's request is Cuadros 3 + 4 of 1.3 in US$.
+        ("sum/mwa-solicitado", Severity.ROUNDING, "65411", "65410", Decimal("1"), [895, 924, 936]),
+    ],
+)
+def test_real_findings_of_the_pcc(findings, rule, severity, stated, recomputed, difference, lines):
+    finding = _finding(rule)
+    assert (finding.severity, finding.stated, finding.recomputed) == (severity, stated, recomputed)
+    assert finding.difference == difference
+    assert finding.lines == lines
+    assert finding.status == FindingStatus.OPEN
+    assert finding.table
+
+
+def test_result_statements_that_contradict_the_work_plan_are_material(findings):
+    promotores = _finding("text/prosur-resultado-2-promotores")
+    assert promotores.severity == Severity.MATERIAL
+    assert promotores.stated == "20 promotores"
+    assert "10 promotores (341)" in promotores.recomputed
+    assert promotores.lines == [341, 353, 593]
+    assert promotores.currency == ""
+    assert _finding("text/prosur-resultado-5-productos").lines == [345, 419, 596]
+
+
+def test_rules_that_hold_produce_no_finding(findings):
+    codes = {f.rule.code for f in findings}
+    holding = [
+        "programa-cuadro-1/238/y2005:sum-rows",  # 577'000
+        "programa-cuadro-1/226/total:sum-columns",  # CERX Lambayeque with (23'940)
+        "sp12-cuadro-1/578/available:identity",  # 194,954 + 1,204 − 174,448 − 6,000 = 15,710
+        "sp12-cuadro-2-prosur/592/chf>sp12-cuadro-2-prosur/592/usd:conversion",  # 674 / 1.123 = 600
+        "same/sp12-sp13-cuadro-1",
+        "same/prosur-aporte-seco-usd",
+        "quoted/turismo-incremento",
+        "same/ogd-extension-chf",
+        "ceiling/programa-original-chf",  # 2005–2008 add up to the original CHF 4,000,000
+    ]
+    assert ReconciliationRule.objects.filter(code__in=holding).count() == len(holding)
+    assert not codes & set(holding)
+
+
+def test_summary_counts_every_rule_once(findings, pcc):
+    summary = summarise(pcc)
+    assert summary.rules == ReconciliationRule.objects.filter(programme=pcc, active=True).count()
+    assert summary.holding + summary.rounding + summary.material + summary.unchecked == summary.rules
+    assert summary.material >= 10
+    assert summary.rounding >= 10
+    assert summary.unchecked == 0
+
+
+def test_a_wider_tolerance_turns_a_material_difference_into_rounding(findings, pcc):
+    rule = ReconciliationRule.objects.get(
+        code="programa-cuadro-1/227/total:sum-columns"
+    )  # 140'760 vs 140'764
+    assert _finding(rule.code).severity == Severity.MATERIAL
+    rule.absolute_tolerance = Decimal("5")
+    rule.save()
+    reconcile(pcc)
+    assert _finding(rule.code).severity == Severity.ROUNDING
+
+
+def test_two_currencies_are_never_added(pcc):
+    ReconciliationRule.objects.create(
+        programme=pcc,
+        code="staff/mixed",
+        kind="sum",
+        description="CHF and US$",
+        origin=RuleOrigin.STAFF,
+        params={
+            "total": "sp13-cuadro-3/924/chf",
+            "terms": ["sp13-cuadro-3/922/chf", "sp13-cuadro-3/923/usd"],
+        },
+    )
+    reconcile(pcc)
+    finding = _finding("staff/mixed")
+    assert finding.severity == Severity.MATERIAL
+    assert "CHF, USD" in finding.message
+    assert finding.recomputed == ""
+
+
+def test_a_rule_of_an_unregistered_kind_is_reported_not_crashing(pcc):
+    ReconciliationRule.objects.create(
+        programme=pcc, code="results/x", kind="not_registered_here", description="From another app", params={}
+    )
+    current = reconcile(pcc)
+    finding = _finding("results/x")
+    assert finding in current
+    assert finding.severity == Severity.UNCHECKED
+    assert "not_registered_here" in finding.message
+    assert summarise(pcc).unchecked == 1
+
+
+def test_a_rule_pointing_at_a_missing_cell_is_unchecked(pcc):
+    ReconciliationRule.objects.create(
+        programme=pcc,
+        code="staff/broken",
+        kind="sum",
+        description="Broken",
+        params={"total": "sp13-cuadro-3/999/chf", "terms": []},
+    )
+    reconcile(pcc)
+    assert _finding("staff/broken").severity == Severity.UNCHECKED
+
+
+def test_another_app_registers_a_rule_kind(pcc, monkeypatch):
+    monkeypatch.setattr(reconciliation, "_REGISTRY", dict(reconciliation._REGISTRY))
+
+    @register_rule_kind("months_in_phase", "Months within the phase")
+    def months_in_phase(rule, ctx):
+        return [
+            Outcome(
+                stated="Set–Dic",
+                recomputed="Set–Nov",
+                currency="",
+                lines=[341],
+                table="Plan",
+                message="Schedule outside the period",
+                key="a",
+                holds=False,
+            ),
+            Outcome(
+                stated=Decimal("3"),
+                recomputed=Decimal("3"),
+                currency="",
+                lines=[345],
+                table="Plan",
+                message="Same",
+                key="b",
+            ),
+        ]
+
+    ReconciliationRule.objects.create(
+        programme=pcc, code="results/months", kind="months_in_phase", description="Months", params={}
+    )
+    reconcile(pcc)
+    assert list(Finding.objects.filter(rule__code="results/months").values_list("key", "severity")) == [
+        ("a", Severity.MATERIAL)
+    ]
+
+
+def test_reconciling_twice_changes_nothing(findings, pcc):
+    history = Finding.history.count()
+    again = reconcile(pcc)
+    assert sorted(f.pk for f in again) == sorted(f.pk for f in findings)
+    assert Finding.history.count() == history
+
+
+def test_an_explained_finding_stays_explained_until_its_figures_change(findings, pcc, staff_user):
+    finding = _finding("ceiling/programa-total-chf")
+    finding_explain(finding=finding, user=staff_user, comment="El saldo de CHF 1,076 queda sin asignar.")
+    reconcile(pcc)
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.EXPLAINED
+    assert finding.explained_by == staff_user
+    assert finding.explained_at is not None
+
+    fact = BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=238, column__key="total")
+    fact.amount = Money(Decimal("4086000"), "CHF")
+    fact.save()
+    reconcile(pcc)
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN
+    assert finding.stated == "4086000"
+    explained = finding.history.filter(status=FindingStatus.EXPLAINED).first()
+    assert explained.explanation == "El saldo de CHF 1,076 queda sin asignar."
+    assert explained.history_user == staff_user
+
+
+def test_a_finding_no_longer_found_is_resolved_and_reopens_when_found_again(findings, pcc):
+    fact = BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=235, column__key="total")
+    printed = fact.amount
+    fact.amount = Money(Decimal("253000"), "CHF")
+    fact.save()
+    reconcile(pcc)
+    finding = _finding("programa-cuadro-1/235/total:sum-columns")
+    assert finding.status == FindingStatus.RESOLVED
+    assert finding not in reconcile(pcc)
+    fact.amount = printed
+    fact.save()
+    reconcile(pcc)
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.OPEN
+
+
+def test_a_partner_may_not_explain(findings, partner_a_user):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        finding_explain(
+            finding=_finding("text/prosur-resultado-2-promotores"), user=partner_a_user, comment="No"
+        )
+
+
+def test_an_explanation_needs_a_comment(findings, staff_user):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        finding_explain(finding=_finding("ceiling/programa-total-chf"), user=staff_user, comment="  ")
+
+
+def test_us_dollar_figures_printed_as_francs_are_flagged(findings):
+    finding = _finding("currency/extension-cerx-arequipa", "programa-cuadro-1/226/extension")
+    assert finding.severity == Severity.MATERIAL
+    assert (finding.stated, finding.recomputed, finding.difference) == ("(23'940)", "(23,940)", None)
+    assert finding.lines == [226, 580]
+    assert finding.partner.acronym == "CERX-AQP"
+    assert "USD" in finding.message and "CHF" in finding.message
+
+
+def test_outcomes_sharing_a_key_are_kept_apart(pcc, monkeypatch):
+    monkeypatch.setattr(reconciliation, "_REGISTRY", dict(reconciliation._REGISTRY))
+
+    @register_rule_kind("twice", "Two outcomes without keys")
+    def twice(rule, ctx):
+        return [
+            Outcome(Decimal("1"), Decimal("3"), "CHF", [1], "T", "first"),
+            Outcome(Decimal("1"), Decimal("1.0000004"), "CHF", [2], "T", "second"),
+        ]
+
+    ReconciliationRule.objects.create(programme=pcc, code="staff/twice", kind="twice", description="x")
+    reconcile(pcc)
+    history = Finding.history.count()
+    reconcile(pcc)
+    assert Finding.history.count() == history
+    assert sorted(Finding.objects.filter(rule__code="staff/twice").values_list("key", "message")) == [
+        ("", "first"),
+        ("#2", "second"),
+    ]

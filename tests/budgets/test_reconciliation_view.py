@@ -1,0 +1,102 @@
+"""budgets:reconciliation — the summary and the findings, scoped to the reader."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from budgets.models import Finding, FindingStatus, ReconciliationRule
+from budgets.reconciliation import reconcile
+from tests.factories import ParticipantFactory, ProgrammeFactory
+
+URL = reverse("budgets:reconciliation", args=["pcc"])
+
+
+def test_anonymous_is_sent_to_login(client, pcc):
+    response = client.get(URL)
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_staff_see_the_summary_and_every_finding_with_source_links(login, staff_user, findings):
+    response = login(staff_user).get(URL, {"table": "programa-cuadro-1", "severity": "material"})
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert summary.holding + summary.rounding + summary.material == summary.rules
+    page = response.context["page"]
+    codes = {f.rule.code for f in page}
+    assert "programa-cuadro-1/238/total:sum-columns" in codes
+    assert all(f.severity == "material" for f in page)
+    content = response.content.decode()
+    assert "/sources/pcc-enmienda-2009/#L238" in content
+    assert "4086384" in content
+
+
+def test_filters_are_kept_in_the_pagination_links(login, staff_user, findings):
+    response = login(staff_user).get(URL, {"severity": "rounding"})
+    assert response.context["query"] == "severity=rounding"
+    assert all(f.severity == "rounding" for f in response.context["page"])
+
+
+def test_partner_sees_only_findings_about_its_organisation(login, partner_a_user, findings):
+    response = login(partner_a_user).get(URL)
+    assert response.status_code == 200
+    partners = {f.partner.acronym if f.partner else None for f in response.context["page"]}
+    assert partners == {"PROSUR"}
+    assert "Explanation" not in response.content.decode() or not response.context["can_explain"]
+
+
+def test_a_programme_the_user_does_not_take_part_in_is_404(login, staff_user, pcc):
+    other = ProgrammeFactory(code="other")
+    ParticipantFactory(programme=other)
+    assert login(staff_user).get(reverse("budgets:reconciliation", args=["other"])).status_code == 404
+
+
+def test_administrators_open_every_programme(login, admin_user, pcc):
+    ProgrammeFactory(code="other")
+    assert login(admin_user).get(reverse("budgets:reconciliation", args=["other"])).status_code == 200
+
+
+def test_explained_findings_are_listed_on_request(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    client = login(staff_user)
+    client.post(reverse("budgets:explain", args=["pcc", finding.pk]), {"comment": "Saldo no asignado"})
+    response = client.get(URL, {"status": "explained"})
+    assert [f.pk for f in response.context["page"]] == [finding.pk]
+    assert "Saldo no asignado" in response.content.decode()
+
+
+def test_staff_recompute_and_partners_may_not(login, staff_user, partner_a_user, pcc):
+    url = reverse("budgets:recompute", args=["pcc"])
+    Finding.objects.all().delete()
+    assert login(partner_a_user).post(url).status_code == 403
+    assert not Finding.objects.exists()
+    assert login(staff_user).post(url).status_code == 302
+    assert Finding.objects.filter(status=FindingStatus.OPEN).exists()
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_count_does_not_grow_with_the_findings(login, staff_user, pcc, django_assert_max_num_queries):
+    client = login(staff_user)
+    reconcile(pcc)
+    with django_assert_max_num_queries(16):
+        client.get(URL)
+    before = _queries(client, URL)
+    for i in range(30):
+        ReconciliationRule.objects.create(
+            programme=pcc, code=f"staff/{i}", kind="unknown-{i}", description="x"
+        )
+    reconcile(pcc)
+    assert _queries(client, URL) == before
+
+
+@pytest.mark.parametrize("user_fixture", ["partner_a_user", "partner_b_user"])
+def test_partner_query_count_is_pinned(request, login, findings, user_fixture, django_assert_max_num_queries):
+    client = login(request.getfixturevalue(user_fixture))
+    with django_assert_max_num_queries(16):
+        assert client.get(URL).status_code == 200

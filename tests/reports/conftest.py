@@ -1,0 +1,82 @@
+"""Fixtures of the dashboards and reports: the PCC reconciled, progress in several statuses, a large portfolio."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from budgets.reconciliation import reconcile
+from reports.synthetic import generate_portfolio
+from results.models import Activity, ReportingPeriod
+from results.services import progress_approve, progress_create, progress_return, progress_submit
+
+
+@pytest.fixture
+def reconciled(pcc):
+    reconcile(pcc)
+    return pcc
+
+
+@pytest.fixture
+def september(pcc):
+    return ReportingPeriod.objects.get(programme=pcc, start_date=datetime.date(2008, 9, 1))
+
+
+@pytest.fixture
+def prosur_activity(pcc):
+    """PROSUR's activity 1.1 (target 80 %), planned September to December 2008."""
+    return Activity.objects.get(plan__code="poa-prosur-2008", code="1.1")
+
+
+@pytest.fixture
+def ampex_activity(pcc):
+    return (
+        Activity.objects.filter(plan__code="poa-ampex-2008", target_value__isnull=False)
+        .order_by("order")
+        .first()
+    )
+
+
+@pytest.fixture
+def progress(staff_user, partner_a_user, partner_b_user, september, prosur_activity, ampex_activity):
+    """PROSUR: one approved report (60 of 80 %); AMPEX: one submitted and one returned report."""
+    approved = progress_create(
+        target=prosur_activity,
+        period=september,
+        user=partner_a_user,
+        reported_on=datetime.date(2008, 9, 30),
+        achieved_value=Decimal("60"),
+        narrative="Sixty per cent of the firms trained.",
+    )
+    progress_submit(report=approved, user=partner_a_user)
+    progress_approve(report=approved, user=staff_user)
+    submitted = progress_create(
+        target=ampex_activity,
+        period=september,
+        user=partner_b_user,
+        reported_on=datetime.date(2008, 9, 30),
+        achieved_value=Decimal("1"),
+    )
+    progress_submit(report=submitted, user=partner_b_user)
+    other = (
+        Activity.objects.filter(plan__code="poa-ampex-2008", target_value__isnull=False)
+        .exclude(pk=ampex_activity.pk)
+        .order_by("order")
+        .first()
+    )
+    returned = progress_create(
+        target=other,
+        period=september,
+        user=partner_b_user,
+        reported_on=datetime.date(2008, 9, 30),
+        achieved_value=Decimal("2"),
+    )
+    progress_submit(report=returned, user=partner_b_user)
+    progress_return(report=returned, user=staff_user, comment="Add the list of participants.")
+    return {"approved": approved, "submitted": submitted, "returned": returned}
+
+
+@pytest.fixture
+def large_portfolio(pcc):
+    """Twenty more programmes in which COSUDE takes part, with budgets, plans and progress."""
+    return generate_portfolio(programmes=20, seed=7, donor="COSUDE")

@@ -1,0 +1,52 @@
+from django.urls import reverse
+
+URL = reverse("reports:partner_dashboard")
+
+
+def test_partner_sees_its_plans_due_progress_and_own_budget(login, partner_a_user, progress):
+    response = login(partner_a_user).get(URL, {"period": progress["approved"].period.pk})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "poa-prosur-2008" in html
+    assert "poa-ampex-2008" not in html
+    due = html.split('id="due-title"')[1].split("</section>")[0]
+    assert reverse("results:progress_detail", args=[progress["approved"].pk]) in due
+    budget = html.split('id="budget-title"')[1].split("</section>")[0]
+    assert "US$&nbsp;174,448.00" in budget  # PROSUR executed to July 2008, Peruvian format
+    assert "194,250.00" not in budget  # AMPEX's execution
+
+
+def test_partner_sees_its_returned_reports_and_not_another_partners(
+    login, partner_b_user, partner_a_user, progress
+):
+    html = login(partner_b_user).get(URL).content.decode()
+    returned = html.split('id="returned-title"')[1].split("</section>")[0]
+    assert "Add the list of participants." in returned
+    html = login(partner_a_user).get(URL).content.decode()
+    assert "Add the list of participants." not in html
+
+
+def test_partner_cannot_open_another_partners_dashboard(login, partner_a_user, pcc):
+    assert login(partner_a_user).get(URL, {"partner": "AMPEX"}).status_code == 404
+
+
+def test_viewer_reads_its_own_dashboard(login, partner_a_viewer, pcc):
+    html = login(partner_a_viewer).get(URL).content.decode()
+    assert "poa-prosur-2008" in html
+
+
+def test_staff_chooses_a_partner_then_sees_its_dashboard(login, staff_user, progress):
+    client = login(staff_user)
+    choice = client.get(URL).content.decode()
+    assert '<option value="AMPEX">' in choice
+    html = client.get(URL, {"partner": "AMPEX"}).content.decode()
+    assert "poa-ampex-2008" in html
+    assert "poa-prosur-2008" not in html
+
+
+def test_query_count_is_bounded(
+    login, partner_a_user, progress, large_portfolio, django_assert_max_num_queries
+):
+    client = login(partner_a_user)
+    with django_assert_max_num_queries(18):
+        assert client.get(URL).status_code == 200

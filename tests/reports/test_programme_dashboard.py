@@ -1,0 +1,129 @@
+import json
+
+import pytest
+from django.urls import reverse
+
+from budgets.reconciliation import summarise
+
+URL = reverse("reports:programme_dashboard", args=["pcc"])
+
+
+def test_headline_shows_the_ceilings_and_figures_per_currency_with_the_us_reference(
+    login, staff_user, reconciled
+):
+    response = login(staff_user).get(URL)
+    assert response.status_code == 200
+    html = response.content.decode()
+    headline = html.split('id="headline-title"')[1].split("</section>")[0]
+    # Consolidated terms: the amended ceilings, each in its own currency (COSUDE reads Swiss format).
+    assert "CHF&nbsp;4&#x27;087&#x27;460.00" in headline
+    assert "US$&nbsp;3&#x27;283&#x27;290.00" in headline
+    # Planned (Cuadro 1, CHF) and executed/available/requested (Cuadro 1 of 1.2 and 1.3, US$), never added.
+    assert "CHF&nbsp;4&#x27;099&#x27;384.00" in headline
+    assert "US$&nbsp;780&#x27;038.00" in headline
+    assert "US$&nbsp;158&#x27;428.00" in headline
+    assert "US$&nbsp;179&#x27;812.00" in headline
+    # CHF 4'099'384 at 1 USD = 1.25 CHF is US$ 3'279'507.20; the rate is named beside it.
+    assert "US$&nbsp;3&#x27;279&#x27;507.20" in headline
+    assert "pcc-chf-usd-1-25" in headline
+
+
+def test_charts_come_with_their_data_and_a_table_of_the_same_figures(login, staff_user, reconciled):
+    response = login(staff_user).get(URL)
+    html = response.content.decode()
+    for key in ("budget-by-year", "partner-figures", "indicators", "activities"):
+        assert f'<canvas id="chart-{key}" data-chart="chart-{key}-data"' in html
+        assert f'<script id="chart-{key}-data" type="application/json">' in html
+    data = json.loads(
+        html.split('<script id="chart-budget-by-year-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert data["labels"] == ["2005", "2006", "2007", "2008", "2008 extensión"]
+    l1 = next(d for d in data["datasets"] if d["label"] == "L1 · CHF")
+    assert l1["stack"] == "CHF"
+    assert l1["data"][0] == "485000.00"
+    assert "485&#x27;000.00" in html.split('id="chart-budget-by-year-title"')[1].split("</figure>")[0]
+    assert "vendor/chartjs/chart-4.6.1.umd.min.js" in html
+    assert "pcc/charts.js" in html
+
+
+def test_reconciliation_summary_links_to_the_findings(login, staff_user, reconciled):
+    html = login(staff_user).get(URL).content.decode()
+    section = html.split('id="reconciliation-title"')[1].split("</section>")[0]
+    assert reverse("budgets:reconciliation", args=["pcc"]) + "?severity=material" in section
+    summary = summarise(reconciled)
+    assert summary.material > 0
+    assert f'?severity=material">{summary.material}</a>' in section
+    assert f'?severity=rounding">{summary.rounding}</a>' in section
+
+
+def test_review_queue_lists_submitted_reports(login, staff_user, progress):
+    html = login(staff_user).get(URL).content.decode()
+    queue = html.split('id="queue-title"')[1].split("</section>")[0]
+    assert reverse("results:progress_detail", args=[progress["submitted"].pk]) in queue
+    assert reverse("results:progress_detail", args=[progress["approved"].pk]) not in queue
+    assert '<span class="badge">1</span>' in html.split('id="queue-title"')[1][:200]
+
+
+def test_indicator_and_activity_charts_count_approved_progress(login, staff_user, progress):
+    html = login(staff_user).get(URL).content.decode()
+    data = json.loads(
+        html.split('<script id="chart-activities-data" type="application/json">')[1].split("</script>")[0]
+    )
+    approved = next(d for d in data["datasets"] if d["label"] in ("Aprobado", "Approved"))
+    assert approved["data"][0] == "1"
+
+
+def test_partner_filter_narrows_the_figures_and_stays_in_the_url(login, staff_user, reconciled):
+    response = login(staff_user).get(URL, {"partner": "PROSUR"})
+    html = response.content.decode()
+    headline = html.split('id="headline-title"')[1].split("</section>")[0]
+    assert "US$&nbsp;174&#x27;448.00" in headline  # PROSUR's execution only
+    assert "US$&nbsp;780&#x27;038.00" not in headline
+    assert "operational-plan.pdf?partner=PROSUR" in headline
+    assert 'value="PROSUR" selected' in html
+
+
+def test_period_filter_keeps_the_years_inside_it(login, staff_user, reconciled):
+    html = login(staff_user).get(URL, {"date_from": "2008-09-01", "date_to": "2008-12-31"}).content.decode()
+    data = json.loads(
+        html.split('<script id="chart-budget-by-year-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert data["labels"] == ["2008 extensión"]
+
+
+def test_a_partner_cannot_open_the_staff_dashboard(login, partner_a_user):
+    assert login(partner_a_user).get(URL).status_code == 403
+
+
+def test_an_unknown_or_invisible_programme_is_a_404(login, staff_user):
+    assert login(staff_user).get(reverse("reports:programme_dashboard", args=["nope"])).status_code == 404
+
+
+def test_anonymous_is_sent_to_the_login(client, pcc):
+    assert client.get(URL).status_code == 302
+
+
+@pytest.mark.parametrize("extra", [False, True])
+def test_query_count_does_not_grow_with_the_portfolio(
+    login, staff_user, progress, django_assert_max_num_queries, request, extra
+):
+    if extra:
+        request.getfixturevalue("large_portfolio")
+    client = login(staff_user)
+    with django_assert_max_num_queries(26):
+        assert client.get(URL).status_code == 200
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_and_everything_shown(login, staff_user, reconciled):
+    html = login(staff_user).get(URL, {"date_from": "2008-12-31", "date_to": "2008-01-01"}).content.decode()
+    assert 'role="alert"' in html
+    headline = html.split('id="headline-title"')[1].split("</section>")[0]
+    assert "US$&nbsp;780&#x27;038.00" in headline
+
+
+def test_phase_filter_keeps_the_figures_of_its_dates(login, staff_user, reconciled):
+    html = login(staff_user).get(URL, {"phase": "fase-2", "date_from": "2008-01-01"}).content.decode()
+    data = json.loads(
+        html.split('<script id="chart-budget-by-year-data" type="application/json">')[1].split("</script>")[0]
+    )
+    assert data["labels"] == ["2008", "2008 extensión"]

@@ -1,0 +1,57 @@
+"""The work-plan rule kinds, run by the budgets reconciliation engine on the loaded PCC."""
+
+from budgets.models import ReconciliationRule
+from budgets.reconciliation import EvaluationContext, evaluate, rule_kinds
+
+
+def _verdicts(pcc, code):
+    rule = ReconciliationRule.objects.get(programme=pcc, code=code)
+    return {v.outcome.key: v for v in evaluate([rule], EvaluationContext(pcc))}
+
+
+def test_the_results_rule_kinds_are_registered_and_loaded(pcc):
+    assert {"schedule_months", "year_vs_phase_target", "target_text_vs_table"} <= set(rule_kinds())
+    assert ReconciliationRule.objects.filter(programme=pcc, code__startswith="results-").count() == 7
+
+
+def test_schedule_rows_that_differ_from_the_printed_months_are_flagged(pcc):
+    verdicts = _verdicts(pcc, "results-schedule-months-turismo")
+    assert len(verdicts) == 21
+    flagged = sorted(key for key, v in verdicts.items() if v.severity is not None)
+    # 3.2: O and D against "Octubre-diciembre" (lines 995, 1022); 5.4: no month against "setiembre" (1003, 1028).
+    assert flagged == ["3.2", "5.4"]
+    assert verdicts["5.4"].outcome.lines == [1003, 1028]
+
+
+def test_a_2008_indicator_numbered_unlike_its_phase_indicator_is_flagged(pcc):
+    verdicts = _verdicts(pcc, "results-year-vs-phase-turismo")
+    flagged = {key: v for key, v in verdicts.items() if v.severity is not None}
+    assert list(flagged) == ["5/IR 5.4"]
+    assert flagged["5/IR 5.4"].outcome.lines == [1006]
+    assert verdicts["1/IR.1.1"].severity is None  # 3 OGD in 2008 within 6 OGD over the phase
+
+
+def test_targets_written_two_ways_are_flagged(pcc):
+    contracts = _verdicts(pcc, "results-target-text-prosur-contracts")["IPR.4.1"]
+    assert contracts.severity == "material" and contracts.outcome.lines == [321, 343]
+    sustainability = _verdicts(pcc, "results-target-text-ampex-sustainability")["IR 8.1"]
+    assert sustainability.severity == "material"
+    for code in [
+        "results-target-text-prosur-products",
+        "results-target-text-prosur-portfolio",
+        "results-target-text-ampex-volume",
+    ]:
+        assert all(v.severity is None for v in _verdicts(pcc, code).values()), code
+
+
+def test_loading_twice_keeps_the_results_rules_as_they_are(pcc):
+    from core.loading import load_programme
+    from tests.conftest import PCC_FOLDER
+
+    rules = ReconciliationRule.objects.filter(programme=pcc, code__startswith="results-")
+    before = sorted(rules.values_list("pk", "code", "origin"))
+    history = ReconciliationRule.history.filter(code__startswith="results-").count()
+    load_programme(PCC_FOLDER)
+    assert sorted(rules.values_list("pk", "code", "origin")) == before
+    assert ReconciliationRule.history.filter(code__startswith="results-").count() == history
+    assert {origin for _pk, _code, origin in before} == {"loader"}
