@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -45,15 +46,28 @@ def _error_messages(request, error: ValidationError) -> None:
 
 @login_required
 def plan_list(request):
+    plans = WorkPlan.objects.for_user(request.user)
+    programme_code = request.GET.get("programme", "").strip()
+    if programme_code:
+        plans = plans.filter(programme__code=programme_code)
+    # Counted in scalar subqueries: evaluated for the page's rows only, not joined across all plans.
     plans = (
-        WorkPlan.objects.for_user(request.user)
-        .select_related("programme", "organisation", "component")
+        plans.select_related("programme", "organisation", "component")
         .prefetch_related("partners")
         .annotate(
-            result_count=Count("results", distinct=True), activity_count=Count("activities", distinct=True)
+            result_count=_count_of(Result.objects.filter(plan=OuterRef("pk"))),
+            activity_count=_count_of(Activity.objects.filter(plan=OuterRef("pk"))),
         )
+        .order_by("programme__code", "order", "code")
     )
-    return render(request, "results/plan_list.html", {"plans": plans})
+    page = Paginator(plans, 25).get_page(request.GET.get("page"))
+    return render(request, "results/plan_list.html", {"plans": page, "page": page, "programme_code": programme_code})
+
+
+def _count_of(queryset) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("plan").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+    )
 
 
 @login_required

@@ -12,7 +12,7 @@ from results.models import Activity, ReportingPeriod
 # Session, user, memberships, permission checks and the page's own queries; none per row.
 PLAN_DETAIL_QUERIES = 13
 SCHEDULE_QUERIES = 7
-LIST_QUERIES = 5
+LIST_QUERIES = 7  # session, user, memberships, page count, plans, partners prefetch, glossary
 
 
 @pytest.fixture
@@ -140,3 +140,12 @@ def test_every_activity_and_indicator_page_of_a_plan_renders(login, staff_user, 
         assert client.get(activity.get_absolute_url()).status_code == 200, activity.key
     for indicator in Indicator.objects.filter(result__plan__code="poa-turismo-2008"):
         assert client.get(indicator.get_absolute_url()).status_code == 200, indicator.code
+
+
+def test_plan_list_is_paginated_and_filtered_by_programme(login, staff_user, pcc):
+    client = login(staff_user)
+    html = client.get(reverse("results:plan_list"), {"programme": "pcc"}).content.decode()
+    assert "poa-prosur-2008" in html
+    other = client.get(reverse("results:plan_list"), {"programme": "no-such"}).content.decode()
+    assert "poa-prosur-2008" not in other
+    assert client.get(reverse("results:plan_list"), {"page": "99"}).status_code == 200
