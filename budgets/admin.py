@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.models import (
@@ -15,6 +16,7 @@ from budgets.models import (
     RuleOrigin,
 )
 from budgets.reconciliation import rule_kinds
+from budgets.resources import BudgetFactResource
 from budgets.services import finding_change_status
 
 
@@ -67,7 +69,8 @@ class BudgetColumnAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetFact)
-class BudgetFactAdmin(SimpleHistoryAdmin):
+class BudgetFactAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [BudgetFactResource]
     list_display = [
         "budget_table",
         "line",

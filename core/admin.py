@@ -1,9 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Document, ExchangeRate, GlossaryTerm, Membership, Organisation, User
+from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Membership, Organisation, User
+from core.resources import ExchangeRateResource
 
 
 class MembershipInline(admin.TabularInline):
@@ -50,8 +52,24 @@ class GlossaryTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(SimpleHistoryAdmin):
+class ExchangeRateAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ExchangeRateResource]
     list_display = ["code", "base_currency", "quote_currency", "rate", "valid_from", "valid_to", "line"]
     list_filter = ["base_currency", "quote_currency"]
     search_fields = ["code", "description", "used_by"]
     autocomplete_fields = ["document"]
+
+
+@admin.register(ImportRecord)
+class ImportRecordAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "file_name", "status", "created_count", "changed_count",
+                    "unchanged_count", "error_count"]
+    list_filter = ["kind", "status"]
+    search_fields = ["file_name", "sha256", "user__username"]
+    list_select_related = ["user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -199,3 +199,92 @@ class ExchangeRate(models.Model):
 
     def inverse_rate(self) -> Decimal:
         return Decimal(1) / self.rate
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("Checking")
+    DRY_RUN = "dry-run", _("Checked, waiting for confirmation")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Imported")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+IMPORT_TRANSITIONS: dict[str, set[str]] = {
+    ImportStatus.PENDING: {ImportStatus.DRY_RUN, ImportStatus.FAILED, ImportStatus.CANCELLED},
+    ImportStatus.DRY_RUN: {ImportStatus.RUNNING, ImportStatus.CANCELLED},
+    ImportStatus.RUNNING: {ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED},
+    ImportStatus.DONE: set(),
+    ImportStatus.FAILED: set(),
+    ImportStatus.CANCELLED: set(),
+}
+
+
+class ImportRecord(models.Model):
+    """One uploaded spreadsheet: who sent it, what the dry run found and what the import wrote.
+
+    Imported rows may point here (a foreign key named ``import_record``) to keep their provenance.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="imports", verbose_name=_("user"))
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    kind = models.CharField(_("kind"), max_length=60)
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
+    file_name = models.CharField(_("file name"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
+    locale = models.CharField(_("number format"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
+    cancel_requested = models.BooleanField(_("cancel requested"), default=False)
+    task_id = models.CharField(max_length=64, blank=True)
+    staged = models.CharField(_("checked rows file"), max_length=255, blank=True)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows done"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    changed_count = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    error_count = models.PositiveIntegerField(_("errors"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    message = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("spreadsheet import")
+        verbose_name_plural = _("spreadsheet imports")
+        indexes = [models.Index(fields=["kind", "sha256"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.file_name} · {self.get_status_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:import_job", args=[self.pk])
+
+    @property
+    def is_active(self) -> bool:
+        """Checking, importing, or confirmed and waiting for a worker: the job page keeps polling."""
+        return self.status in (ImportStatus.PENDING, ImportStatus.RUNNING) or (
+            self.status == ImportStatus.DRY_RUN and self.confirmed_at is not None
+        )
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == ImportStatus.DRY_RUN and self.error_count == 0 and not self.cancel_requested
+
+    @property
+    def can_cancel(self) -> bool:
+        return (
+            self.status in (ImportStatus.PENDING, ImportStatus.DRY_RUN, ImportStatus.RUNNING)
+            and not self.cancel_requested
+        )
+
+    @property
+    def percent(self) -> int:
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    def can_move_to(self, status: str) -> bool:
+        return status in IMPORT_TRANSITIONS[self.status]

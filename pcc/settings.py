@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
     "import_export",
+    "django_tasks",
+    "django_tasks_db",
     "core",
     "agreements",
     "budgets",
@@ -125,6 +127,17 @@ CURRENCIES = ("CHF", "USD", "PEN", "EUR")
 CURRENCY_CHOICES = [("CHF", "CHF"), ("USD", "US$"), ("PEN", "S/"), ("EUR", "EUR")]
 DEFAULT_CURRENCY = "CHF"
 AUTO_CONVERT_MONEY = False
+
+# Background jobs (large imports) through Django's tasks API; the database backend needs no extra
+# server (run `python manage.py db_worker`). Tests run tasks immediately.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+        )
+    }
+}
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pcc@localhost")

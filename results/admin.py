@@ -1,4 +1,5 @@
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from results.models import (
@@ -11,6 +12,7 @@ from results.models import (
     ScheduleMonth,
     WorkPlan,
 )
+from results.resources import ActivityResource, ProgressReportResource
 
 
 class ResultInline(admin.TabularInline):
@@ -45,7 +47,8 @@ class ScheduleMonthInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(SimpleHistoryAdmin):
+class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ActivityResource]
     list_display = ["key", "plan", "statement", "target_text", "target_kind", "months_as_printed"]
     list_filter = ["plan", "target_kind"]
     search_fields = ["code", "statement"]
@@ -59,7 +62,8 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ProgressReportResource]
     list_display = ["pk", "period", "activity", "indicator", "status", "achieved_value"]
     list_filter = ["status", "period"]
     raw_id_fields = ["activity", "indicator"]

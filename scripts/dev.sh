@@ -19,4 +19,8 @@ cat <<TXT
 pcc is starting at http://127.0.0.1:${PORT}/
 Log in with any of: admin, staff, apci, prosur, prosur-viewer, ampex  (password: demo-pcc-2008)
 TXT
-exec .venv/bin/python manage.py runserver "127.0.0.1:${PORT}"
+# The background worker runs large imports (django-tasks database backend).
+.venv/bin/python manage.py db_worker &
+WORKER=$!
+trap 'kill $WORKER 2>/dev/null' EXIT
+.venv/bin/python manage.py runserver "127.0.0.1:${PORT}"
