@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+
 APOSTROPHES = "'’`´"
 EMPTY_MARKERS = {"-": "dash", "--": "dash", "—": "dash", "–": "dash", "n.a.": "n.a.", "n.a": "n.a.",
                  "n.d.": "n.d.", "n.d": "n.d.", "": "blank"}
@@ -57,19 +59,19 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
     for mark in APOSTROPHES:
         cleaned = cleaned.replace(mark, "'")
     if not cleaned:
-        raise NumberFormatError(raw, "no digits")
+        raise NumberFormatError(raw, _("no digits"))
     thousands_by_apostrophe = "'" in cleaned
     if not _ALLOWED.match(cleaned):
-        raise NumberFormatError(raw, "expected digits with ' , . separators, optionally in parentheses")
+        raise NumberFormatError(raw, _("expected digits with ' , . separators, optionally in parentheses"))
     if not any(c.isdigit() for c in cleaned):
-        raise NumberFormatError(raw, "no digits")
+        raise NumberFormatError(raw, _("no digits"))
 
     separators = [(i, c) for i, c in enumerate(cleaned) if c in ".,"]
     if not separators:
         integer, fraction = cleaned, ""
         groups = integer.split("'")
         if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
-            raise NumberFormatError(raw, "thousands groups must have three digits")
+            raise NumberFormatError(raw, _("thousands groups must have three digits"))
         integer = "".join(groups)
     else:
         last_pos, last_char = separators[-1]
@@ -77,9 +79,9 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
         if decimal_separator is not None:
             decimal_pos = max((i for i, c in separators if c == decimal_separator), default=None)
             if decimal_pos is not None and decimal_pos != last_pos:
-                raise NumberFormatError(raw, f"decimal separator {decimal_separator!r} is not the last separator")
+                raise NumberFormatError(raw, _("decimal separator %(sep)r is not the last separator") % {"sep": decimal_separator})
             if sum(1 for _, c in separators if c == decimal_separator) > 1:
-                raise NumberFormatError(raw, f"decimal separator {decimal_separator!r} appears more than once")
+                raise NumberFormatError(raw, _("decimal separator %(sep)r appears more than once") % {"sep": decimal_separator})
         elif digits_after != 3:
             decimal_pos = last_pos
         elif sum(1 for _, c in separators if c == last_char) > 1:
@@ -91,25 +93,26 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
             decimal_pos = None
         else:
             raise AmbiguousNumberError(
-                raw, f"{last_char!r} followed by three digits may be a decimal or a thousands separator; "
-                "state the table's decimal separator"
+                raw,
+                _("%(sep)r followed by three digits may be a decimal or a thousands separator; "
+                  "state the table's decimal separator") % {"sep": last_char},
             )
         if decimal_pos is not None:
             if digits_after == 0:
-                raise NumberFormatError(raw, "nothing after the decimal separator")
+                raise NumberFormatError(raw, _("nothing after the decimal separator"))
             integer, fraction = cleaned[:decimal_pos], cleaned[decimal_pos + 1:]
         else:
             integer, fraction = cleaned, ""
         if "'" in fraction:
-            raise NumberFormatError(raw, "apostrophe after the decimal separator")
+            raise NumberFormatError(raw, _("apostrophe after the decimal separator"))
         groups = re.split(r"[.,']", integer)
         if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
-            raise NumberFormatError(raw, "thousands groups must have three digits")
+            raise NumberFormatError(raw, _("thousands groups must have three digits"))
         integer = "".join(groups)
     if not integer:
         integer = "0"
     try:
         value = Decimal(f"{integer}.{fraction}" if fraction else integer)
     except InvalidOperation:
-        raise NumberFormatError(raw, "not a number") from None
+        raise NumberFormatError(raw, _("not a number")) from None
     return ParsedAmount(-value if negative else value)

@@ -103,3 +103,14 @@ def test_error_says_what_was_read():
     with pytest.raises(NumberFormatError) as exc:
         parse_amount("12a")
     assert "12a" in str(exc.value)
+
+
+def test_unreadable_amounts_are_explained_in_the_users_language():
+    from django.utils import translation
+
+    with translation.override("es"), pytest.raises(NumberFormatError) as spanish:
+        parse_amount("1,2,3")
+    with translation.override("en"), pytest.raises(NumberFormatError) as english:
+        parse_amount("1,2,3")
+    assert spanish.value.reason == "los grupos de miles deben tener tres dígitos"
+    assert english.value.reason == "thousands groups must have three digits"
