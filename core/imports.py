@@ -36,7 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, 
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.module_loading import autodiscover_modules
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from djmoney.money import Money
 
 from core.models import ImportRecord, ImportStatus, User
@@ -357,12 +357,20 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
         return import_change_status(
             record=record,
             status=ImportStatus.FAILED,
-            message=f"{type(error).__name__}: {error}",
+            message=_unexpected_error_message(error),
             **tally.fields(),
         )
     finally:
         if staged_path:
             os.unlink(staged_path)
+
+
+def _unexpected_error_message(error: Exception) -> str:
+    # The traceback goes to the server log; the user is told what happened to the data, in its language.
+    return gettext(
+        "The import stopped on an unexpected error (%(error)s); nothing was written. "
+        "An administrator finds the details in the server log."
+    ) % {"error": type(error).__name__}
 
 
 def import_commit(*, record: ImportRecord) -> ImportRecord:
@@ -448,7 +456,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
     except Exception as error:
         logger.exception("Import %s failed; nothing was written", record.pk)
         return import_change_status(
-            record=record, status=ImportStatus.FAILED, rows_done=0, message=f"{type(error).__name__}: {error}"
+            record=record, status=ImportStatus.FAILED, rows_done=0, message=_unexpected_error_message(error)
         )
     finally:
         progress.close()

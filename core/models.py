@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
@@ -196,9 +194,6 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.base_currency} = {self.rate.normalize():f} {self.quote_currency} ({self.code})"
-
-    def inverse_rate(self) -> Decimal:
-        return Decimal(1) / self.rate
 
 
 class ImportStatus(models.TextChoices):

@@ -16,10 +16,12 @@ from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
+from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Component, Phase, Programme, ProgrammeParticipant
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Finding, ReconciliationRule
 from core.models import Document, ExchangeRate, Organisation, User
+from core.money import convert
 from results.models import (
     Activity,
     Indicator,
@@ -172,7 +174,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
             AgreementCeiling(agreement=agreement, amount=chf, amount_currency="CHF", is_cap=True, line=2),
             AgreementCeiling(
                 agreement=agreement,
-                amount=(chf / Decimal("1.25")).quantize(Decimal(1)),
+                amount=convert(Money(chf, "CHF"), rate=rate, places=0).amount,
                 amount_currency="USD",
                 line=2,
             ),
@@ -289,7 +291,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
             for row in items:
                 amount = Decimal(int(share * Decimal(rng.uniform(0.4, 1.1)) / 100) * 100)
                 if table.currency == "USD":
-                    amount = (amount / Decimal("1.25")).quantize(Decimal(1))
+                    amount = convert(Money(amount, "CHF"), rate=rate, places=0).amount
                 column_sum += amount
                 facts.append(_fact(table, row, column, amount, document))
             stated = column_sum + (Decimal(rng.choice([0, 0, 0, 1, 1000])) if column.order == 0 else 0)

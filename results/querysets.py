@@ -22,11 +22,7 @@ def _partner_organisations(user, roles=PARTNER_ROLES):
 
 
 def _staff_programmes(user):
-    participant = apps.get_model("agreements", "ProgrammeParticipant")
-    staff_organisations = Membership.objects.filter(user_id=user.pk, role=Role.PROGRAMME_STAFF)
-    return participant.objects.filter(
-        organisation_id__in=staff_organisations.values("organisation_id")
-    ).values("programme_id")
+    return apps.get_model("agreements", "Programme").objects.staffed_by(user).values("pk")
 
 
 def visible_plan_filter(user, prefix: str = "") -> Q | None:
