@@ -63,6 +63,8 @@ class ImportContext:
     importer: Importer
     record: ImportRecord | None = None
     locale: str = NumberLocale.DOT
+    # At commit: (file row, object, deferred values) of every row whose build returned deferred values.
+    deferred: list[tuple[int, models.Model, dict[str, Any]]] = field(default_factory=list)
     _caches: dict[str, Any] = field(default_factory=dict)
 
     def cache(self, name: str) -> Any:
@@ -98,6 +100,9 @@ class Importer:
     create_defaults: Callable[[dict[str, Any], ImportContext], dict[str, Any]] | None = None
     after_commit: Callable[[ImportContext], None] | None = None
     check_existing: Callable[[models.Model, dict[str, Any], ImportContext], None] | None = None
+    check_file: Callable[[ImportContext], Iterable[Problem]] | None = None
+    order: int = 50
+    programme_lookup: str = ""
 
     @cached_property
     def cleaned_fields(self) -> list[tuple[str, models.Field]]:
@@ -131,8 +136,14 @@ class Importer:
             return tuple(obj_or_values[name] for name in self.natural_key)
         return tuple(getattr(obj_or_values, name) for name in self.natural_key)
 
-    def export_rows(self, user: User) -> Iterator[dict[str, Any]]:
-        for obj in self.queryset(user).iterator(chunk_size=2000):
+    def export_rows(self, user: User, programme: Any = None) -> Iterator[dict[str, Any]]:
+        """The rows ``user`` may see, as the file's columns; only ``programme``'s when given."""
+        queryset = self.queryset(user)
+        if programme is not None:
+            if not self.programme_lookup:
+                raise ValueError(f"{self.kind} is not a programme's data.")
+            queryset = queryset.filter(**{self.programme_lookup: programme})
+        for obj in queryset.iterator(chunk_size=2000):
             yield self.export(obj)
 
     def template_rows(self) -> list[dict[str, Any]]:
@@ -164,6 +175,9 @@ def register_importer(
     create_defaults: Callable[[dict[str, Any], ImportContext], dict[str, Any]] | None = None,
     after_commit: Callable[[ImportContext], None] | None = None,
     check_existing: Callable[[models.Model, dict[str, Any], ImportContext], None] | None = None,
+    check_file: Callable[[ImportContext], Iterable[Problem]] | None = None,
+    order: int = 50,
+    programme_lookup: str = "",
 ) -> Importer:
     """Register an importable kind; call it at module level in an app's ``resources.py``.
 
@@ -178,6 +192,17 @@ def register_importer(
     ``after_commit(context)`` runs inside the import's transaction after the last batch (to
     recompute derived data, say). ``check_existing(obj, values, context)`` may refuse to change
     an existing object (raising ``CellError``): an error of that row in the dry run.
+
+    Links between rows of the same file (a subtotal printed below the items it adds up, say) cannot
+    be resolved row by row: ``build`` returns them as *deferred* values, keys starting with ``@``,
+    kept out of the model's fields and of the comparison. ``check_file(context)`` runs after the
+    last row of the dry run (when ``build`` has seen every row) and yields located problems of the
+    file as a whole, such as a link to a row that is neither in the file nor in the database; at
+    commit, ``context.deferred`` lists ``(row, object, deferred values)`` for ``after_commit`` to
+    resolve, raising :class:`RowRefused` for what it cannot. ``order`` places the kind among the
+    others: files of a programme are imported in that order (tables before their figures, rules last).
+    ``programme_lookup`` is the path from the model to its programme (``"table__programme"``), for
+    exporting one programme's data; a kind without one holds data shared by all programmes.
     """
     importer = Importer(
         kind=kind,
@@ -198,18 +223,22 @@ def register_importer(
         create_defaults=create_defaults,
         after_commit=after_commit,
         check_existing=check_existing,
+        check_file=check_file,
+        order=order,
+        programme_lookup=programme_lookup,
     )
     _REGISTRY[kind] = importer
     return importer
 
 
 def registry() -> dict[str, Importer]:
-    """All importable kinds, after importing every installed app's ``resources`` module once."""
+    """All importable kinds in import order, after importing every app's ``resources`` module once."""
     global _discovered
     if not _discovered:
         autodiscover_modules("resources")
         _discovered = True
-    return _REGISTRY
+    # sorted() is stable: kinds of the same order keep their registration order.
+    return {importer.kind: importer for importer in sorted(_REGISTRY.values(), key=lambda i: i.order)}
 
 
 def get_importer(kind: str) -> Importer:
@@ -281,7 +310,9 @@ class Cancelled(Exception):
     pass
 
 
-class _RowRefused(Exception):
+class RowRefused(Exception):
+    """A row that cannot be written after all (raised by ``check_existing`` at commit or ``after_commit``)."""
+
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(problem.message)
@@ -340,6 +371,10 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
                 )
                 if _cancel_requested(record):
                     raise Cancelled
+            if importer.check_file:
+                for problem in importer.check_file(context):
+                    problem.file, problem.sheet = reader.name, reader.sheet
+                    tally.add_error(problem)
         staged_name = ""
         if not tally.error_count:
             with open(staged_path, "rb") as staged_file:
@@ -393,7 +428,8 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                 for batch in _batches(_staged_rows(staged), BATCH_SIZE):
                     existing = _existing_by_key(importer, [importer.key_of(values) for _n, values in batch])
                     creates, updates, changed_fields = [], [], set()
-                    for number, values in batch:
+                    for number, staged_values in batch:
+                        values, deferred = _split_deferred(staged_values)
                         obj = existing.get(importer.key_of(values))
                         if obj is None:
                             extra = (
@@ -404,7 +440,11 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                                 setattr(obj, f"{importer.record_field}_id", record.pk)
                             creates.append(obj)
                             tally.created += 1
+                            if deferred:
+                                context.deferred.append((number, obj, deferred))
                             continue
+                        if deferred:
+                            context.deferred.append((number, obj, deferred))
                         differences = _differences(obj, values)
                         if not differences:
                             tally.unchanged += 1
@@ -414,7 +454,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                             try:
                                 importer.check_existing(obj, values, context)
                             except CellError as error:
-                                raise _RowRefused(
+                                raise RowRefused(
                                     Problem(
                                         error.message,
                                         error.params,
@@ -445,7 +485,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
         return record
     except Cancelled:
         return import_change_status(record=record, status=ImportStatus.CANCELLED, rows_done=0)
-    except _RowRefused as refused:
+    except RowRefused as refused:
         return import_change_status(
             record=record,
             status=ImportStatus.FAILED,
@@ -688,9 +728,20 @@ def _existing_by_key(importer: Importer, keys: list[tuple]) -> dict[tuple, model
     return {key: obj for key, obj in found.items() if key in wanted}
 
 
+def _split_deferred(values: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Field values and deferred values (``@name``: links resolved after the last batch)."""
+    if not any(name.startswith("@") for name in values):
+        return values, {}
+    fields = {name: value for name, value in values.items() if not name.startswith("@")}
+    deferred = {name[1:]: value for name, value in values.items() if name.startswith("@")}
+    return fields, deferred
+
+
 def _differences(obj: models.Model, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     differences = {}
     for name, new in values.items():
+        if name.startswith("@"):
+            continue
         old = getattr(obj, name)
         if isinstance(old, Money) or isinstance(new, Money):
             same = (
