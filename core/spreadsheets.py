@@ -933,10 +933,12 @@ def write_xlsx(
     columns: Sequence[Column],
     rows: Iterable[dict[str, Any]],
     validations: bool = False,
+    created: datetime.datetime | None = None,
 ) -> None:
     """Write rows (dicts keyed by column name) as one sheet, streaming (xlsxwriter ``constant_memory``).
 
-    ``validations`` adds drop-down lists on choice and currency columns (for templates).
+    ``validations`` adds drop-down lists on choice and currency columns (for templates). ``created``
+    fixes the file's creation date, so the same rows give the same bytes (files kept in git).
     """
     import xlsxwriter
 
@@ -944,6 +946,8 @@ def write_xlsx(
         stream,
         {"constant_memory": True, "in_memory": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
+    if created is not None:
+        workbook.set_properties({"created": created})
     worksheet = workbook.add_worksheet(sheet[:31])
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})

@@ -128,7 +128,7 @@ CURRENCY_CHOICES = [("CHF", "CHF"), ("USD", "US$"), ("PEN", "S/"), ("EUR", "EUR"
 DEFAULT_CURRENCY = "CHF"
 AUTO_CONVERT_MONEY = False
 
-# Background jobs (large imports) through Django's tasks API; the database backend needs no extra
+# Background jobs (large imports, PDF reports) through Django's tasks API; the database backend needs no extra
 # server (run `python manage.py db_worker`). Tests run tasks immediately.
 TASKS = {
     "default": {
@@ -138,6 +138,9 @@ TASKS = {
         )
     }
 }
+
+# PDF reports are kept (and handed out again while their figures are unchanged) this many days.
+REPORT_FILES_MAX_AGE_DAYS = read_int("REPORT_FILES_MAX_AGE_DAYS", 7)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pcc@localhost")

@@ -9,11 +9,17 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import formats
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from agreements.models import Programme
+from core.models import Organisation, User
+from reports.filters import Filters
 from reports.operational_plan import OperationalPlan, ProgressReportDocument
+from results.models import ReportingPeriod
 
 # WeasyPrint reports every layout step at INFO; the project logs INFO, so keep only its warnings.
 
@@ -21,12 +27,31 @@ PDF_MEDIA_TYPE = "application/pdf"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def render_pdf(template: str, context: dict, request) -> bytes:
-    """The template rendered with the request (language, number format) and laid out by WeasyPrint."""
+def operational_plan_file_name(programme: Programme, filters: Filters, extension: str) -> str:
+    name = f"poa-{programme.code}-{filters.date_from or ''}-{filters.date_to or ''}".rstrip("-")
+    return f"{name}.{extension}"
+
+
+def progress_file_name(organisation: Organisation, period: ReportingPeriod, extension: str) -> str:
+    return f"progress-{slugify(organisation.acronym)}-{period.start_date:%Y-%m}.{extension}"
+
+
+def render_html(template: str, context: dict, *, user: User) -> str:
+    """The report's HTML as ``user`` reads it: their number format, in the active language.
+
+    Rendered outside any request (in a background task too), so a bare request carries the user to
+    the template tags that format amounts.
+    """
+    request = HttpRequest()
+    request.user = user
+    return render_to_string(template, context, request=request)
+
+
+def render_pdf(html: str) -> bytes:
+    """The HTML laid out by WeasyPrint (the templates link no file, so no base URL is needed)."""
     from weasyprint import HTML
 
-    html = render_to_string(template, context, request=request)
-    return HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    return HTML(string=html).write_pdf()
 
 
 class _Sheet:

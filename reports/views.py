@@ -7,34 +7,25 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.utils.text import slugify
+from django.shortcuts import redirect, render
+from django.utils import translation
 
 from agreements.models import Programme
 from core.models import Organisation
 from core.templatetags.pcc import reader_format
 from reports import dashboard, exports
+from reports.access import (
+    get_partner_for_user_or_404,
+    get_period_for_user_or_404,
+    get_programme_for_user_or_404,
+)
 from reports.filters import DashboardFilterForm, Filters
+from reports.models import ReportKind
 from reports.operational_plan import operational_plan, partner_progress
-from results.models import ReportingPeriod
+from reports.services import operational_plan_params, report_job_request
 
 PROGRAMMES_PER_PAGE = 25
 FORMATS = ("pdf", "xlsx")
-
-
-def get_programme_for_user_or_404(user, code: str) -> Programme:
-    return get_object_or_404(Programme.objects.for_user(user), code=code)
-
-
-def get_partner_for_user_or_404(user, acronym: str) -> Organisation:
-    """Staff open any organisation taking part in their programmes; a partner only its own."""
-    if user.is_programme_staff:
-        organisations = Organisation.objects.filter(
-            participations__programme__in=Programme.objects.for_user(user)
-        )
-    else:
-        organisations = Organisation.objects.filter(pk__in=user.organisation_ids)
-    return get_object_or_404(organisations.distinct(), acronym=acronym)
 
 
 def _require_staff(user) -> None:
@@ -157,6 +148,10 @@ def _attachment(content: bytes, media_type: str, name: str) -> HttpResponse:
 
 @login_required
 def operational_plan_report(request, code: str, fmt: str):
+    """The XLSX at once; the PDF (seconds to lay out) through a job page, rendered in the background.
+
+    A GET like any download link: asking again for the same data finds the same job.
+    """
     programme = get_programme_for_user_or_404(request.user, code)
     if fmt not in FORMATS:
         raise Http404
@@ -167,29 +162,39 @@ def operational_plan_report(request, code: str, fmt: str):
         show_programme=False,
     )
     filters = form.filters()
+    if fmt == "pdf":
+        job = report_job_request(
+            user=request.user,
+            kind=ReportKind.OPERATIONAL_PLAN,
+            params=operational_plan_params(programme, filters),
+            language=translation.get_language(),
+        )
+        return redirect(job)
     document = operational_plan(request.user, programme, filters)
-    name = f"poa-{programme.code}-{filters.date_from or ''}-{filters.date_to or ''}".rstrip("-")
-    if fmt == "xlsx":
-        return _attachment(exports.operational_plan_xlsx(document), exports.XLSX_MEDIA_TYPE, f"{name}.xlsx")
-    pdf = exports.render_pdf("reports/pdf/operational_plan.html", {"document": document}, request)
-    return _attachment(pdf, exports.PDF_MEDIA_TYPE, f"{name}.pdf")
-
-
-def _period_or_404(user, period_id: str) -> ReportingPeriod:
-    if not period_id.isdigit():
-        raise Http404
-    return get_object_or_404(ReportingPeriod.objects.for_user(user).select_related("programme"), pk=period_id)
+    return _attachment(
+        exports.operational_plan_xlsx(document),
+        exports.XLSX_MEDIA_TYPE,
+        exports.operational_plan_file_name(programme, filters, "xlsx"),
+    )
 
 
 @login_required
 def progress_report(request, fmt: str):
     organisation = get_partner_for_user_or_404(request.user, request.GET.get("partner", ""))
-    period = _period_or_404(request.user, request.GET.get("period", ""))
+    period = get_period_for_user_or_404(request.user, request.GET.get("period", ""))
     if fmt not in FORMATS:
         raise Http404
+    if fmt == "pdf":
+        job = report_job_request(
+            user=request.user,
+            kind=ReportKind.PROGRESS_REPORT,
+            params={"partner": organisation.acronym, "period": period.pk},
+            language=translation.get_language(),
+        )
+        return redirect(job)
     document = partner_progress(request.user, organisation, period)
-    name = f"progress-{slugify(organisation.acronym)}-{period.start_date:%Y-%m}"
-    if fmt == "xlsx":
-        return _attachment(exports.progress_xlsx(document), exports.XLSX_MEDIA_TYPE, f"{name}.xlsx")
-    pdf = exports.render_pdf("reports/pdf/progress_report.html", {"document": document}, request)
-    return _attachment(pdf, exports.PDF_MEDIA_TYPE, f"{name}.pdf")
+    return _attachment(
+        exports.progress_xlsx(document),
+        exports.XLSX_MEDIA_TYPE,
+        exports.progress_file_name(organisation, period, "xlsx"),
+    )

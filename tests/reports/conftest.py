@@ -4,11 +4,40 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import resolve, reverse
 
 from budgets.reconciliation import reconcile
+from reports.models import ReportJob
 from reports.synthetic import generate_portfolio
 from results.models import Activity, ReportingPeriod
 from results.services import progress_approve, progress_create, progress_return, progress_submit
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """PDF reports are kept in the default storage: a fresh folder for every test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def download_pdf():
+    """Ask for a PDF as a user clicking its link does, wait on the job page, download the file."""
+
+    def _download(client, url, params=None):
+        response = client.get(url, params or {})
+        assert response.status_code == 302
+        job = ReportJob.objects.get(pk=resolve(response["Location"]).kwargs["pk"])
+        page = client.get(response["Location"])
+        assert page.status_code == 200
+        download = reverse("reports:job_download", args=[job.pk])
+        assert download.encode() in page.content, "the job page offers no download"
+        response = client.get(download)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        return b"".join(response.streaming_content)
+
+    return _download
 
 
 @pytest.fixture

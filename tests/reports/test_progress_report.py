@@ -20,13 +20,13 @@ def test_progress_xlsx_of_a_partner_and_period(login, staff_user, progress):
     assert any(r[10] == "Add the list of participants." for r in rows[3:])
 
 
-def test_progress_pdf_of_a_partner_and_period(login, partner_a_user, progress):
+def test_progress_pdf_of_a_partner_and_period(login, partner_a_user, progress, download_pdf):
     from pypdf import PdfReader
 
     period = progress["approved"].period
-    response = login(partner_a_user).get(_url("pdf"), {"partner": "PROSUR", "period": period.pk})
-    assert response.content.startswith(b"%PDF")
-    text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
+    content = download_pdf(login(partner_a_user), _url("pdf"), {"partner": "PROSUR", "period": period.pk})
+    assert content.startswith(b"%PDF")
+    text = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
     assert "PROSUR" in text
     assert "Sixty per cent of the firms trained." in text
 

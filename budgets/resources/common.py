@@ -1,0 +1,252 @@
+"""What the budgets' importable kinds share: programmes, look-ups, scoping, writing, placement."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+from simple_history.utils import bulk_update_with_history
+
+from agreements.models import Component, Programme
+from budgets.models import (
+    BudgetFact,
+    BudgetTable,
+    Marker,
+    RowRole,
+)
+from core.imports import BATCH_SIZE, ImportContext, RowRefused, Writer, bulk_write
+from core.models import Document, ExchangeRate, Organisation, User
+from core.spreadsheets import CellError, Column, Problem
+
+MARKERS = [value for value in Marker.values if value]
+# In an optional link cell of a figure: no link. An empty cell keeps the stored link.
+NO_LINK = "-"
+
+
+def _staffed(queryset: models.QuerySet, user: User, path: str = "programme") -> models.QuerySet:
+    """Everything of the programmes ``user`` is staff of; every programme's for an administrator."""
+    if not user.is_authenticated:
+        return queryset.none()
+    if user.is_administrator:
+        return queryset
+    return queryset.filter(**{f"{path}__in": Programme.objects.staffed_by(user)})
+
+
+def _programmes(context: ImportContext) -> dict[str, int]:
+    """The programmes the importing user may write, by code (one query)."""
+    user = context.user
+    programmes = Programme.objects.all() if user.is_administrator else Programme.objects.staffed_by(user)
+    return dict(programmes.values_list("code", "id"))
+
+
+def _programme_id(values: dict[str, Any], context: ImportContext) -> int:
+    programme_id = context.cache("programmes").get(values["programme"])
+    if programme_id is None:
+        raise CellError(
+            gettext_noop("%(programme)s is not a programme you are staff of"),
+            {"programme": values["programme"]},
+            column="programme",
+        )
+    return programme_id
+
+
+def _tables(context: ImportContext) -> dict[tuple[str, str], BudgetTable]:
+    tables = BudgetTable.objects.select_related("programme").only(
+        "id", "code", "programme__code", "document_id", "title", "first_line", "last_line"
+    )
+    return {(t.programme.code, t.code): t for t in tables}
+
+
+def _table(values: dict[str, Any], context: ImportContext, column: str = "table") -> BudgetTable:
+    """The budget table a row names, in a programme the user is staff of."""
+    _programme_id(values, context)
+    table = context.cache("tables").get((values["programme"], values[column]))
+    if table is None:
+        raise CellError(
+            gettext_noop("no budget table %(table)s in the programme %(programme)s"),
+            {"table": values[column], "programme": values["programme"]},
+            column=column,
+        )
+    return table
+
+
+def _named(
+    values: dict[str, Any], column: str, cache: str, message: str, context: ImportContext
+) -> int | None:
+    """The id of what a cell names by code (or acronym) in the look-up ``cache``; ``None`` when empty."""
+    if not values[column]:
+        return None
+    found = context.cache(cache).get(values[column])
+    if found is None:
+        raise CellError(message, {"code": values[column]}, column=column)
+    return found
+
+
+def _component_id(values: dict[str, Any], programme_id: int, context: ImportContext) -> int | None:
+    if not values["component"]:
+        return None
+    found = context.cache("components").get((programme_id, values["component"]))
+    if found is None:
+        raise CellError(
+            gettext_noop("the programme %(programme)s has no component %(component)s"),
+            {"programme": values["programme"], "component": values["component"]},
+            column="component",
+        )
+    return found
+
+
+def _currency(values: dict[str, Any], column: str = "currency") -> str:
+    if values[column] not in settings.CURRENCIES:
+        raise CellError(
+            gettext_noop("expected one of the currencies %(currencies)s"),
+            {"currencies": ", ".join(settings.CURRENCIES)},
+            column=column,
+        )
+    return values[column]
+
+
+def _json(values: dict[str, Any], column: str, expected: type, message: str) -> Any:
+    """A JSON cell as the model stores it; an empty cell is an empty list or object."""
+    text = values[column]
+    if not text:
+        return expected()
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise CellError(
+            gettext_noop("not valid JSON: %(error)s"), {"error": str(error)}, column=column
+        ) from None
+    if not isinstance(value, expected):
+        raise CellError(message, column=column)
+    return value
+
+
+def _period(values: dict[str, Any]) -> None:
+    start, end = values["period_start"], values["period_end"]
+    if start and end and start > end:
+        raise CellError(gettext_noop("the period ends before it starts"), column="period_end")
+
+
+LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
+    "programmes": _programmes,
+    "tables": _tables,
+    "components": lambda context: {
+        (programme_id, code): pk
+        for pk, programme_id, code in Component.objects.values_list("id", "programme_id", "code")
+    },
+    "documents": lambda context: dict(Document.objects.values_list("code", "id")),
+    "rates": lambda context: dict(ExchangeRate.objects.values_list("code", "id")),
+    "organisations": lambda context: dict(Organisation.objects.values_list("acronym", "id")),
+    # What a commit changed, noted by the writers for ``after_commit`` (``build`` does not run then).
+    "touched": lambda context: set(),
+    "changed_tables": lambda context: set(),
+    "row_numbers": lambda context: {},
+}
+
+NO_DOCUMENT = gettext_noop("no source document with the code %(code)s")
+NO_RATE = gettext_noop("no exchange rate with the code %(code)s")
+NO_ORGANISATION = gettext_noop("no organisation with the acronym %(code)s")
+
+
+def _noting(cache: str, of: Callable[[models.Model], Any], *, updates_only: bool = False) -> Writer:
+    """The default bulk writer, noting ``of(obj)`` of what it writes in the look-up ``cache``."""
+
+    def write(creates, updates, fields, context: ImportContext) -> None:
+        bulk_write(creates, updates, fields, context)
+        context.cache(cache).update(of(obj) for obj in (updates if updates_only else [*creates, *updates]))
+
+    return write
+
+
+def _history(context: ImportContext) -> dict[str, Any]:
+    reason = f"import #{context.record.pk}" if context.record else "import"
+    return {"batch_size": BATCH_SIZE, "default_user": context.user, "default_change_reason": reason}
+
+
+def _reconcile(programmes: Iterable[int] | models.QuerySet) -> None:
+    from budgets.reconciliation import reconcile
+
+    for programme in Programme.objects.filter(pk__in=programmes):
+        reconcile(programme)
+
+
+def _follow_structure(context: ImportContext) -> None:
+    """Copy a changed table, column or row to its figures again (as the loader does), then reconcile."""
+    table_ids = context.cache("changed_tables")
+    if not table_ids:
+        return
+    changed, names = [], set()
+    facts = BudgetFact.objects.filter(budget_table_id__in=table_ids).select_related(
+        "budget_table", "row", "column"
+    )
+    for fact in facts:
+        placement = _placement(fact.row, fact.column, fact.budget_table)
+        differences = [name for name, value in placement.items() if getattr(fact, name) != value]
+        if differences:
+            for name in differences:
+                setattr(fact, name, placement[name])
+            names.update(differences)
+            changed.append(fact)
+    if changed:
+        bulk_update_with_history(changed, BudgetFact, sorted(names), **_history(context))
+    _reconcile(BudgetTable.objects.filter(pk__in=table_ids).values("programme_id"))
+
+
+def _refused(
+    context: ImportContext, number: int, column: str, message: str, params: dict, value: Any
+) -> RowRefused:
+    """A row ``after_commit`` cannot write after all (the database changed since the dry run)."""
+    name = context.record.file_name if context.record else ""
+    return RowRefused(Problem(message, params, file=name, row=number, column=column, value=str(value)))
+
+
+def _note_row(context: ImportContext, key: tuple) -> None:
+    """Remember the file row of ``key``, for the problems ``check_file`` finds after the last row."""
+    context.cache("row_numbers")[key] = context.row
+
+
+def _located(context: ImportContext, problems: list[tuple[tuple, str, str, dict, Any]]) -> list[Problem]:
+    """``(row key, column, message, params, value)`` as problems at the rows of the file."""
+    numbers = context.cache("row_numbers")
+    return [
+        Problem(message, params, row=numbers.get(key), column=column, value=str(value))
+        for key, column, message, params, value in problems
+    ]
+
+
+PROGRAMME_COLUMN = Column("programme", _("programme"), max_length=40, example="pcc")
+TABLE_COLUMN = Column("table", _("budget table"), max_length=80, example="sp12-cuadro-2-prosur")
+
+
+def _structure_queryset(model: type[models.Model], path: str, *related: str, order: Sequence[str]):
+    def queryset(user: User) -> models.QuerySet:
+        return _staffed(model.objects.select_related(*related).order_by(*order), user, path)
+
+    return queryset
+
+
+def _placement(row, column, table) -> dict[str, Any]:
+    """The fields a budget figure copies from its table, row and column (as ``budgets.loader`` does)."""
+    return {
+        "programme_id": table.programme_id,
+        "budget_table_id": table.id,
+        "document_id": table.document_id,
+        "line": row.line,
+        "table": table.title[:255],
+        "row_label": row.label[:500],
+        "column_header": column.header[:255],
+        "component_id": row.component_id,
+        "partner_id": column.partner_id or row.partner_id,
+        "result": row.result,
+        "cost_category": row.cost_category,
+        "period_label": column.period_label,
+        "period_start": column.period_start,
+        "period_end": column.period_end,
+        "figure": column.figure,
+        "is_total": row.role in (RowRole.SUBTOTAL, RowRole.TOTAL) or column.is_total,
+    }

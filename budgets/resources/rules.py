@@ -1,0 +1,151 @@
+"""The ``reconciliation-rules`` importable kind: the checks as data, imported last."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from budgets.models import (
+    ReconciliationRule,
+    RuleOrigin,
+)
+from budgets.resources.common import (
+    LOOKUPS,
+    PROGRAMME_COLUMN,
+    _json,
+    _noting,
+    _programme_id,
+    _reconcile,
+    _structure_queryset,
+    _table,
+)
+from core.imports import ImportContext, register_importer
+from core.spreadsheets import CellError, Column, ColumnType
+
+RULE_COLUMNS = [
+    PROGRAMME_COLUMN,
+    Column("code", _("code"), max_length=160, example="sp12-cuadro-2-prosur/598/chf:sum-rows"),
+    Column(
+        "kind",
+        _("kind"),
+        max_length=40,
+        example="sum",
+        help_text=_("A kind of check registered by pcc: sum, conversion, same_figure, …"),
+    ),
+    Column(
+        "description",
+        _("rule in words"),
+        max_length=10_000,
+        example="TOTAL (línea 598): suma de las líneas 592–597.",
+    ),
+    Column(
+        "params",
+        _("parameters"),
+        required=False,
+        max_length=10_000,
+        example='{"total": "sp12-cuadro-2-prosur/598/chf", "terms": ["sp12-cuadro-2-prosur/592/chf"]}',
+        help_text=_("A JSON object, as the kind of check expects it."),
+    ),
+    Column("table", _("table"), required=False, max_length=80, example="sp12-cuadro-2-prosur"),
+    Column(
+        "absolute_tolerance",
+        _("rounding tolerance (currency units)"),
+        ColumnType.DECIMAL,
+        required=False,
+        example=None,
+    ),
+    Column(
+        "relative_tolerance", _("rounding tolerance (%)"), ColumnType.DECIMAL, required=False, example=None
+    ),
+    Column(
+        "origin",
+        _("origin"),
+        ColumnType.CHOICE,
+        required=False,
+        choices=RuleOrigin.values,
+        example=RuleOrigin.STAFF.value,
+        help_text=_("Empty: kept as it is; added by staff for a new rule."),
+    ),
+    Column(
+        "active", _("active"), ColumnType.BOOLEAN, required=False, example=True, help_text=_("Empty: yes.")
+    ),
+]
+
+
+def _rule_kinds(context: ImportContext) -> set[str]:
+    # Other apps register kinds of their own: the registry is read when a file is checked.
+    from budgets.reconciliation import rule_kinds
+
+    return set(rule_kinds())
+
+
+def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    programme_id = _programme_id(values, context)
+    kinds = context.cache("rule_kinds")
+    if values["kind"] not in kinds:
+        raise CellError(
+            gettext_noop("unknown rule kind %(kind)s; expected one of %(kinds)s"),
+            {"kind": values["kind"], "kinds": ", ".join(sorted(kinds))},
+            column="kind",
+        )
+    for name in ("absolute_tolerance", "relative_tolerance"):
+        if values[name] is not None and values[name] < 0:
+            raise CellError(gettext_noop("expected zero or more"), column=name)
+    result = {
+        "programme_id": programme_id,
+        "code": values["code"],
+        "kind": values["kind"],
+        "description": values["description"],
+        "params": _json(
+            values,
+            "params",
+            dict,
+            gettext_noop('expected a JSON object, such as {"total": "…", "terms": ["…"]}'),
+        ),
+        "table_id": _table(values, context).id if values["table"] else None,
+        "absolute_tolerance": values["absolute_tolerance"],
+        "relative_tolerance": values["relative_tolerance"],
+        "active": True if values["active"] is None else values["active"],
+    }
+    if values["origin"]:
+        result["origin"] = values["origin"]
+    return result
+
+
+def _rule_export(rule: ReconciliationRule) -> dict[str, Any]:
+    return {
+        "programme": rule.programme.code,
+        "code": rule.code,
+        "kind": rule.kind,
+        "description": rule.description,
+        # Sorted keys: PostgreSQL (jsonb) and SQLite store an object's keys in different orders.
+        "params": json.dumps(rule.params, ensure_ascii=False, sort_keys=True),
+        "table": rule.table.code if rule.table_id else "",
+        "absolute_tolerance": rule.absolute_tolerance,
+        "relative_tolerance": rule.relative_tolerance,
+        "origin": rule.origin,
+        "active": rule.active,
+    }
+
+
+register_importer(
+    "reconciliation-rules",
+    label=_("Reconciliation rules"),
+    model=ReconciliationRule,
+    columns=RULE_COLUMNS,
+    natural_key=["programme_id", "code"],
+    build=_rule_row,
+    export=_rule_export,
+    queryset=_structure_queryset(
+        ReconciliationRule, "programme", "programme", "table", order=["programme__code", "code"]
+    ),
+    can_import=lambda user: user.is_administrator,
+    lookups={**LOOKUPS, "rule_kinds": _rule_kinds},
+    write=_noting("touched", lambda rule: rule.programme_id),
+    after_commit=lambda context: _reconcile(context.cache("touched")),
+    order=90,
+    programme_lookup="programme",
+)

@@ -1,0 +1,415 @@
+"""The importable kinds of a budget table's structure: ``budget-tables``, ``budget-columns``, ``budget-rows``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from budgets.models import (
+    BudgetColumn,
+    BudgetRow,
+    BudgetTable,
+    FigureKind,
+    RowRole,
+    TableLayout,
+)
+from budgets.resources.common import (
+    LOOKUPS,
+    NO_DOCUMENT,
+    NO_ORGANISATION,
+    NO_RATE,
+    PROGRAMME_COLUMN,
+    TABLE_COLUMN,
+    _component_id,
+    _currency,
+    _follow_structure,
+    _json,
+    _located,
+    _named,
+    _note_row,
+    _noting,
+    _period,
+    _programme_id,
+    _refused,
+    _structure_queryset,
+    _table,
+)
+from core.imports import BATCH_SIZE, ImportContext, register_importer
+from core.spreadsheets import CellError, Column, ColumnType, Problem
+
+BUDGET_TABLE_COLUMNS = [
+    PROGRAMME_COLUMN,
+    Column("code", _("code"), max_length=80, example="sp12-cuadro-2-prosur"),
+    Column(
+        "title",
+        _("title as printed"),
+        max_length=500,
+        example="Cuadro 2: Presupuesto por resultados (si posible) de PROSUR y AMPEX",
+    ),
+    Column("component", _("component"), required=False, max_length=20, example="1.2"),
+    Column("document", _("document"), max_length=80, example="pcc-enmienda-2009"),
+    Column("title_line", _("seed line of the title"), ColumnType.INTEGER, example=588),
+    Column("first_line", _("first line"), ColumnType.INTEGER, example=588),
+    Column("last_line", _("last line"), ColumnType.INTEGER, example=598),
+    Column(
+        "layout",
+        _("layout"),
+        ColumnType.CHOICE,
+        required=False,
+        choices=TableLayout.values,
+        example=TableLayout.CURRENCY_PAIRS.value,
+        help_text=_("Empty: rows × columns (grid)."),
+    ),
+    Column("decimal_separator", _("decimal separator"), ColumnType.CHOICE, choices=[".", ","], example="."),
+    Column("currency", _("default currency"), ColumnType.CURRENCY, example="CHF"),
+    Column("rate", _("stated exchange rate"), required=False, max_length=80, example="pcc-chf-usd-1-123"),
+    Column(
+        "notes",
+        _("notes and footnotes"),
+        required=False,
+        max_length=10_000,
+        example="",
+        help_text=_('As printed, a JSON list: [{"line": 916, "text": "…"}].'),
+    ),
+    Column("in_overview", _("counted in the overview"), ColumnType.BOOLEAN, required=False, example=False),
+    Column("order", _("order"), ColumnType.INTEGER, example=3),
+]
+
+
+def _budget_table_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    programme_id = _programme_id(values, context)
+    if values["first_line"] > values["last_line"]:
+        raise CellError(
+            gettext_noop("the last line comes before the first line %(first)s"),
+            {"first": values["first_line"]},
+            column="last_line",
+        )
+    return {
+        "programme_id": programme_id,
+        "code": values["code"],
+        "title": values["title"],
+        "component_id": _component_id(values, programme_id, context),
+        "document_id": _named(values, "document", "documents", NO_DOCUMENT, context),
+        "title_line": values["title_line"],
+        "first_line": values["first_line"],
+        "last_line": values["last_line"],
+        "layout": values["layout"] or TableLayout.GRID,
+        "decimal_separator": values["decimal_separator"],
+        "currency": _currency(values),
+        "rate_id": _named(values, "rate", "rates", NO_RATE, context),
+        "notes": _json(
+            values, "notes", list, gettext_noop('expected a JSON list, such as [{"line": 916, "text": "…"}]')
+        ),
+        "in_overview": bool(values["in_overview"]),
+        "order": values["order"],
+    }
+
+
+def _budget_table_export(table: BudgetTable) -> dict[str, Any]:
+    return {
+        "programme": table.programme.code,
+        "code": table.code,
+        "title": table.title,
+        "component": table.component.code if table.component_id else "",
+        "document": table.document.code,
+        "title_line": table.title_line,
+        "first_line": table.first_line,
+        "last_line": table.last_line,
+        "layout": table.layout,
+        "decimal_separator": table.decimal_separator,
+        "currency": table.currency,
+        "rate": table.rate.code if table.rate_id else "",
+        "notes": json.dumps(table.notes, ensure_ascii=False, sort_keys=True) if table.notes else "",
+        "in_overview": table.in_overview,
+        "order": table.order,
+    }
+
+
+register_importer(
+    "budget-tables",
+    label=_("Budget tables"),
+    model=BudgetTable,
+    columns=BUDGET_TABLE_COLUMNS,
+    natural_key=["programme_id", "code"],
+    build=_budget_table_row,
+    export=_budget_table_export,
+    queryset=_structure_queryset(
+        BudgetTable,
+        "programme",
+        "programme",
+        "component",
+        "document",
+        "rate",
+        order=["programme__code", "order", "first_line", "code"],
+    ),
+    can_import=lambda user: user.is_administrator,
+    lookups=LOOKUPS,
+    write=_noting("changed_tables", lambda table: table.pk, updates_only=True),
+    after_commit=_follow_structure,
+    order=20,
+    programme_lookup="programme",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# budget-columns
+
+BUDGET_COLUMN_COLUMNS = [
+    PROGRAMME_COLUMN,
+    TABLE_COLUMN,
+    Column("key", _("key"), max_length=40, example="usd"),
+    Column("header", _("header as printed"), max_length=255, example="Presupuesto Sep - Dic 2008 / En US$"),
+    Column("order", _("order"), ColumnType.INTEGER, example=1),
+    Column("currency", _("currency"), ColumnType.CURRENCY, example="USD"),
+    Column("figure", _("kind of figure"), ColumnType.CHOICE, choices=FigureKind.values, example="planned"),
+    Column("is_total", _("row total"), ColumnType.BOOLEAN, required=False, example=False),
+    Column("partner", _("partner"), required=False, max_length=40, example=""),
+    Column("period_label", _("period as printed"), required=False, max_length=80, example="Sep - Dic 2008"),
+    Column("period_start", _("period start"), ColumnType.DATE, required=False, example="2008-09-01"),
+    Column("period_end", _("period end"), ColumnType.DATE, required=False, example="2008-12-31"),
+]
+
+
+def _budget_column_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    table = _table(values, context)
+    _period(values)
+    return {
+        "table_id": table.id,
+        "key": values["key"],
+        "header": values["header"],
+        "order": values["order"],
+        "currency": _currency(values),
+        "figure": values["figure"],
+        "is_total": bool(values["is_total"]),
+        "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
+        "period_label": values["period_label"],
+        "period_start": values["period_start"],
+        "period_end": values["period_end"],
+    }
+
+
+def _budget_column_export(column: BudgetColumn) -> dict[str, Any]:
+    return {
+        "programme": column.table.programme.code,
+        "table": column.table.code,
+        "key": column.key,
+        "header": column.header,
+        "order": column.order,
+        "currency": column.currency,
+        "figure": column.figure,
+        "is_total": column.is_total,
+        "partner": column.partner.acronym if column.partner_id else "",
+        "period_label": column.period_label,
+        "period_start": column.period_start,
+        "period_end": column.period_end,
+    }
+
+
+STRUCTURE_ORDER = ["table__programme__code", "table__order", "table__first_line", "table__code"]
+
+register_importer(
+    "budget-columns",
+    label=_("Columns of budget tables"),
+    model=BudgetColumn,
+    columns=BUDGET_COLUMN_COLUMNS,
+    natural_key=["table_id", "key"],
+    build=_budget_column_row,
+    export=_budget_column_export,
+    queryset=_structure_queryset(
+        BudgetColumn,
+        "table__programme",
+        "table__programme",
+        "partner",
+        order=[*STRUCTURE_ORDER, "order", "key"],
+    ),
+    can_import=lambda user: user.is_administrator,
+    lookups=LOOKUPS,
+    write=_noting("changed_tables", lambda column: column.table_id, updates_only=True),
+    after_commit=_follow_structure,
+    order=21,
+    programme_lookup="table__programme",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# budget-rows
+
+BUDGET_ROW_COLUMNS = [
+    PROGRAMME_COLUMN,
+    TABLE_COLUMN,
+    Column("line", _("seed line"), ColumnType.INTEGER, example=598),
+    Column("label", _("label as printed"), required=False, max_length=500, example="TOTAL"),
+    Column("order", _("order"), ColumnType.INTEGER, example=6),
+    Column(
+        "role",
+        _("role"),
+        ColumnType.CHOICE,
+        required=False,
+        choices=RowRole.values,
+        example=RowRole.TOTAL.value,
+        help_text=_("Empty: an item."),
+    ),
+    Column(
+        "parent",
+        _("subtotal it belongs to"),
+        ColumnType.INTEGER,
+        required=False,
+        example=None,
+        help_text=_("The line of the subtotal or total row, which may come further down the file."),
+    ),
+    Column(
+        "section",
+        _("section heading"),
+        ColumnType.INTEGER,
+        required=False,
+        example=None,
+        help_text=_("The line of the heading row of the section."),
+    ),
+    Column("partner", _("partner"), required=False, max_length=40, example="PROSUR"),
+    Column("component", _("component"), required=False, max_length=20, example="1.2"),
+    Column("result", _("result as printed"), required=False, max_length=40, example=""),
+    Column("cost_category", _("cost category as printed"), required=False, max_length=255, example=""),
+]
+ROW_KEY = ("programme", "table", "line")
+
+
+def _budget_row_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    table = _table(values, context)
+    line = values["line"]
+    if not table.first_line <= line <= table.last_line:
+        raise CellError(
+            gettext_noop("line %(line)s is outside the table (lines %(first)s–%(last)s)"),
+            {"line": line, "first": table.first_line, "last": table.last_line},
+            column="line",
+        )
+    context.cache("file_lines").add((table.id, line))
+    result = {
+        "table_id": table.id,
+        "line": line,
+        "label": values["label"],
+        "order": values["order"],
+        "role": values["role"] or RowRole.ITEM,
+        "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
+        "component_id": _component_id(values, table.programme_id, context),
+        "result": values["result"],
+        "cost_category": values["cost_category"],
+    }
+    for name in ("parent", "section"):
+        target = values[name]
+        if target is None:
+            result[f"{name}_id"] = None
+            continue
+        if target == line:
+            raise CellError(gettext_noop("a row cannot name itself"), column=name)
+        target_id = context.cache("row_ids").get((table.id, target))
+        if target_id is not None:
+            result[f"{name}_id"] = target_id
+        else:
+            # A row further down the file (a subtotal below its items): linked after the last batch.
+            result[f"@{name}"] = target
+            _note_row(context, tuple(values[c] for c in ROW_KEY))
+            context.cache("pending_rows").append(
+                (tuple(values[c] for c in ROW_KEY), table.id, values["table"], name, target)
+            )
+    return result
+
+
+def _budget_rows_check_file(context: ImportContext) -> list[Problem]:
+    lines = context.cache("file_lines")
+    return _located(
+        context,
+        [
+            (
+                key,
+                name,
+                gettext_noop(
+                    "the table %(table)s has no row at line %(line)s, neither in this file nor imported before"
+                ),
+                {"table": table_code, "line": target},
+                target,
+            )
+            for key, table_id, table_code, name, target in context.cache("pending_rows")
+            if (table_id, target) not in lines
+        ],
+    )
+
+
+def _budget_rows_after_commit(context: ImportContext) -> None:
+    if context.deferred:
+        table_ids = {obj.table_id for _number, obj, _links in context.deferred}
+        rows = {(r.table_id, r.line): r for r in BudgetRow.objects.filter(table_id__in=table_ids)}
+        linked = []
+        for number, obj, links in context.deferred:
+            row = rows[(obj.table_id, obj.line)]
+            for name, target in links.items():
+                target_row = rows.get((obj.table_id, target))
+                if target_row is None:
+                    raise _refused(
+                        context,
+                        number,
+                        name,
+                        gettext_noop("the table has no row at line %(line)s"),
+                        {"line": target},
+                        target,
+                    )
+                setattr(row, f"{name}_id", target_row.pk)
+            linked.append(row)
+        BudgetRow.objects.bulk_update(linked, ["parent", "section"], batch_size=BATCH_SIZE)
+    _follow_structure(context)
+
+
+def _budget_row_export(row: BudgetRow) -> dict[str, Any]:
+    return {
+        "programme": row.table.programme.code,
+        "table": row.table.code,
+        "line": row.line,
+        "label": row.label,
+        "order": row.order,
+        "role": row.role,
+        "parent": row.parent.line if row.parent_id else None,
+        "section": row.section.line if row.section_id else None,
+        "partner": row.partner.acronym if row.partner_id else "",
+        "component": row.component.code if row.component_id else "",
+        "result": row.result,
+        "cost_category": row.cost_category,
+    }
+
+
+register_importer(
+    "budget-rows",
+    label=_("Rows of budget tables"),
+    model=BudgetRow,
+    columns=BUDGET_ROW_COLUMNS,
+    natural_key=["table_id", "line"],
+    build=_budget_row_row,
+    export=_budget_row_export,
+    queryset=_structure_queryset(
+        BudgetRow,
+        "table__programme",
+        "table__programme",
+        "parent",
+        "section",
+        "partner",
+        "component",
+        order=[*STRUCTURE_ORDER, "order", "line"],
+    ),
+    can_import=lambda user: user.is_administrator,
+    lookups={
+        **LOOKUPS,
+        "row_ids": lambda context: {
+            (table_id, line): pk
+            for pk, table_id, line in BudgetRow.objects.values_list("id", "table_id", "line")
+        },
+        "file_lines": lambda context: set(),
+        "pending_rows": lambda context: [],
+    },
+    write=_noting("changed_tables", lambda row: row.table_id, updates_only=True),
+    check_file=_budget_rows_check_file,
+    after_commit=_budget_rows_after_commit,
+    field_columns={"parent": "parent", "section": "section"},
+    order=22,
+    programme_lookup="table__programme",
+)

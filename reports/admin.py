@@ -1,0 +1,17 @@
+from django.contrib import admin
+
+from reports.models import ReportJob
+
+
+@admin.register(ReportJob)
+class ReportJobAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "kind", "programme", "language", "file_name", "status", "size"]
+    list_filter = ["kind", "status", "language"]
+    search_fields = ["file_name", "user__username", "fingerprint", "task_id"]
+    list_select_related = ["user", "programme"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

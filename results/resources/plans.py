@@ -1,0 +1,322 @@
+"""Importable kinds ``reporting-periods``, ``work-plans`` and ``results``."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from agreements.models import Component
+from core.imports import ImportContext, register_importer
+from core.models import Document, Organisation
+from core.spreadsheets import CellError, Column, ColumnType
+from results.models import (
+    PeriodKind,
+    ReportingPeriod,
+    Result,
+    WorkPlan,
+)
+from results.resources.common import (
+    EXTRA_LINES,
+    LINE,
+    ORDER,
+    PROGRAMME,
+    WORK_PLAN_KEY,
+    _extra_lines,
+    _is_administrator,
+    _lines_export,
+    _optional,
+    _plan,
+    _plan_objects,
+    _programme_id,
+    _programmes,
+)
+
+REPORTING_PERIOD_COLUMNS = [
+    PROGRAMME,
+    Column("kind", _("kind"), ColumnType.CHOICE, choices=PeriodKind.values, example="month"),
+    Column("start", _("start"), ColumnType.DATE, example="2008-09-01"),
+    Column("end", _("end"), ColumnType.DATE, example="2008-09-30"),
+    Column("label", _("label"), max_length=60, example="Setiembre 2008"),
+]
+
+
+def _reporting_period_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    programme_id = _programme_id(values, context)
+    if values["start"] > values["end"]:
+        raise CellError(gettext_noop("the period ends before it starts"), column="end")
+    return {
+        "programme_id": programme_id,
+        "start_date": values["start"],
+        "end_date": values["end"],
+        "kind": values["kind"],
+        "label": values["label"],
+    }
+
+
+def _reporting_period_export(period: ReportingPeriod) -> dict[str, Any]:
+    return {
+        "programme": period.programme.code,
+        "kind": period.kind,
+        "start": period.start_date,
+        "end": period.end_date,
+        "label": period.label,
+    }
+
+
+register_importer(
+    "reporting-periods",
+    label=_("Reporting periods"),
+    model=ReportingPeriod,
+    columns=REPORTING_PERIOD_COLUMNS,
+    natural_key=["programme_id", "start_date", "end_date"],
+    build=_reporting_period_row,
+    export=_reporting_period_export,
+    queryset=lambda user: (
+        ReportingPeriod.objects.for_user(user)
+        .select_related("programme")
+        .order_by("programme__code", "start_date", "end_date")
+    ),
+    can_import=_is_administrator,
+    lookups={"programmes": _programmes},
+    field_columns={"programme": "programme", "start_date": "start", "end_date": "end"},
+    order=30,
+    programme_lookup="programme",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Work plans
+
+WORK_PLAN_COLUMNS = [
+    PROGRAMME,
+    Column("code", _("code"), max_length=80, example="poa-prosur-2008"),
+    Column("organisation", _("partner"), max_length=40, example="PROSUR"),
+    Column(
+        "partners",
+        _("other partners"),
+        required=False,
+        max_length=1000,
+        example="",
+        help_text=_("Acronyms separated by commas, e.g. OGD-AQP, OGD-PUN."),
+    ),
+    Column("component", _("component"), required=False, max_length=20, example="1.2"),
+    Column("title", _("title"), max_length=255, example="Plan de Trabajo Septiembre a Diciembre 2008"),
+    Column("period_start", _("period start"), ColumnType.DATE, example="2008-09-01"),
+    Column("period_end", _("period end"), ColumnType.DATE, example="2008-12-31"),
+    Column("period_label", _("period as printed"), max_length=120, example="Septiembre a Diciembre 2008"),
+    ORDER,
+    Column("document", _("document"), max_length=80, example="pcc-enmienda-2009"),
+    Column("line", _("seed line"), ColumnType.INTEGER, example=307),
+    Column("end_line", _("last line"), ColumnType.INTEGER, example=435),
+]
+
+
+def _organisation_id(acronym: str, context: ImportContext, column: str) -> int:
+    organisation_id = context.cache("organisations").get(acronym)
+    if organisation_id is None:
+        raise CellError(
+            gettext_noop("no organisation with the acronym %(acronym)s"), {"acronym": acronym}, column=column
+        )
+    return organisation_id
+
+
+def _work_plan_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    programme_id = _programme_id(values, context)
+    organisation_id = _organisation_id(values["organisation"], context, "organisation")
+    partner_ids = {
+        _organisation_id(acronym, context, "partners")
+        for acronym in (part.strip() for part in re.split(r"[,;]", values["partners"]))
+        if acronym
+    }
+    component_id = None
+    if values["component"]:
+        component_id = context.cache("components").get((programme_id, values["component"]))
+        if component_id is None:
+            raise CellError(
+                gettext_noop("the programme %(programme)s has no component %(component)s"),
+                {"programme": values["programme"], "component": values["component"]},
+                column="component",
+            )
+    document_id = context.cache("documents").get(values["document"])
+    if document_id is None:
+        raise CellError(
+            gettext_noop("no source document with the code %(code)s"),
+            {"code": values["document"]},
+            column="document",
+        )
+    if values["period_start"] > values["period_end"]:
+        raise CellError(gettext_noop("the period ends before it starts"), column="period_end")
+    if values["line"] > values["end_line"]:
+        raise CellError(gettext_noop("the last line comes before the seed line"), column="end_line")
+    return {
+        "programme_id": programme_id,
+        "code": values["code"],
+        "organisation_id": organisation_id,
+        "component_id": component_id,
+        "title": values["title"],
+        "period_start": values["period_start"],
+        "period_end": values["period_end"],
+        "period_label": values["period_label"],
+        "document_id": document_id,
+        "line": values["line"],
+        "end_line": values["end_line"],
+        **_optional(values, "order"),
+        # The whole set of other partners, written once the plans exist.
+        "@partners": sorted(partner_ids),
+    }
+
+
+def _set_partners(context: ImportContext) -> None:
+    wanted = {
+        (obj.programme_id, obj.code): set(deferred["partners"])
+        for _number, obj, deferred in context.deferred
+        if "partners" in deferred
+    }
+    if not wanted:
+        return
+    plan_ids = {
+        (programme_id, code): pk
+        for pk, programme_id, code in WorkPlan.objects.filter(
+            programme_id__in={programme_id for programme_id, _code in wanted},
+            code__in={code for _programme_id, code in wanted},
+        ).values_list("id", "programme_id", "code")
+    }
+    through = WorkPlan.partners.through
+    current = defaultdict(set)
+    for plan_id, organisation_id in through.objects.filter(workplan_id__in=plan_ids.values()).values_list(
+        "workplan_id", "organisation_id"
+    ):
+        current[plan_id].add(organisation_id)
+    changed = {
+        plan_ids[key]: organisations
+        for key, organisations in wanted.items()
+        if current[plan_ids[key]] != organisations
+    }
+    if changed:
+        through.objects.filter(workplan_id__in=changed).delete()
+        through.objects.bulk_create(
+            [
+                through(workplan_id=plan_id, organisation_id=organisation_id)
+                for plan_id, organisations in changed.items()
+                for organisation_id in sorted(organisations)
+            ]
+        )
+
+
+def _work_plan_export(plan: WorkPlan) -> dict[str, Any]:
+    return {
+        "programme": plan.programme.code,
+        "code": plan.code,
+        "organisation": plan.organisation.acronym,
+        "partners": ", ".join(sorted(partner.acronym for partner in plan.partners.all())),
+        "component": plan.component.code if plan.component_id else "",
+        "title": plan.title,
+        "period_start": plan.period_start,
+        "period_end": plan.period_end,
+        "period_label": plan.period_label,
+        "order": plan.order,
+        "document": plan.document.code,
+        "line": plan.line,
+        "end_line": plan.end_line,
+    }
+
+
+register_importer(
+    "work-plans",
+    label=_("Work plans"),
+    model=WorkPlan,
+    columns=WORK_PLAN_COLUMNS,
+    natural_key=["programme_id", "code"],
+    build=_work_plan_row,
+    export=_work_plan_export,
+    queryset=lambda user: (
+        WorkPlan.objects.for_user(user)
+        .select_related("programme", "organisation", "component", "document")
+        .prefetch_related("partners")
+        .order_by("programme__code", "order", "code")
+    ),
+    can_import=_is_administrator,
+    lookups={
+        "programmes": _programmes,
+        "organisations": lambda context: dict(Organisation.objects.values_list("acronym", "id")),
+        "components": lambda context: {
+            (programme_id, code): pk
+            for pk, programme_id, code in Component.objects.values_list("id", "programme_id", "code")
+        },
+        "documents": lambda context: dict(Document.objects.values_list("code", "id")),
+    },
+    after_commit=_set_partners,
+    field_columns={
+        "programme": "programme",
+        "organisation": "organisation",
+        "component": "component",
+        "document": "document",
+    },
+    order=31,
+    programme_lookup="programme",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Results
+
+RESULT_COLUMNS = [
+    *WORK_PLAN_KEY,
+    Column("code", _("code"), max_length=10, example="1"),
+    Column("statement", _("statement as printed"), max_length=10_000, example="Exportadores capacitados"),
+    Column("activities_heading", _("heading of the activity table"), required=False, max_length=10_000),
+    Column("activities_heading_line", _("line of the heading"), ColumnType.INTEGER, required=False),
+    ORDER,
+    LINE,
+    EXTRA_LINES,
+]
+
+
+def _result_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    plan = _plan(values, context)
+    return {
+        "plan_id": plan.pk,
+        "code": values["code"],
+        "statement": values["statement"],
+        "activities_heading": values["activities_heading"],
+        "activities_heading_line": values["activities_heading_line"],
+        "line": values["line"],
+        "extra_lines": _extra_lines(values),
+        **_optional(values, "order"),
+    }
+
+
+def _result_export(result: Result) -> dict[str, Any]:
+    return {
+        "programme": result.plan.programme.code,
+        "plan": result.plan.code,
+        "code": result.code,
+        "statement": result.statement,
+        "activities_heading": result.activities_heading,
+        "activities_heading_line": result.activities_heading_line,
+        "order": result.order,
+        "line": result.line,
+        "extra_lines": _lines_export(result.extra_lines),
+    }
+
+
+register_importer(
+    "results",
+    label=_("Results of work plans"),
+    model=Result,
+    columns=RESULT_COLUMNS,
+    natural_key=["plan_id", "code"],
+    build=_result_row,
+    export=_result_export,
+    queryset=lambda user: (
+        Result.objects.for_user(user)
+        .select_related("plan__programme")
+        .order_by("plan__programme__code", "plan__code", "order", "code")
+    ),
+    can_import=lambda user: user.is_programme_staff,
+    lookups={"plan_objects": _plan_objects},
+    order=32,
+    programme_lookup="plan__programme",
+)

@@ -1,0 +1,167 @@
+"""The ``progress`` importable kind: partners' progress on their own activities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from core.imports import ImportContext, register_importer
+from core.spreadsheets import CellError, Column, ColumnType
+from results.models import (
+    EDITABLE_STATUSES,
+    Activity,
+    ProgressReport,
+    ProgressStatus,
+    ReportingPeriod,
+    WorkPlan,
+)
+from results.querysets import editable_plan_filter
+
+PROGRESS_COLUMNS = [
+    Column("programme", _("programme"), max_length=40, example="pcc"),
+    Column("plan", _("work plan"), max_length=80, example="poa-prosur-2008"),
+    Column("activity", _("activity"), max_length=20, example="1.1"),
+    Column("period_start", _("period start"), ColumnType.DATE, example="2008-09-01"),
+    Column("period_end", _("period end"), ColumnType.DATE, example="2008-09-30"),
+    Column("reported_on", _("date"), ColumnType.DATE, example="2008-10-05"),
+    Column("achieved_value", _("achieved value"), ColumnType.DECIMAL, required=False, example=None),
+    Column("achieved_text", _("achieved (text)"), required=False, example=""),
+    Column("narrative", _("narrative"), required=False, example=""),
+]
+
+
+def _plans(context: ImportContext) -> dict[tuple[str, str], dict]:
+    return {
+        (p["programme__code"], p["code"]): p
+        for p in WorkPlan.objects.values("id", "code", "programme_id", "programme__code", "organisation_id")
+    }
+
+
+def _editable_plan_ids(context: ImportContext) -> set[int]:
+    return set(WorkPlan.objects.filter(editable_plan_filter(context.user)).values_list("id", flat=True))
+
+
+def _activities(context: ImportContext) -> dict[tuple[int, str], Activity]:
+    fields_needed = ["id", "plan_id", "key", "target_kind", "target_value"]
+    return {(a.plan_id, a.key): a for a in Activity.objects.only(*fields_needed)}
+
+
+def _periods(context: ImportContext) -> dict[tuple[int, Any, Any], ReportingPeriod]:
+    return {(p.programme_id, p.start_date, p.end_date): p for p in ReportingPeriod.objects.all()}
+
+
+def _progress_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    plan = context.cache("plans").get((values["programme"], values["plan"]))
+    if plan is None:
+        raise CellError(
+            gettext_noop("no work plan %(plan)s in the programme %(programme)s"),
+            {"plan": values["plan"], "programme": values["programme"]},
+            column="plan",
+        )
+    if plan["id"] not in context.cache("editable_plans"):
+        raise CellError(
+            gettext_noop("the work plan %(plan)s is another partner's; you may report only your own"),
+            {"plan": values["plan"]},
+            column="plan",
+        )
+    activity = context.cache("activities").get((plan["id"], values["activity"]))
+    if activity is None:
+        raise CellError(
+            gettext_noop("the work plan %(plan)s has no activity %(activity)s"),
+            {"plan": values["plan"], "activity": values["activity"]},
+            column="activity",
+        )
+    period = context.cache("periods").get(
+        (plan["programme_id"], values["period_start"], values["period_end"])
+    )
+    if period is None:
+        raise CellError(
+            gettext_noop("no reporting period from %(start)s to %(end)s"),
+            {"start": values["period_start"], "end": values["period_end"]},
+            column="period_start",
+        )
+    if period.is_locked:
+        raise CellError(
+            gettext_noop("the reporting period %(period)s is locked"),
+            {"period": period.label},
+            column="period_start",
+        )
+    if activity.expects_text:
+        if values["achieved_value"] is not None:
+            raise CellError(
+                gettext_noop("this target is a text: report the achievement as text"), column="achieved_value"
+            )
+    elif values["achieved_text"]:
+        raise CellError(
+            gettext_noop("this target is a number: report the achieved value"), column="achieved_text"
+        )
+    return {
+        "activity_id": activity.pk,
+        "period_id": period.pk,
+        "reported_on": values["reported_on"],
+        "achieved_value": values["achieved_value"],
+        "achieved_text": values["achieved_text"],
+        "narrative": values["narrative"],
+    }
+
+
+def _progress_defaults(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    return {"status": ProgressStatus.DRAFT, "created_by_id": context.user.pk}
+
+
+def _progress_check_existing(report: ProgressReport, values: dict[str, Any], context: ImportContext) -> None:
+    if report.status not in EDITABLE_STATUSES:
+        raise CellError(
+            gettext_noop("the report is %(status)s and can no longer be changed"),
+            {"status": report.get_status_display()},
+            column="activity",
+        )
+
+
+def _progress_export(report: ProgressReport) -> dict[str, Any]:
+    activity, plan, period = report.activity, report.activity.plan, report.period
+    return {
+        "programme": plan.programme.code,
+        "plan": plan.code,
+        "activity": activity.key,
+        "period_start": period.start_date,
+        "period_end": period.end_date,
+        "reported_on": report.reported_on,
+        "achieved_value": report.achieved_value,
+        "achieved_text": report.achieved_text,
+        "narrative": report.narrative,
+    }
+
+
+register_importer(
+    "progress",
+    label=_("Progress of activities"),
+    model=ProgressReport,
+    columns=PROGRESS_COLUMNS,
+    natural_key=["activity_id", "period_id"],
+    key_columns=["plan", "activity", "period_start"],
+    build=_progress_row,
+    export=_progress_export,
+    queryset=lambda user: (
+        ProgressReport.objects.for_user(user)
+        .filter(activity__isnull=False)
+        .select_related("activity__plan__programme", "period")
+        .order_by(
+            "activity__plan__programme__code", "activity__plan__code", "period__start_date", "activity__order"
+        )
+    ),
+    can_import=lambda user: user.can_edit_partner_data,
+    lookups={
+        "plans": _plans,
+        "editable_plans": _editable_plan_ids,
+        "activities": _activities,
+        "periods": _periods,
+    },
+    create_defaults=_progress_defaults,
+    check_existing=_progress_check_existing,
+    field_columns={"activity": "activity", "period": "period_start"},
+    order=40,
+    programme_lookup="activity__plan__programme",
+)

@@ -1,0 +1,208 @@
+"""Importable kinds ``schedule-months`` (the Cronograma) and ``footnotes``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+from core.imports import ImportContext, register_importer
+from core.spreadsheets import CellError, Column, ColumnType
+from results.models import (
+    Footnote,
+    Indicator,
+    IndicatorKind,
+    ScheduleMonth,
+)
+from results.resources.common import (
+    WORK_PLAN_KEY,
+    _activity_id,
+    _activity_ids,
+    _plan,
+    _plan_objects,
+    _result_id,
+    _result_ids,
+    _visible,
+)
+
+SCHEDULE_MONTH_COLUMNS = [
+    *WORK_PLAN_KEY,
+    Column("activity", _("activity"), max_length=20, example="1.1"),
+    Column("month", _("month"), ColumnType.DATE, example="2008-09-01"),
+    Column("planned", _("planned"), ColumnType.BOOLEAN, example=True),
+    Column("line", _("seed line"), ColumnType.INTEGER, example=1012),
+]
+
+
+def _schedule_month_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    plan = _plan(values, context)
+    activity_id = _activity_id(plan, values["activity"], context)
+    month = values["month"]
+    if month.day != 1:
+        raise CellError(
+            gettext_noop("expected the first day of a month, such as %(month)s"),
+            {"month": month.replace(day=1).isoformat()},
+            column="month",
+        )
+    return {"activity_id": activity_id, "month": month, "planned": values["planned"], "line": values["line"]}
+
+
+def _schedule_month_export(cell: ScheduleMonth) -> dict[str, Any]:
+    plan = cell.activity.plan
+    return {
+        "programme": plan.programme.code,
+        "plan": plan.code,
+        "activity": cell.activity.key,
+        "month": cell.month,
+        "planned": cell.planned,
+        "line": cell.line,
+    }
+
+
+register_importer(
+    "schedule-months",
+    label=_("Schedule months of activities"),
+    model=ScheduleMonth,
+    columns=SCHEDULE_MONTH_COLUMNS,
+    natural_key=["activity_id", "month"],
+    key_columns=["plan", "activity", "month"],
+    build=_schedule_month_row,
+    export=_schedule_month_export,
+    queryset=lambda user: (
+        _visible(ScheduleMonth.objects.all(), user, "activity__plan__")
+        .select_related("activity__plan__programme")
+        .order_by(
+            "activity__plan__programme__code",
+            "activity__plan__code",
+            "activity__order",
+            "activity__key",
+            "month",
+        )
+    ),
+    can_import=lambda user: user.is_programme_staff,
+    lookups={"plan_objects": _plan_objects, "activity_ids": _activity_ids},
+    field_columns={"activity": "activity"},
+    order=35,
+    programme_lookup="activity__plan__programme",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Footnotes
+
+FOOTNOTE_COLUMNS = [
+    *WORK_PLAN_KEY,
+    Column("marker", _("marker"), max_length=10, example="³"),
+    Column("text", _("text"), max_length=10_000, example="El Resultado 6 del POA será el objetivo general."),
+    Column("line", _("seed line"), ColumnType.INTEGER, example=435),
+    Column("anchor_line", _("line of the marker"), ColumnType.INTEGER, required=False, example=433),
+    Column("annotates", _("annotates"), required=False, max_length=255, example="Resultado 6"),
+    Column(
+        "result",
+        _("result"),
+        required=False,
+        max_length=10,
+        example="6",
+        help_text=_("The result annotated, or the result of the indicator annotated."),
+    ),
+    Column(
+        "indicator_kind", _("indicator type"), ColumnType.CHOICE, required=False, choices=IndicatorKind.values
+    ),
+    Column("indicator", _("indicator"), required=False, max_length=40),
+    Column("activity", _("activity"), required=False, max_length=20),
+]
+
+
+def _indicator_ids(context: ImportContext) -> dict[tuple[int, str, str], int]:
+    return {
+        (result_id, kind, code): pk
+        for pk, result_id, kind, code in Indicator.objects.values_list("id", "result_id", "kind", "code")
+    }
+
+
+def _footnote_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    plan = _plan(values, context)
+    result, kind, code, activity = (values[n] for n in ("result", "indicator_kind", "indicator", "activity"))
+    if activity and (result or kind or code):
+        raise CellError(
+            gettext_noop("a footnote annotates one result, indicator or activity"), column="activity"
+        )
+    anchor = {"result_id": None, "indicator_id": None, "activity_id": None}
+    if kind or code:
+        missing = next(
+            (
+                name
+                for name, cell in (("result", result), ("indicator_kind", kind), ("indicator", code))
+                if not cell
+            ),
+            None,
+        )
+        if missing:
+            raise CellError(
+                gettext_noop("an indicator is named by its result, type and code"), column=missing
+            )
+        result_id = _result_id(plan, result, context)
+        anchor["indicator_id"] = context.cache("indicator_ids").get((result_id, kind, code))
+        if anchor["indicator_id"] is None:
+            raise CellError(
+                gettext_noop("the result %(result)s has no indicator %(code)s of type %(kind)s"),
+                {"result": result, "code": code, "kind": kind},
+                column="indicator",
+            )
+    elif result:
+        anchor["result_id"] = _result_id(plan, result, context)
+    elif activity:
+        anchor["activity_id"] = _activity_id(plan, activity, context)
+    return {
+        "plan_id": plan.pk,
+        "marker": values["marker"],
+        "text": values["text"],
+        "line": values["line"],
+        "anchor_line": values["anchor_line"],
+        "annotates": values["annotates"],
+        **anchor,
+    }
+
+
+def _footnote_export(footnote: Footnote) -> dict[str, Any]:
+    indicator = footnote.indicator
+    result = footnote.result or (indicator.result if indicator else None)
+    return {
+        "programme": footnote.plan.programme.code,
+        "plan": footnote.plan.code,
+        "marker": footnote.marker,
+        "text": footnote.text,
+        "line": footnote.line,
+        "anchor_line": footnote.anchor_line,
+        "annotates": footnote.annotates,
+        "result": result.code if result else "",
+        "indicator_kind": indicator.kind if indicator else None,
+        "indicator": indicator.code if indicator else "",
+        "activity": footnote.activity.key if footnote.activity_id else "",
+    }
+
+
+register_importer(
+    "footnotes",
+    label=_("Footnotes of work plans"),
+    model=Footnote,
+    columns=FOOTNOTE_COLUMNS,
+    natural_key=["plan_id", "marker"],
+    build=_footnote_row,
+    export=_footnote_export,
+    queryset=lambda user: (
+        _visible(Footnote.objects.all(), user, "plan__")
+        .select_related("plan__programme", "result", "indicator__result", "activity")
+        .order_by("plan__programme__code", "plan__code", "line", "marker")
+    ),
+    can_import=lambda user: user.is_programme_staff,
+    lookups={
+        "plan_objects": _plan_objects,
+        "result_ids": _result_ids,
+        "indicator_ids": _indicator_ids,
+        "activity_ids": _activity_ids,
+    },
+    field_columns={"plan": "plan", "result": "result", "indicator": "indicator", "activity": "activity"},
+    order=36,
+    programme_lookup="plan__programme",
+)
