@@ -293,6 +293,31 @@ class BudgetFact(SourceReference):
     def is_number(self) -> bool:
         return self.amount is not None
 
+    @staticmethod
+    def placement(table: BudgetTable, row: BudgetRow, column: BudgetColumn) -> dict:
+        """Where a figure sits, copied from its table, row and column (field attnames).
+
+        The one rule for it: the loader, the imports and a changed table structure all use it.
+        """
+        return {
+            "programme_id": table.programme_id,
+            "budget_table_id": table.id,
+            "document_id": table.document_id,
+            "line": row.line,
+            "table": table.title[:255],
+            "row_label": row.label[:500],
+            "column_header": column.header[:255],
+            "component_id": row.component_id,
+            "partner_id": column.partner_id or row.partner_id,
+            "result": row.result,
+            "cost_category": row.cost_category,
+            "period_label": column.period_label,
+            "period_start": column.period_start,
+            "period_end": column.period_end,
+            "figure": column.figure,
+            "is_total": row.role in (RowRole.SUBTOTAL, RowRole.TOTAL) or column.is_total,
+        }
+
 
 class RuleOrigin(models.TextChoices):
     LOADER = "loader", _("Created by the loader")

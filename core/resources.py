@@ -36,6 +36,21 @@ class MoneyAmountWidget(widgets.DecimalWidget):
         return super().render(value, obj, **kwargs)
 
 
+class InFileScope(widgets.ForeignKeyWidget):
+    """An object named as printed (a code, a line), looked up within what other cells of its row name.
+
+    ``InFileScope(BudgetRow, "line", table__programme__code="programme", table__code="table")``
+    finds the row at that line of the table and programme the same file row names.
+    """
+
+    def __init__(self, model, field: str, **scope: str):
+        super().__init__(model, field=field)
+        self.scope = scope
+
+    def get_queryset(self, value, row, *args, **kwargs):
+        return self.model.objects.filter(**{lookup: row[column] for lookup, column in self.scope.items()})
+
+
 def money_fields(name: str, *, label: str = "") -> dict[str, fields.Field]:
     """The two resource fields of a money field: ``<name>`` (amount) and ``<name>_currency``."""
     return {

@@ -11,23 +11,7 @@ from budgets.models import (
     BudgetRow,
     BudgetTable,
 )
-from budgets.resources.common import (
-    _placement,
-)
-from core.resources import MoneyAmountWidget
-
-
-class _InFileTable(widgets.ForeignKeyWidget):
-    """A budget table, row or column named as printed, within the programme (and table) of its file row."""
-
-    def __init__(self, model, field: str, *, scope: str):
-        super().__init__(model, field=field)
-        self.scope = scope
-
-    def get_queryset(self, value, row, *args, **kwargs):
-        if self.scope == "programme":
-            return self.model.objects.filter(programme__code=row["programme"])
-        return self.model.objects.filter(table__programme__code=row["programme"], table__code=row["table"])
+from core.resources import InFileScope, MoneyAmountWidget
 
 
 class BudgetFactResource(resources.ModelResource):
@@ -39,13 +23,17 @@ class BudgetFactResource(resources.ModelResource):
     table = fields.Field(
         attribute="budget_table",
         column_name="table",
-        widget=_InFileTable(BudgetTable, "code", scope="programme"),
+        widget=InFileScope(BudgetTable, "code", programme__code="programme"),
     )
     line = fields.Field(
-        attribute="row", column_name="line", widget=_InFileTable(BudgetRow, "line", scope="table")
+        attribute="row",
+        column_name="line",
+        widget=InFileScope(BudgetRow, "line", table__programme__code="programme", table__code="table"),
     )
     column = fields.Field(
-        attribute="column", column_name="column", widget=_InFileTable(BudgetColumn, "key", scope="table")
+        attribute="column",
+        column_name="column",
+        widget=InFileScope(BudgetColumn, "key", table__programme__code="programme", table__code="table"),
     )
     amount = fields.Field(attribute="amount", column_name="amount", widget=MoneyAmountWidget())
     amount_currency = fields.Field(attribute="amount_currency", column_name="amount_currency")
@@ -62,5 +50,7 @@ class BudgetFactResource(resources.ModelResource):
     def before_save_instance(self, instance, row, **kwargs):
         if instance.pk is None:
             # Where a new cell sits comes from its row, column and table, as the loader copies it.
-            for name, value in _placement(instance.row, instance.column, instance.budget_table).items():
+            for name, value in BudgetFact.placement(
+                instance.budget_table, instance.row, instance.column
+            ).items():
                 setattr(instance, name, value)

@@ -1,4 +1,4 @@
-"""What the budgets' importable kinds share: programmes, look-ups, scoping, writing, placement."""
+"""What the budgets' importable kinds share: programmes, look-ups, scoping, writing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from budgets.models import (
     BudgetFact,
     BudgetTable,
     Marker,
-    RowRole,
 )
 from core.imports import BATCH_SIZE, ImportContext, RowRefused, Writer, bulk_write
 from core.models import Document, ExchangeRate, Organisation, User
@@ -185,7 +184,7 @@ def _follow_structure(context: ImportContext) -> None:
         "budget_table", "row", "column"
     )
     for fact in facts:
-        placement = _placement(fact.row, fact.column, fact.budget_table)
+        placement = BudgetFact.placement(fact.budget_table, fact.row, fact.column)
         differences = [name for name, value in placement.items() if getattr(fact, name) != value]
         if differences:
             for name in differences:
@@ -228,25 +227,3 @@ def _structure_queryset(model: type[models.Model], path: str, *related: str, ord
         return _staffed(model.objects.select_related(*related).order_by(*order), user, path)
 
     return queryset
-
-
-def _placement(row, column, table) -> dict[str, Any]:
-    """The fields a budget figure copies from its table, row and column (as ``budgets.loader`` does)."""
-    return {
-        "programme_id": table.programme_id,
-        "budget_table_id": table.id,
-        "document_id": table.document_id,
-        "line": row.line,
-        "table": table.title[:255],
-        "row_label": row.label[:500],
-        "column_header": column.header[:255],
-        "component_id": row.component_id,
-        "partner_id": column.partner_id or row.partner_id,
-        "result": row.result,
-        "cost_category": row.cost_category,
-        "period_label": column.period_label,
-        "period_start": column.period_start,
-        "period_end": column.period_end,
-        "figure": column.figure,
-        "is_total": row.role in (RowRole.SUBTOTAL, RowRole.TOTAL) or column.is_total,
-    }

@@ -26,7 +26,6 @@ from budgets.resources.common import (
     _located,
     _named,
     _note_row,
-    _placement,
     _reconcile,
     _refused,
     _table,
@@ -309,7 +308,7 @@ def _budget_facts_after_commit(context: ImportContext) -> None:
 def _budget_fact_defaults(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
     row = context.cache("rows_by_id")[values["row_id"]]
     column = context.cache("columns_by_id")[values["column_id"]]
-    return _placement(row, column, context.cache("tables_by_id")[row.table_id])
+    return BudgetFact.placement(context.cache("tables_by_id")[row.table_id], row, column)
 
 
 def _budget_fact_export(fact: BudgetFact) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from import_export import fields, resources, widgets
 
+from core.resources import InFileScope
 from results.models import (
     Activity,
     ProgressReport,
@@ -14,26 +15,17 @@ from results.models import (
 from results.targets import parse_target
 
 
-class _InFilePlan(widgets.ForeignKeyWidget):
-    """A work plan, activity or reporting period named as printed, within the programme (and plan) of its row."""
-
-    def __init__(self, model, field: str, *, scope: str):
-        super().__init__(model, field=field)
-        self.scope = scope
-
-    def get_queryset(self, value, row, *args, **kwargs):
-        if self.scope == "programme":
-            return self.model.objects.filter(programme__code=row["programme"])
-        return self.model.objects.filter(plan__programme__code=row["programme"], plan__code=row["plan"])
-
-
 class ActivityResource(resources.ModelResource):
     programme = fields.Field(attribute="plan__programme__code", column_name="programme", readonly=True)
     plan = fields.Field(
-        attribute="plan", column_name="plan", widget=_InFilePlan(WorkPlan, "code", scope="programme")
+        attribute="plan",
+        column_name="plan",
+        widget=InFileScope(WorkPlan, "code", programme__code="programme"),
     )
     result = fields.Field(
-        attribute="result", column_name="result", widget=_InFilePlan(Result, "code", scope="plan")
+        attribute="result",
+        column_name="result",
+        widget=InFileScope(Result, "code", plan__programme__code="programme", plan__code="plan"),
     )
 
     class Meta:
@@ -77,7 +69,9 @@ class ProgressReportResource(resources.ModelResource):
     programme = fields.Field(attribute="period__programme__code", column_name="programme", readonly=True)
     plan = fields.Field(attribute="activity__plan__code", column_name="plan", readonly=True)
     activity = fields.Field(
-        attribute="activity", column_name="activity", widget=_InFilePlan(Activity, "key", scope="plan")
+        attribute="activity",
+        column_name="activity",
+        widget=InFileScope(Activity, "key", plan__programme__code="programme", plan__code="plan"),
     )
     period_start = fields.Field(
         attribute="period", column_name="period_start", widget=_Period(ReportingPeriod, field="start_date")
