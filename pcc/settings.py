@@ -139,6 +139,9 @@ TASKS = {
     }
 }
 
+# Imports write new rows and their history with COPY on PostgreSQL (off: Django's bulk_create).
+PCC_IMPORT_COPY = read_bool("PCC_IMPORT_COPY", True)
+
 # PDF reports are kept (and handed out again while their figures are unchanged) this many days.
 REPORT_FILES_MAX_AGE_DAYS = read_int("REPORT_FILES_MAX_AGE_DAYS", 7)
 
