@@ -24,6 +24,7 @@ from core.programme_spreadsheets import (
     import_folder,
     programme_kinds,
 )
+from tests.budgets.test_structure_imports import captured
 from tests.conftest import PCC_FOLDER
 from tests.factories import UserFactory
 
@@ -33,38 +34,6 @@ SPREADSHEETS = PCC_FOLDER / "spreadsheets"
 @pytest.fixture(autouse=True)
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-
-
-def facts(programme: Programme) -> set[tuple]:
-    """Every stored field of every budget figure, with natural keys in place of ids."""
-    rows = BudgetFact.objects.filter(programme=programme).values_list(
-        "budget_table__code",
-        "row__line",
-        "column__key",
-        "amount",
-        "amount_currency",
-        "marker",
-        "text",
-        "document__code",
-        "line",
-        "table",
-        "row_label",
-        "column_header",
-        "component__code",
-        "partner__acronym",
-        "result",
-        "cost_category",
-        "period_label",
-        "period_start",
-        "period_end",
-        "figure",
-        "is_total",
-        "counterpart__budget_table__code",
-        "counterpart__row__line",
-        "counterpart__column__key",
-        "rate__code",
-    )
-    return set(rows)
 
 
 def findings(programme: Programme) -> set[tuple]:
@@ -118,8 +87,8 @@ def test_importing_the_spreadsheets_into_an_empty_database_gives_the_loaders_fig
     transactional_db, settings
 ):
     programme = Programme.objects.filter(code="pcc").first() or load_programme(PCC_FOLDER).programme
-    loaded_facts, loaded_findings = facts(programme), findings(programme)
-    assert len(loaded_facts) == 563 and loaded_findings
+    loaded, loaded_findings = captured(programme), findings(programme)
+    assert len(loaded["facts"]) == 563 and len(loaded["rules"]) == 362 and loaded_findings
 
     call_command("flush", interactive=False, verbosity=0)
     # Only what comes before any table or plan: organisations, documents, rates, programme, agreement.
@@ -132,7 +101,8 @@ def test_importing_the_spreadsheets_into_an_empty_database_gives_the_loaders_fig
     admin = UserFactory(username="importer", is_superuser=True)
     records = import_folder(folder=SPREADSHEETS, user=admin)
     assert [r.file_name for r in records] == sorted(path.name for path in SPREADSHEETS.glob("*.xlsx"))
-    assert facts(programme) == loaded_facts
+    # Tables, columns, rows, every field of every figure (counterparts and rates included), rules.
+    assert captured(programme) == loaded
     assert findings(programme) == loaded_findings
 
     # The same folder again: nothing created, nothing changed.
