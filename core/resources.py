@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 from import_export import fields, resources, widgets
 
+from core.import_lookups import SHARED_LOOKUPS, document_id
 from core.imports import ImportContext, register_importer
 from core.models import Document, ExchangeRate
 from core.spreadsheets import CellError, Column, ColumnType
@@ -119,15 +120,7 @@ def _exchange_rate_row(values: dict[str, Any], context: ImportContext) -> dict[s
         )
     if values["valid_from"] > values["valid_to"]:
         raise CellError(gettext_noop("the period ends before it starts"), column="valid_to")
-    document_id = None
-    if values["document"]:
-        document_id = context.cache("documents").get(values["document"])
-        if document_id is None:
-            raise CellError(
-                gettext_noop("no source document with the code %(code)s"),
-                {"code": values["document"]},
-                column="document",
-            )
+    document = document_id(values, context)
     if values["line"] is not None and values["line"] < 1:
         raise CellError(gettext_noop("expected a line number from 1"), column="line")
     return {
@@ -139,7 +132,7 @@ def _exchange_rate_row(values: dict[str, Any], context: ImportContext) -> dict[s
         "valid_to": values["valid_to"],
         "description": values["description"],
         "used_by": values["used_by"],
-        "document_id": document_id,
+        "document_id": document,
         "line": values["line"],
     }
 
@@ -169,6 +162,6 @@ register_importer(
     export=_exchange_rate_export,
     queryset=lambda user: ExchangeRate.objects.select_related("document").order_by("valid_from", "code"),
     can_import=lambda user: user.is_programme_staff,
-    lookups={"documents": lambda context: dict(Document.objects.values_list("code", "id"))},
+    lookups={"documents": SHARED_LOOKUPS["documents"]},
     field_columns={"document": "document"},
 )

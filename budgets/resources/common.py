@@ -12,14 +12,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
-from agreements.models import Component, Programme
+from agreements.models import Programme
 from budgets.models import (
     BudgetFact,
     BudgetTable,
     Marker,
 )
+from core.import_lookups import SHARED_LOOKUPS, programme_id
 from core.imports import BATCH_SIZE, ImportContext, RowRefused, Writer, bulk_write
-from core.models import Document, ExchangeRate, Organisation, User
+from core.models import User
 from core.spreadsheets import CellError, Column, Problem
 
 MARKERS = [value for value in Marker.values if value]
@@ -36,24 +37,6 @@ def _staffed(queryset: models.QuerySet, user: User, path: str = "programme") -> 
     return queryset.filter(**{f"{path}__in": Programme.objects.staffed_by(user)})
 
 
-def _programmes(context: ImportContext) -> dict[str, int]:
-    """The programmes the importing user may write, by code (one query)."""
-    user = context.user
-    programmes = Programme.objects.all() if user.is_administrator else Programme.objects.staffed_by(user)
-    return dict(programmes.values_list("code", "id"))
-
-
-def _programme_id(values: dict[str, Any], context: ImportContext) -> int:
-    programme_id = context.cache("programmes").get(values["programme"])
-    if programme_id is None:
-        raise CellError(
-            gettext_noop("%(programme)s is not a programme you are staff of"),
-            {"programme": values["programme"]},
-            column="programme",
-        )
-    return programme_id
-
-
 def _tables(context: ImportContext) -> dict[tuple[str, str], BudgetTable]:
     tables = BudgetTable.objects.select_related("programme").only(
         "id", "code", "programme__code", "document_id", "title", "first_line", "last_line"
@@ -63,7 +46,7 @@ def _tables(context: ImportContext) -> dict[tuple[str, str], BudgetTable]:
 
 def _table(values: dict[str, Any], context: ImportContext, column: str = "table") -> BudgetTable:
     """The budget table a row names, in a programme the user is staff of."""
-    _programme_id(values, context)
+    programme_id(values, context)
     table = context.cache("tables").get((values["programme"], values[column]))
     if table is None:
         raise CellError(
@@ -83,19 +66,6 @@ def _named(
     found = context.cache(cache).get(values[column])
     if found is None:
         raise CellError(message, {"code": values[column]}, column=column)
-    return found
-
-
-def _component_id(values: dict[str, Any], programme_id: int, context: ImportContext) -> int | None:
-    if not values["component"]:
-        return None
-    found = context.cache("components").get((programme_id, values["component"]))
-    if found is None:
-        raise CellError(
-            gettext_noop("the programme %(programme)s has no component %(component)s"),
-            {"programme": values["programme"], "component": values["component"]},
-            column="component",
-        )
     return found
 
 
@@ -132,22 +102,14 @@ def _period(values: dict[str, Any]) -> None:
 
 
 LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
-    "programmes": _programmes,
+    **SHARED_LOOKUPS,
     "tables": _tables,
-    "components": lambda context: {
-        (programme_id, code): pk
-        for pk, programme_id, code in Component.objects.values_list("id", "programme_id", "code")
-    },
-    "documents": lambda context: dict(Document.objects.values_list("code", "id")),
-    "rates": lambda context: dict(ExchangeRate.objects.values_list("code", "id")),
-    "organisations": lambda context: dict(Organisation.objects.values_list("acronym", "id")),
     # What a commit changed, noted by the writers for ``after_commit`` (``build`` does not run then).
     "touched": lambda context: set(),
     "changed_tables": lambda context: set(),
     "row_numbers": lambda context: {},
 }
 
-NO_DOCUMENT = gettext_noop("no source document with the code %(code)s")
 NO_RATE = gettext_noop("no exchange rate with the code %(code)s")
 NO_ORGANISATION = gettext_noop("no organisation with the acronym %(code)s")
 

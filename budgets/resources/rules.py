@@ -17,11 +17,11 @@ from budgets.resources.common import (
     PROGRAMME_COLUMN,
     _json,
     _noting,
-    _programme_id,
     _reconcile,
     _structure_queryset,
     _table,
 )
+from core.import_lookups import programme_id
 from core.imports import ImportContext, register_importer
 from core.spreadsheets import CellError, Column, ColumnType
 
@@ -83,7 +83,7 @@ def _rule_kinds(context: ImportContext) -> set[str]:
 
 
 def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme_id = _programme_id(values, context)
+    programme = programme_id(values, context)
     kinds = context.cache("rule_kinds")
     if values["kind"] not in kinds:
         raise CellError(
@@ -95,7 +95,7 @@ def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
         if values[name] is not None and values[name] < 0:
             raise CellError(gettext_noop("expected zero or more"), column=name)
     result = {
-        "programme_id": programme_id,
+        "programme_id": programme,
         "code": values["code"],
         "kind": values["kind"],
         "description": values["description"],

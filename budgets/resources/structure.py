@@ -18,12 +18,10 @@ from budgets.models import (
 )
 from budgets.resources.common import (
     LOOKUPS,
-    NO_DOCUMENT,
     NO_ORGANISATION,
     NO_RATE,
     PROGRAMME_COLUMN,
     TABLE_COLUMN,
-    _component_id,
     _currency,
     _follow_structure,
     _json,
@@ -32,11 +30,11 @@ from budgets.resources.common import (
     _note_row,
     _noting,
     _period,
-    _programme_id,
     _refused,
     _structure_queryset,
     _table,
 )
+from core.import_lookups import component_id, document_id, programme_id
 from core.imports import BATCH_SIZE, ImportContext, register_importer
 from core.spreadsheets import CellError, Column, ColumnType, Problem
 
@@ -80,7 +78,7 @@ BUDGET_TABLE_COLUMNS = [
 
 
 def _budget_table_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme_id = _programme_id(values, context)
+    programme = programme_id(values, context)
     if values["first_line"] > values["last_line"]:
         raise CellError(
             gettext_noop("the last line comes before the first line %(first)s"),
@@ -88,11 +86,11 @@ def _budget_table_row(values: dict[str, Any], context: ImportContext) -> dict[st
             column="last_line",
         )
     return {
-        "programme_id": programme_id,
+        "programme_id": programme,
         "code": values["code"],
         "title": values["title"],
-        "component_id": _component_id(values, programme_id, context),
-        "document_id": _named(values, "document", "documents", NO_DOCUMENT, context),
+        "component_id": component_id(values, programme, context),
+        "document_id": document_id(values, context),
         "title_line": values["title_line"],
         "first_line": values["first_line"],
         "last_line": values["last_line"],
@@ -293,7 +291,7 @@ def _budget_row_row(values: dict[str, Any], context: ImportContext) -> dict[str,
         "order": values["order"],
         "role": values["role"] or RowRole.ITEM,
         "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
-        "component_id": _component_id(values, table.programme_id, context),
+        "component_id": component_id(values, table.programme_id, context),
         "result": values["result"],
         "cost_category": values["cost_category"],
     }

@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from agreements.models import Programme
 from core.imports import ImportContext, RowRefused, bulk_write
 from core.models import User
 from core.spreadsheets import CellError, Column, ColumnType, Problem
@@ -111,19 +110,6 @@ def _refused(context: ImportContext, number: int, message: str, params: dict, co
             value=value,
         )
     )
-
-
-def _programmes(context: ImportContext) -> dict[str, int]:
-    return dict(Programme.objects.for_user(context.user).values_list("code", "id"))
-
-
-def _programme_id(values: dict[str, Any], context: ImportContext) -> int:
-    programme_id = context.cache("programmes").get(values["programme"])
-    if programme_id is None:
-        raise CellError(
-            gettext_noop("no programme %(programme)s"), {"programme": values["programme"]}, column="programme"
-        )
-    return programme_id
 
 
 def _plan_objects(context: ImportContext) -> dict[tuple[str, str], WorkPlan]:

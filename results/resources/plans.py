@@ -9,9 +9,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from agreements.models import Component
+from core.import_lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
 from core.imports import ImportContext, register_importer
-from core.models import Document, Organisation
 from core.spreadsheets import CellError, Column, ColumnType
 from results.models import (
     PeriodKind,
@@ -31,8 +30,6 @@ from results.resources.common import (
     _optional,
     _plan,
     _plan_objects,
-    _programme_id,
-    _programmes,
 )
 
 REPORTING_PERIOD_COLUMNS = [
@@ -45,11 +42,11 @@ REPORTING_PERIOD_COLUMNS = [
 
 
 def _reporting_period_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme_id = _programme_id(values, context)
+    programme = programme_id(values, context)
     if values["start"] > values["end"]:
         raise CellError(gettext_noop("the period ends before it starts"), column="end")
     return {
-        "programme_id": programme_id,
+        "programme_id": programme,
         "start_date": values["start"],
         "end_date": values["end"],
         "kind": values["kind"],
@@ -81,7 +78,7 @@ register_importer(
         .order_by("programme__code", "start_date", "end_date")
     ),
     can_import=_is_administrator,
-    lookups={"programmes": _programmes},
+    lookups=SHARED_LOOKUPS,
     field_columns={"programme": "programme", "start_date": "start", "end_date": "end"},
     order=30,
     programme_lookup="programme",
@@ -124,43 +121,29 @@ def _organisation_id(acronym: str, context: ImportContext, column: str) -> int:
 
 
 def _work_plan_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme_id = _programme_id(values, context)
+    programme = programme_id(values, context)
     organisation_id = _organisation_id(values["organisation"], context, "organisation")
     partner_ids = {
         _organisation_id(acronym, context, "partners")
         for acronym in (part.strip() for part in re.split(r"[,;]", values["partners"]))
         if acronym
     }
-    component_id = None
-    if values["component"]:
-        component_id = context.cache("components").get((programme_id, values["component"]))
-        if component_id is None:
-            raise CellError(
-                gettext_noop("the programme %(programme)s has no component %(component)s"),
-                {"programme": values["programme"], "component": values["component"]},
-                column="component",
-            )
-    document_id = context.cache("documents").get(values["document"])
-    if document_id is None:
-        raise CellError(
-            gettext_noop("no source document with the code %(code)s"),
-            {"code": values["document"]},
-            column="document",
-        )
+    component = component_id(values, programme, context)
+    document = document_id(values, context)
     if values["period_start"] > values["period_end"]:
         raise CellError(gettext_noop("the period ends before it starts"), column="period_end")
     if values["line"] > values["end_line"]:
         raise CellError(gettext_noop("the last line comes before the seed line"), column="end_line")
     return {
-        "programme_id": programme_id,
+        "programme_id": programme,
         "code": values["code"],
         "organisation_id": organisation_id,
-        "component_id": component_id,
+        "component_id": component,
         "title": values["title"],
         "period_start": values["period_start"],
         "period_end": values["period_end"],
         "period_label": values["period_label"],
-        "document_id": document_id,
+        "document_id": document,
         "line": values["line"],
         "end_line": values["end_line"],
         **_optional(values, "order"),
@@ -239,15 +222,7 @@ register_importer(
         .order_by("programme__code", "order", "code")
     ),
     can_import=_is_administrator,
-    lookups={
-        "programmes": _programmes,
-        "organisations": lambda context: dict(Organisation.objects.values_list("acronym", "id")),
-        "components": lambda context: {
-            (programme_id, code): pk
-            for pk, programme_id, code in Component.objects.values_list("id", "programme_id", "code")
-        },
-        "documents": lambda context: dict(Document.objects.values_list("code", "id")),
-    },
+    lookups=SHARED_LOOKUPS,
     after_commit=_set_partners,
     field_columns={
         "programme": "programme",
