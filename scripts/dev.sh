@@ -19,7 +19,7 @@ cat <<TXT
 pcc is starting at http://127.0.0.1:${PORT}/
 Log in with any of: admin, staff, apci, prosur, prosur-viewer, ampex  (password: demo-pcc-2008)
 TXT
-# The background worker runs large imports (django-tasks database backend).
+# The background worker runs large imports and PDF reports (django-tasks database backend).
 .venv/bin/python manage.py db_worker &
 WORKER=$!
 trap 'kill $WORKER 2>/dev/null' EXIT
