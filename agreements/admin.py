@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from agreements import access
 from agreements.models import (
     Agreement,
     AgreementCeiling,
@@ -10,10 +11,42 @@ from agreements.models import (
     AmendmentSignatory,
     CeilingChange,
     Component,
+    Membership,
     Phase,
     Programme,
     ProgrammeParticipant,
 )
+from core.admin import UserAdmin
+
+
+def _site_administrators_only(request) -> bool:
+    """The Django admin edits every programme and the shared reference data: site administrators only.
+
+    Programme staff and programme administrators work through the app's pages and imports, which
+    are scoped per programme.
+    """
+    return access.is_site_administrator(request.user)
+
+
+admin.site.has_permission = _site_administrators_only
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["programme", "organisation"]
+
+
+UserAdmin.inlines = [*UserAdmin.inlines, MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(SimpleHistoryAdmin):
+    list_display = ["user", "programme", "organisation", "role"]
+    list_filter = ["programme", "role", "organisation"]
+    search_fields = ["user__username", "organisation__acronym", "programme__code"]
+    autocomplete_fields = ["user", "programme", "organisation"]
+    list_select_related = ["user", "programme", "organisation"]
 
 
 class ParticipantInline(admin.TabularInline):
@@ -30,7 +63,7 @@ class PhaseInline(admin.TabularInline):
 
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "country", "binding_currency"]
+    list_display = ["code", "name", "country", "binding_currency", "partner_document_access"]
     search_fields = ["code", "name"]
     list_filter = ["country"]
     inlines = [PhaseInline, ParticipantInline]

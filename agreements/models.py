@@ -14,7 +14,12 @@ from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from agreements.querysets import AgreementQuerySet, ProgrammeQuerySet
-from core.models import Document, ExchangeRate, Organisation
+from core.models import Document, ExchangeRate, Organisation, User
+
+
+class DocumentAccess(models.TextChoices):
+    WHOLE = "whole", _("The whole document")
+    OWN_LINES = "own-lines", _("Only the lines of the tables the partner may see")
 
 
 class Programme(models.Model):
@@ -23,6 +28,13 @@ class Programme(models.Model):
     country = models.CharField(_("country"), max_length=2)
     binding_currency = models.CharField(_("binding currency"), max_length=3, default="CHF")
     description = models.TextField(_("description"), blank=True)
+    partner_document_access = models.CharField(
+        _("what partners see of the source documents"),
+        max_length=10,
+        choices=DocumentAccess.choices,
+        default=DocumentAccess.WHOLE,
+        help_text=_("Programme staff, administrators and auditors always see the whole document."),
+    )
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -92,6 +104,43 @@ class ProgrammeParticipant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.get_role_display()})"
+
+
+class Role(models.TextChoices):
+    """What a person may do in one programme; a role in one programme gives nothing in another."""
+
+    ADMINISTRATOR = "admin", _("Administrator")
+    PROGRAMME_STAFF = "staff", _("Programme staff")
+    AUDITOR = "auditor", _("Auditor / observer")
+    PARTNER_EDITOR = "editor", _("Partner editor")
+    PARTNER_VIEWER = "viewer", _("Partner viewer")
+
+
+class Membership(models.Model):
+    """A user's role in one programme, acting for one organisation (for partners: the partner itself)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("programme")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("organisation")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "organisation", "role"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "programme", "organisation", "role"], name="unique_programme_membership"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.programme.code.upper()} · {self.organisation} · {self.get_role_display()}"
 
 
 class Phase(models.Model):

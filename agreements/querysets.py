@@ -5,29 +5,15 @@ from django.db import models
 
 class ProgrammeQuerySet(models.QuerySet):
     def for_user(self, user) -> ProgrammeQuerySet:
-        """Programmes the user may open: all for administrators, else those its organisations take part in."""
-        if not user.is_authenticated:
-            return self.none()
-        if user.is_administrator:
-            return self
-        return self.filter(participants__organisation_id__in=user.organisation_ids).distinct()
+        """Programmes the user takes part in (see :mod:`agreements.access`)."""
+        from agreements import access
 
-
-    def staffed_by(self, user) -> ProgrammeQuerySet:
-        """Programmes in which an organisation the user is programme staff of takes part."""
-        from agreements.models import ProgrammeParticipant
-        from core.models import Membership, Role
-
-        staff_organisations = Membership.objects.filter(user_id=user.pk, role=Role.PROGRAMME_STAFF)
-        return self.filter(
-            pk__in=ProgrammeParticipant.objects.filter(
-                organisation_id__in=staff_organisations.values("organisation_id")
-            ).values("programme_id")
-        )
+        ids = access.programme_ids(user) if user.is_authenticated and user.is_active else self.none().values("pk")
+        return self if ids is None else self.filter(pk__in=ids)
 
 
 class AgreementQuerySet(models.QuerySet):
     def for_user(self, user) -> AgreementQuerySet:
-        from agreements.models import Programme
+        from agreements import access
 
-        return self.filter(programme__in=Programme.objects.for_user(user))
+        return access.scope(self, user, programme="programme")

@@ -5,16 +5,15 @@ from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from agreements import terms
+from agreements.access import get_programme_for_user_or_404
 from agreements.models import Agreement, Amendment, Programme
 
 
-def get_programme_for_user_or_404(user, code: str) -> Programme:
-    return get_object_or_404(Programme.objects.for_user(user), code=code)
-
-
 @login_required
+@require_safe
 def programme_list(request):
     programmes = (
         Programme.objects.for_user(request.user)
@@ -26,8 +25,9 @@ def programme_list(request):
 
 
 @login_required
+@require_safe
 def programme_detail(request, code: str):
-    programme = get_programme_for_user_or_404(request.user, code)
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
     context = {
         "programme": programme,
         "phases": programme.phases.all(),
@@ -51,8 +51,9 @@ def _as_of(request) -> tuple[datetime.date, str]:
 
 
 @login_required
+@require_safe
 def agreement_detail(request, code: str, agreement_code: str):
-    programme = get_programme_for_user_or_404(request.user, code)
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
     agreement = get_object_or_404(
         Agreement.objects.filter(programme=programme)
         .select_related("programme", "phase", "national_counterpart", "exchange_rate", "document")

@@ -80,10 +80,10 @@ def main() -> None:
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
-        from agreements.models import Programme
+        from agreements.models import Membership, Programme, Role
         from budgets.reconciliation import reconcile
         from core.loading import load_programme
-        from core.models import Membership, Organisation, Role, User
+        from core.models import Organisation, User
         from reports.synthetic import generate_portfolio
 
         print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
@@ -98,7 +98,7 @@ def main() -> None:
         ):
             user = User.objects.create_user(f"bench-{who}", password="bench-password-1")
             Membership.objects.create(
-                user=user, organisation=Organisation.objects.get(acronym=acronym), role=role
+                user=user, programme=pcc, organisation=Organisation.objects.get(acronym=acronym), role=role
             )
             client = Client()
             client.force_login(user)

@@ -17,7 +17,7 @@ from budgets.models import (
 )
 from budgets.reconciliation import rule_kinds
 from budgets.resources import BudgetFactResource
-from budgets.services import finding_change_status
+from budgets.services import finding_reopen
 
 
 class ColumnInline(admin.TabularInline):
@@ -185,11 +185,6 @@ class FindingAdmin(SimpleHistoryAdmin):
     def reopen(self, request, queryset):
         for finding in queryset.filter(status=FindingStatus.EXPLAINED):
             try:
-                finding_change_status(
-                    finding=finding,
-                    status=FindingStatus.OPEN,
-                    user=request.user,
-                    comment=str(_("Reopened in the admin.")),
-                )
+                finding_reopen(finding=finding, user=request.user, reason=str(_("Reopened in the admin.")))
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -12,7 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
 from budgets.querysets import BudgetFactQuerySet, FindingQuerySet
-from core.models import Document, ExchangeRate, Organisation, SourceReference
+from core.models import Document, ExchangeRate, Organisation, SourceReference, StatusChange
+from core.workflow import Workflow
 
 
 class TableLayout(models.TextChoices):
@@ -394,15 +396,21 @@ class FindingStatus(models.TextChoices):
     RESOLVED = "resolved", _("No longer found")
 
 
+FINDING_WORKFLOW = Workflow(
+    FindingStatus,
+    {
+        FindingStatus.OPEN: {FindingStatus.EXPLAINED, FindingStatus.RESOLVED},
+        FindingStatus.EXPLAINED: {FindingStatus.OPEN, FindingStatus.RESOLVED},
+        FindingStatus.RESOLVED: {FindingStatus.OPEN},
+    },
+)
+
+
 class Finding(models.Model):
     """What a rule found that does not hold, kept across runs: explained findings stay explained
     until their figures change."""
 
-    TRANSITIONS = {
-        FindingStatus.OPEN: {FindingStatus.EXPLAINED, FindingStatus.RESOLVED},
-        FindingStatus.EXPLAINED: {FindingStatus.OPEN, FindingStatus.RESOLVED},
-        FindingStatus.RESOLVED: {FindingStatus.OPEN},
-    }
+    workflow = FINDING_WORKFLOW
 
     rule = models.ForeignKey(ReconciliationRule, on_delete=models.CASCADE, related_name="findings")
     key = models.CharField(_("key"), max_length=160, blank=True)
@@ -436,6 +444,7 @@ class Finding(models.Model):
     )
     explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
     first_seen = models.DateTimeField(_("first found"), auto_now_add=True)
+    status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
 
     objects = FindingQuerySet.as_manager()
@@ -458,6 +467,3 @@ class Finding(models.Model):
     @property
     def is_current(self) -> bool:
         return self.status != FindingStatus.RESOLVED
-
-    def can_change_to(self, status: str) -> bool:
-        return status in self.TRANSITIONS.get(FindingStatus(self.status), set())

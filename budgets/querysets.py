@@ -1,33 +1,22 @@
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
-
-
-def _scoped(queryset: models.QuerySet, user, programme_path: str) -> models.QuerySet:
-    """Everything of the programmes the user is staff of; elsewhere only rows about its own organisations."""
-    from agreements.models import Programme
-
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_administrator:
-        return queryset
-    return queryset.filter(
-        Q(**{f"{programme_path}__in": Programme.objects.staffed_by(user)})
-        | Q(**{f"{programme_path}__in": Programme.objects.for_user(user), "partner_id__in": user.organisation_ids})
-    )
 
 
 class BudgetFactQuerySet(models.QuerySet):
     def for_user(self, user) -> BudgetFactQuerySet:
-        """Facts the user may read: all of its programmes for staff, its own organisation's for a partner."""
-        return _scoped(self, user, "programme")
+        """Facts the user may read: all of a programme for its staff, its own organisation's for a partner."""
+        from agreements import access
+
+        return access.scope(self, user, programme="programme", partner="partner")
 
 
 class FindingQuerySet(models.QuerySet):
     def for_user(self, user) -> FindingQuerySet:
-        """Findings the user may read: all of its programmes for staff, those about its organisation for a partner."""
-        return _scoped(self, user, "rule__programme")
+        """Findings the user may read: all of a programme for its staff, those about its organisation for a partner."""
+        from agreements import access
+
+        return access.scope(self, user, programme="rule__programme", partner="partner")
 
     def current(self) -> FindingQuerySet:
         return self.exclude(status="resolved")

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from budgets.models import BudgetFact, BudgetTable, Finding, FindingStatus, ReconciliationRule, Severity
 from budgets.rules import parse_ref
-from budgets.services import finding_change_status
+from budgets.services import finding_reopen, finding_resolve
 from core.models import Organisation
 
 logger = logging.getLogger(__name__)
@@ -314,25 +314,25 @@ def reconcile(programme) -> list[Finding]:
         else:
             figures_changed = (finding.stated, finding.recomputed) != (values["stated"], values["recomputed"])
             changed = [k for k, v in values.items() if getattr(finding, k) != v]
-            for k in changed:
-                setattr(finding, k, values[k])
             if finding.status == FindingStatus.RESOLVED or (
                 finding.status == FindingStatus.EXPLAINED and figures_changed
             ):
-                finding_change_status(
+                finding = finding_reopen(
                     finding=finding,
-                    status=FindingStatus.OPEN,
                     user=None,
-                    comment=_("Found again with stated %(s)s and recomputed %(r)s.")
+                    reason=_("Found again with stated %(s)s and recomputed %(r)s.")
                     % {"s": values["stated"] or "—", "r": values["recomputed"] or "—"},
+                    changes={k: values[k] for k in changed},
                 )
             elif changed:
+                for k in changed:
+                    setattr(finding, k, values[k])
                 finding.save(update_fields=changed)
         seen.add(finding.pk)
         current.append(finding)
     for finding in existing.values():
         if finding.pk not in seen and finding.status != FindingStatus.RESOLVED:
-            finding_change_status(finding=finding, status=FindingStatus.RESOLVED, user=None, comment="")
+            finding_resolve(finding=finding)
     return current
 
 

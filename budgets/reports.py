@@ -10,6 +10,7 @@ from typing import Any
 
 from djmoney.money import Money
 
+from agreements import access
 from budgets.models import BudgetColumn, BudgetFact, BudgetTable, FigureKind, Finding, RowRole
 from budgets.querysets import totals_by_currency
 from budgets.rules import parse_ref
@@ -51,7 +52,8 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
         .filter(budget_table=table)
         .only("row_id", "column_id", "amount", "amount_currency", "text", "marker", "line")
     )
-    if not facts and not user.is_programme_staff:
+    whole = access.reads_whole(user, table.programme_id)
+    if not facts and not whole:
         return None
     columns = list(table.columns.all())
     findings = (
@@ -80,7 +82,7 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
     visible_rows = {f.row_id for f in facts}
     rows = []
     for row in table.rows.all():
-        if not user.is_programme_staff and row.pk not in visible_rows and row.role != RowRole.HEADING:
+        if not whole and row.pk not in visible_rows and row.role != RowRole.HEADING:
             continue
         rows.append(
             {

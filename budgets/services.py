@@ -1,47 +1,57 @@
-"""Workflows on findings: the one place where a finding's status changes."""
+"""Workflows on findings: explained by staff, reopened when found again (or by staff), resolved when
+no longer found. Each is a :func:`core.workflow.transition` along ``Finding.workflow``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from budgets.models import Finding, FindingStatus
+from core.models import User
+from core.workflow import transition
 
 
-@transaction.atomic
-def finding_change_status(*, finding: Finding, status: str, user, comment: str) -> Finding:
-    """Move ``finding`` to ``status`` if :attr:`Finding.TRANSITIONS` allows it; history records who and when.
+def finding_reopen(
+    *, finding: Finding, user: User | None, reason: str, changes: dict[str, Any] | None = None
+) -> Finding:
+    """Open an explained or resolved finding again, saying why; ``user`` is ``None`` for the reconciliation.
 
-    Explaining needs a comment and a user; reopening keeps the previous explanation in the history and
-    writes ``comment`` (why it reopened) in its place.
+    The explanation it had stays in its history and status changes. ``changes`` are the figures the
+    reconciliation found now, written in the same UPDATE as the status.
     """
-    if not finding.can_change_to(status):
-        raise ValidationError(
-            _("A finding cannot go from %(old)s to %(new)s.")
-            % {"old": finding.get_status_display(), "new": FindingStatus(status).label}
-        )
-    if status == FindingStatus.EXPLAINED:
-        if user is None or not comment.strip():
-            raise ValidationError(_("An explanation needs a comment."))
-        finding.explanation = comment.strip()
-        finding.explained_by = user
-        finding.explained_at = timezone.now()
-    elif status == FindingStatus.OPEN:
-        finding.explanation = ""
-        finding.explained_by = None
-        finding.explained_at = None
-        finding._change_reason = comment
-    finding.status = status
-    finding._history_user = user
-    finding.full_clean(validate_unique=False)
-    finding.save()
-    return finding
+    return transition(
+        finding,
+        FindingStatus.OPEN,
+        user=user,
+        reason=reason,
+        explanation="",
+        explained_by=None,
+        explained_at=None,
+        **(changes or {}),
+    )
+
+
+def finding_resolve(*, finding: Finding) -> Finding:
+    """The reconciliation no longer finds it: the finding is kept, resolved, until found again."""
+    return transition(finding, FindingStatus.RESOLVED)
 
 
 def finding_explain(*, finding: Finding, user, comment: str) -> Finding:
     """Staff record why a finding is acceptable; it stays explained until its figures change."""
-    if not user.is_programme_staff:
+    if not user.has_perm("budgets.explain_finding", finding.rule.programme):
         raise PermissionDenied
-    return finding_change_status(finding=finding, status=FindingStatus.EXPLAINED, user=user, comment=comment)
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError(_("An explanation needs a comment."))
+    return transition(
+        finding,
+        FindingStatus.EXPLAINED,
+        user=user,
+        reason=comment,
+        explanation=comment,
+        explained_by=user,
+        explained_at=timezone.now(),
+    )

@@ -1,5 +1,5 @@
-"""Budget pages: reconciliation findings, a table as printed, the overview per partner. Scoped by
-:meth:`Programme.objects.for_user` and, for partners, by their organisation."""
+"""Budget pages: reconciliation findings, a table as printed, the overview per partner. Every view
+fetches through :mod:`agreements.access`; partners see what concerns their organisation."""
 
 from __future__ import annotations
 
@@ -8,11 +8,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from agreements.access import (
+    get_finding_for_user_or_404,
+    get_programme_for_user_or_404,
+    get_table_for_user_or_404,
+)
 from agreements.models import Programme
 from budgets.forms import ExplainForm, FindingFilterForm
 from budgets.models import BudgetFact, BudgetTable, Finding, ReconciliationRule
@@ -24,10 +29,6 @@ from core.models import Organisation
 FINDINGS_PER_PAGE = 50
 
 
-def get_programme_for_user_or_404(user, code: str) -> Programme:
-    return get_object_or_404(Programme.objects.for_user(user), code=code)
-
-
 def _source_links(finding: Finding) -> list[tuple[int, str]]:
     table = finding.rule.table
     if table is None:
@@ -36,8 +37,9 @@ def _source_links(finding: Finding) -> list[tuple[int, str]]:
 
 
 @login_required
+@require_safe
 def reconciliation(request, code: str):
-    programme = get_programme_for_user_or_404(request.user, code)
+    programme, is_staff = get_programme_for_user_or_404(request.user, code)
     tables = list(BudgetTable.objects.filter(programme=programme).only("code", "title", "order"))
     partners = list(
         Organisation.objects.filter(participations__programme=programme).distinct().only("acronym")
@@ -55,6 +57,7 @@ def reconciliation(request, code: str):
         Finding.objects.for_user(request.user)
         .filter(rule__programme=programme)
         .select_related("rule__table__document", "partner", "explained_by")
+        .prefetch_related("status_changes")
         .defer("rule__table__document__text", "rule__table__notes", "rule__params")
         .order_by("rule__table__order", "rule__code", "key")
     )
@@ -86,7 +89,7 @@ def reconciliation(request, code: str):
             "page": page,
             "query": query.urlencode(),
             "explain_form": ExplainForm(),
-            "can_explain": request.user.is_programme_staff,
+            "can_explain": is_staff,
         },
     )
 
@@ -95,11 +98,9 @@ def reconciliation(request, code: str):
 @require_POST
 def explain(request, code: str, pk: int):
     """Staff mark a finding explained with a comment; a partner may not (403 on its own, 404 on others')."""
-    programme = get_programme_for_user_or_404(request.user, code)
-    finding = get_object_or_404(
-        Finding.objects.for_user(request.user).filter(rule__programme=programme), pk=pk
-    )
-    if not request.user.is_programme_staff:
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
+    finding, can_explain = get_finding_for_user_or_404(request.user, programme, pk)
+    if not can_explain:
         raise PermissionDenied
     form = ExplainForm(request.POST)
     if form.is_valid():
@@ -121,8 +122,8 @@ def programme_url(programme: Programme) -> str:
 @login_required
 @require_POST
 def recompute(request, code: str):
-    programme = get_programme_for_user_or_404(request.user, code)
-    if not request.user.is_programme_staff:
+    programme, is_staff = get_programme_for_user_or_404(request.user, code)
+    if not is_staff:
         raise PermissionDenied
     findings = reconcile(programme)
     messages.success(request, _("Reconciled: %(n)s findings.") % {"n": len(findings)})
@@ -130,14 +131,11 @@ def recompute(request, code: str):
 
 
 @login_required
+@require_safe
 def table(request, code: str, table_code: str):
     """The table as printed, each stated figure beside what pcc recomputes where a rule does not hold."""
-    programme = get_programme_for_user_or_404(request.user, code)
-    budget_table = get_object_or_404(
-        BudgetTable.objects.select_related("document", "rate", "component").defer("document__text"),
-        programme=programme,
-        code=table_code,
-    )
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
+    budget_table, _staff = get_table_for_user_or_404(request.user, programme, table_code)
     grid = table_grid(table=budget_table, user=request.user)
     if grid is None:
         raise Http404
@@ -156,9 +154,10 @@ def table(request, code: str, table_code: str):
 
 
 @login_required
+@require_safe
 def overview(request, code: str):
     """Per component and partner: planned, executed, available, requested… per currency as printed."""
-    programme = get_programme_for_user_or_404(request.user, code)
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
     overview = budget_overview(programme=programme, user=request.user)
     tables = list(
         BudgetTable.objects.filter(programme=programme)

@@ -4,21 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Membership, Organisation, User
+from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
 from core.resources import ExchangeRateResource
-
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["organisation"]
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    inlines = [MembershipInline]
+    # The programme memberships inline is added by agreements.admin (roles are held per programme).
+    inlines: list = []
     list_display = ["username", "email", "first_name", "last_name", "is_active", "is_superuser"]
-    list_filter = ["is_active", "is_superuser", "memberships__role", "memberships__organisation"]
+    list_filter = ["is_active", "is_superuser", "memberships__programme", "memberships__role"]
     fieldsets = BaseUserAdmin.fieldsets + ((_("Preferences"), {"fields": ["number_format"]}),)
 
 
@@ -27,15 +22,6 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ["acronym", "name", "kind", "country", "number_format"]
     list_filter = ["kind", "country", "number_format"]
     search_fields = ["acronym", "name"]
-
-
-@admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["user", "organisation", "role"]
-    list_filter = ["role", "organisation"]
-    search_fields = ["user__username", "organisation__acronym"]
-    autocomplete_fields = ["user", "organisation"]
-    list_select_related = ["user", "organisation"]
 
 
 @admin.register(Document)
@@ -67,6 +53,7 @@ class ImportRecordAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["file_name", "sha256", "user__username"]
     list_select_related = ["user"]
+    readonly_fields = ["status", "confirmed_by"]
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 """Look-ups the importable kinds of every app share, each built once per import (one query).
 
-The programmes an import may write to are one rule: all of them for an administrator, those the
-user is staff of otherwise (``Programme.objects.staffed_by``). Components, source documents,
+The programmes an import may write to are :func:`agreements.access.import_programmes` for the kind's
+level (administrator, staff, partner editor). Components, source documents,
 organisations and exchange rates are named in files by code (or acronym).
 """
 
@@ -11,7 +11,8 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from agreements.models import Component, Programme
+from agreements import access
+from agreements.models import Component
 from core.imports import ImportContext
 from core.models import Document, ExchangeRate, Organisation
 from core.spreadsheets import CellError
@@ -19,8 +20,7 @@ from core.spreadsheets import CellError
 
 def writable_programmes(context: ImportContext) -> dict[str, int]:
     """The programmes the importing user may write to, by code."""
-    user = context.user
-    programmes = Programme.objects.all() if user.is_administrator else Programme.objects.staffed_by(user)
+    programmes = access.import_programmes(context.user, context.importer.level)
     return dict(programmes.values_list("code", "id"))
 
 

@@ -10,13 +10,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from agreements import access
+from agreements.access import get_import_for_user_or_404
 from core import spreadsheets
 from core.imports import (
     Importer,
@@ -31,14 +33,6 @@ from core.models import ImportRecord, ImportStatus, NumberFormat, User
 from core.spreadsheets import NumberLocale, Problem, write_csv, write_xlsx
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def get_import_for_user_or_404(user: User, pk: int) -> ImportRecord:
-    """An import the user may see: programme staff see every import, others only their own."""
-    records = ImportRecord.objects.select_related("user")
-    if not user.is_programme_staff:
-        records = records.filter(user=user)
-    return get_object_or_404(records, pk=pk)
 
 
 def _importer_for_user_or_404(user: User, kind: str) -> Importer:
@@ -101,9 +95,7 @@ def import_start_view(request):
             importers=importers,
             initial={"locale": _default_locale(request.user), "kind": request.GET.get("kind")},
         )
-    records = ImportRecord.objects.select_related("user")
-    if not request.user.is_programme_staff:
-        records = records.filter(user=request.user)
+    records = access.imports(request.user).select_related("user")
     return render(
         request,
         "core/imports/start.html",
@@ -117,7 +109,7 @@ def import_start_view(request):
 
 @login_required
 def import_preview(request, pk: int):
-    record = get_import_for_user_or_404(request.user, pk)
+    record, _mine = get_import_for_user_or_404(request.user, pk)
     if record.is_active:
         return redirect("core:import_job", record.pk)
     importer = get_importer(record.kind)
@@ -145,16 +137,21 @@ def import_preview(request, pk: int):
 
 @login_required
 def import_job(request, pk: int):
-    record = get_import_for_user_or_404(request.user, pk)
+    record, _mine = get_import_for_user_or_404(request.user, pk)
     if not record.is_active and record.status != ImportStatus.DONE:
         return redirect("core:import_preview", record.pk)
-    return render(request, "core/imports/job.html", {"record": record, "importer": get_importer(record.kind)})
+    status_changes = record.status_changes.select_related("user")
+    return render(
+        request,
+        "core/imports/job.html",
+        {"record": record, "importer": get_importer(record.kind), "status_changes": status_changes},
+    )
 
 
 @login_required
 @require_GET
 def import_status(request, pk: int):
-    record = get_import_for_user_or_404(request.user, pk)
+    record, _mine = get_import_for_user_or_404(request.user, pk)
     return JsonResponse(
         {
             "status": record.status,
@@ -175,13 +172,13 @@ def import_status(request, pk: int):
 @login_required
 @require_POST
 def import_confirm(request, pk: int):
-    record = get_import_for_user_or_404(request.user, pk)
-    if record.user_id != request.user.pk and not request.user.is_programme_staff:
+    record, mine = get_import_for_user_or_404(request.user, pk)
+    if not mine:
         raise PermissionDenied
     _importer_for_user_or_404(request.user, record.kind)
     claimed = ImportRecord.objects.filter(
         pk=record.pk, status=ImportStatus.DRY_RUN, error_count=0, confirmed_at__isnull=True
-    ).update(confirmed_at=timezone.now())
+    ).update(confirmed_at=timezone.now(), confirmed_by=request.user)
     if not claimed:
         messages.error(
             request, gettext("This import cannot be confirmed (already confirmed, cancelled or with errors).")
@@ -210,9 +207,11 @@ def import_confirm(request, pk: int):
 @login_required
 @require_POST
 def import_cancel_view(request, pk: int):
-    record = get_import_for_user_or_404(request.user, pk)
+    record, mine = get_import_for_user_or_404(request.user, pk)
+    if not mine:
+        raise PermissionDenied
     if record.can_cancel:
-        record = import_cancel(record=record)
+        record = import_cancel(record=record, user=request.user)
         messages.success(
             request, gettext("Cancellation requested.") if record.is_active else gettext("Cancelled.")
         )

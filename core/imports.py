@@ -50,8 +50,10 @@ from django.utils.translation import gettext, gettext_noop
 from djmoney.money import Money
 
 from core.bulk_writes import BATCH_SIZE, bulk_write
+from core.exceptions import TransitionNotAllowed
 from core.models import ImportRecord, ImportStatus, User
 from core.spreadsheets import CellError, Column, NumberLocale, Problem, SpreadsheetError, SpreadsheetReader
+from core.workflow import transition
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +104,8 @@ class Importer:
     build: RowFunction
     export: Callable[[models.Model], dict[str, Any]]
     queryset: Callable[[User], models.QuerySet]
-    can_import: Callable[[User], bool]
+    # Who may import the kind, and into which programmes: an :class:`agreements.access.Level`.
+    level: str
     lookups: dict[str, Callable[[ImportContext], Any]] = field(default_factory=dict)
     write: Writer | None = None
     example: dict[str, Any] = field(default_factory=dict)
@@ -116,6 +119,11 @@ class Importer:
     order: int = 50
     programme_lookup: str = ""
     key_columns: list[str] = field(default_factory=list)
+
+    def can_import(self, user: User) -> bool:
+        from agreements import access
+
+        return access.may_import(user, self.level)
 
     @cached_property
     def cleaned_fields(self) -> list[tuple[str, models.Field]]:
@@ -193,7 +201,7 @@ def register_importer(
     build: RowFunction,
     export: Callable[[models.Model], dict[str, Any]],
     queryset: Callable[[User], models.QuerySet] | None = None,
-    can_import: Callable[[User], bool] | None = None,
+    level: str = "staff",
     lookups: dict[str, Callable[[ImportContext], Any]] | None = None,
     write: Writer | None = None,
     example: dict[str, Any] | None = None,
@@ -244,7 +252,7 @@ def register_importer(
         build=build,
         export=export,
         queryset=queryset or (lambda user: model._default_manager.all()),
-        can_import=can_import or (lambda user: user.is_programme_staff),
+        level=level,
         lookups=lookups or {},
         write=write,
         example=example or {},
@@ -312,26 +320,21 @@ def import_start(*, user: User, kind: str, upload: File, locale: str) -> ImportR
     return record
 
 
-def import_change_status(*, record: ImportRecord, status: str, **fields: Any) -> ImportRecord:
-    """The one place an import changes status; refuses transitions not in ``IMPORT_TRANSITIONS``."""
-    current = ImportRecord.objects.filter(pk=record.pk).values_list("status", flat=True).first()
-    record.status = current
-    if not record.can_move_to(status):
-        raise ValueError(f"An import cannot go from {current} to {status}.")
-    fields["status"] = status
-    if status in (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED):
+_FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
+
+
+def _move(record: ImportRecord, to: str, *, user: User | None = None, reason: str = "", **fields: Any) -> ImportRecord:
+    # Through the one transition function (core.workflow); an import that ends is stamped finished.
+    if to in _FINISHED:
         fields["finished_at"] = timezone.now()
-    ImportRecord.objects.filter(pk=record.pk).update(**fields)
-    for name, value in fields.items():
-        setattr(record, name, value)
-    return record
+    return transition(record, to, user=user, reason=reason, **fields)
 
 
-def import_cancel(*, record: ImportRecord) -> ImportRecord:
+def import_cancel(*, record: ImportRecord, user: User | None = None) -> ImportRecord:
     """Ask a running import to stop (looked at between batches); a checked import stops at once."""
     if record.status == ImportStatus.DRY_RUN:
         _drop_staged(record)
-        return import_change_status(record=record, status=ImportStatus.CANCELLED, staged="")
+        return _move(record, ImportStatus.CANCELLED, user=user, staged="")
     if record.is_active:
         ImportRecord.objects.filter(pk=record.pk).update(cancel_requested=True)
         record.cancel_requested = True
@@ -382,7 +385,7 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
     tally = _Tally()
     staged_path = ""
     if _cancel_requested(record):
-        return import_change_status(record=record, status=ImportStatus.CANCELLED)
+        return _move(record, ImportStatus.CANCELLED)
     try:
         with (
             record.file.open("rb") as stream,
@@ -431,22 +434,16 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
         if not tally.error_count:
             with open(staged_path, "rb") as staged_file:
                 staged_name = default_storage.save(f"imports/staged/{record.pk}.jsonl", File(staged_file))
-        return import_change_status(
-            record=record, status=ImportStatus.DRY_RUN, staged=staged_name, **tally.fields()
-        )
+        return _move(record, ImportStatus.DRY_RUN, staged=staged_name, **tally.fields())
     except SpreadsheetError as error:
         tally.add_error(error.problem)
-        return import_change_status(record=record, status=ImportStatus.FAILED, **tally.fields())
+        return _move(record, ImportStatus.FAILED, reason=error.problem.text(), **tally.fields())
     except Cancelled:
-        return import_change_status(record=record, status=ImportStatus.CANCELLED, **tally.fields())
+        return _move(record, ImportStatus.CANCELLED, **tally.fields())
     except Exception as error:
         logger.exception("Dry run of import %s failed", record.pk)
-        return import_change_status(
-            record=record,
-            status=ImportStatus.FAILED,
-            message=_unexpected_error_message(error),
-            **tally.fields(),
-        )
+        message = _unexpected_error_message(error)
+        return _move(record, ImportStatus.FAILED, reason=message, message=message, **tally.fields())
     finally:
         tally.keys.close()
         if staged_path:
@@ -473,7 +470,13 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
     importer = get_importer(record.kind)
     context = ImportContext(user=record.user, importer=importer, record=record, locale=record.locale)
     staged_name = record.staged
-    record = import_change_status(record=record, status=ImportStatus.RUNNING, rows_done=0)
+    try:
+        # Started by whoever confirmed it; the history of the imported rows credits the uploader.
+        record = _move(record, ImportStatus.RUNNING, user=record.confirmed_by, rows_done=0)
+    except TransitionNotAllowed:
+        # Cancelled (or taken by another worker) after it was loaded.
+        record.refresh_from_db()
+        return record
     progress = _SideProgress(record)
     tally = _Tally(samples=False)
     try:
@@ -532,26 +535,24 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                         raise Cancelled
             if importer.after_commit:
                 importer.after_commit(context)
-            record = import_change_status(
-                record=record, status=ImportStatus.DONE, staged="", **tally.counts()
-            )
+            record = _move(record, ImportStatus.DONE, staged="", **tally.counts())
         _drop_staged_name(record, staged_name)
         return record
     except Cancelled:
-        return import_change_status(record=record, status=ImportStatus.CANCELLED, rows_done=0)
+        return _move(record, ImportStatus.CANCELLED, rows_done=0)
     except RowRefused as refused:
-        return import_change_status(
-            record=record,
-            status=ImportStatus.FAILED,
+        return _move(
+            record,
+            ImportStatus.FAILED,
+            reason=refused.problem.text(),
             rows_done=0,
             errors=[refused.problem.as_json()],
             error_count=1,
         )
     except Exception as error:
         logger.exception("Import %s failed; nothing was written", record.pk)
-        return import_change_status(
-            record=record, status=ImportStatus.FAILED, rows_done=0, message=_unexpected_error_message(error)
-        )
+        message = _unexpected_error_message(error)
+        return _move(record, ImportStatus.FAILED, reason=message, rows_done=0, message=message)
     finally:
         progress.close()
 

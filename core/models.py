@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.functional import cached_property
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from core.workflow import Workflow
 
 
 class NumberFormat(models.TextChoices):
@@ -43,13 +47,6 @@ class Organisation(models.Model):
         return self.acronym
 
 
-class Role(models.TextChoices):
-    PROGRAMME_STAFF = "staff", _("Programme staff")
-    PARTNER_EDITOR = "editor", _("Partner editor")
-    PARTNER_VIEWER = "viewer", _("Partner viewer")
-    ADMINISTRATOR = "admin", _("Administrator")
-
-
 class User(AbstractUser):
     number_format = models.CharField(
         _("number format"),
@@ -63,48 +60,17 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
-    @cached_property
-    def role_set(self) -> frozenset[str]:
-        return frozenset(self.memberships.values_list("role", flat=True))
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Object permissions are decided by the rules alone, for superusers too.
 
-    @cached_property
-    def organisation_ids(self) -> frozenset[int]:
-        return frozenset(self.memberships.values_list("organisation_id", flat=True))
+        Django answers every ``has_perm`` of an active superuser with True; an object rule (who may
+        write a partner's progress, explain a finding of a programme) must not be bypassed that way.
+        """
+        if obj is None:
+            return super().has_perm(perm)
+        from django.contrib.auth.models import _user_has_perm
 
-    @property
-    def is_administrator(self) -> bool:
-        return self.is_superuser or Role.ADMINISTRATOR in self.role_set
-
-    @property
-    def is_programme_staff(self) -> bool:
-        return self.is_administrator or Role.PROGRAMME_STAFF in self.role_set
-
-    @property
-    def can_edit_partner_data(self) -> bool:
-        return Role.PARTNER_EDITOR in self.role_set
-
-    @cached_property
-    def staff_organisation_ids(self) -> frozenset[int]:
-        return frozenset(
-            self.memberships.filter(role=Role.PROGRAMME_STAFF).values_list("organisation_id", flat=True)
-        )
-
-
-class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("membership")
-        verbose_name_plural = _("memberships")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role"], name="unique_membership"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} · {self.organisation} · {self.get_role_display()}"
+        return self.is_active and _user_has_perm(self, perm, obj)
 
 
 class Document(models.Model):
@@ -205,14 +171,17 @@ class ImportStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
-IMPORT_TRANSITIONS: dict[str, set[str]] = {
-    ImportStatus.PENDING: {ImportStatus.DRY_RUN, ImportStatus.FAILED, ImportStatus.CANCELLED},
-    ImportStatus.DRY_RUN: {ImportStatus.RUNNING, ImportStatus.CANCELLED},
-    ImportStatus.RUNNING: {ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED},
-    ImportStatus.DONE: set(),
-    ImportStatus.FAILED: set(),
-    ImportStatus.CANCELLED: set(),
-}
+IMPORT_WORKFLOW = Workflow(
+    ImportStatus,
+    {
+        ImportStatus.PENDING: {ImportStatus.DRY_RUN, ImportStatus.FAILED, ImportStatus.CANCELLED},
+        ImportStatus.DRY_RUN: {ImportStatus.RUNNING, ImportStatus.CANCELLED},
+        ImportStatus.RUNNING: {ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED},
+        ImportStatus.DONE: set(),
+        ImportStatus.FAILED: set(),
+        ImportStatus.CANCELLED: set(),
+    },
+)
 
 
 class ImportRecord(models.Model):
@@ -221,9 +190,19 @@ class ImportRecord(models.Model):
     Imported rows may point here (a foreign key named ``import_record``) to keep their provenance.
     """
 
+    workflow = IMPORT_WORKFLOW
+
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="imports", verbose_name=_("user"))
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("confirmed by"),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     kind = models.CharField(_("kind"), max_length=60)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
@@ -246,6 +225,7 @@ class ImportRecord(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     preview = models.JSONField(_("preview"), default=dict, blank=True)
     message = models.TextField(_("message"), blank=True)
+    status_changes = GenericRelation("StatusChange")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -281,5 +261,63 @@ class ImportRecord(models.Model):
     def percent(self) -> int:
         return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
 
-    def can_move_to(self, status: str) -> bool:
-        return status in IMPORT_TRANSITIONS[self.status]
+
+class StatusChangeManager(models.Manager):
+    """Status changes are shown with who made them, so the user comes in the same query (also through
+    an object's ``status_changes`` and their prefetch)."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().select_related("user")
+
+
+class StatusChange(models.Model):
+    """One change of status of any object with a workflow: from, to, who (none for the system), when, why.
+
+    Written only by :func:`core.workflow.transition`, in the transaction of the change itself.
+    """
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    content_object = GenericForeignKey("content_type", "object_id")
+    from_status = models.CharField(_("from"), max_length=20)
+    to_status = models.CharField(_("to"), max_length=20)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="status_changes",
+        verbose_name=_("by"),
+        help_text=_("Empty for a change made by the system (a background job, the reconciliation)."),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    objects = StatusChangeManager()
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [models.Index(fields=["content_type", "object_id", "at"], name="status_change_object_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_status=models.F("to_status")), name="status_change_changes"),
+        ]
+
+    def __str__(self) -> str:
+        model = ContentType.objects.get_for_id(self.content_type_id).model
+        return f"{model} {self.object_id}: {self.from_status} → {self.to_status}"
+
+    def _label(self, status: str) -> str:
+        # get_for_id is cached: a page of changes costs no query per row for their labels.
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()
+        workflow = getattr(model, "workflow", None)
+        return workflow.label(status) if workflow is not None else status
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 from import_export import fields, resources, widgets
 
+from agreements.access import Level
 from core.import_lookups import SHARED_LOOKUPS, document_id
 from core.imports import ImportContext, register_importer
 from core.models import Document, ExchangeRate
@@ -161,7 +162,7 @@ register_importer(
     build=_exchange_rate_row,
     export=_exchange_rate_export,
     queryset=lambda user: ExchangeRate.objects.select_related("document").order_by("valid_from", "code"),
-    can_import=lambda user: user.is_programme_staff,
+    level=Level.SITE,
     lookups={"documents": SHARED_LOOKUPS["documents"]},
     field_columns={"document": "document"},
 )

@@ -5,14 +5,16 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
-from core.models import Document, GlossaryTerm, User
+from agreements.access import get_document_for_user_or_404
+from core.models import GlossaryTerm, User
 
 
 @login_required
+@require_safe
 def glossary(request):
     query = request.GET.get("q", "").strip()
     terms = GlossaryTerm.objects.select_related("document")
@@ -23,12 +25,23 @@ def glossary(request):
 
 
 @login_required
+@require_safe
 def document(request, code: str):
-    """The source text with numbered, linkable lines (``#L214``), so a flagged figure can be traced."""
-    doc = get_object_or_404(Document, code=code)
+    """The source text with numbered, linkable lines (``#L214``), so a flagged figure can be traced.
+
+    Open to the participants of the programmes that cite it; lines the programme keeps from a partner
+    (other partners' table rows) are shown as withheld, keeping the numbering.
+    """
+    view, _can_write = get_document_for_user_or_404(request.user, code)
+    doc, hidden = view.document, view.hidden_lines
     highlight = {int(n) for n in request.GET.get("lines", "").split(",") if n.isdigit()}
-    lines = [(i, text, i in highlight) for i, text in enumerate(doc.text.splitlines(), start=1)]
-    return render(request, "core/document.html", {"document": doc, "lines": lines})
+    lines = [
+        (i, None if i in hidden else text, i in highlight)
+        for i, text in enumerate(doc.text.splitlines(), start=1)
+    ]
+    return render(
+        request, "core/document.html", {"document": doc, "lines": lines, "hidden_count": len(hidden)}
+    )
 
 
 @require_GET
@@ -51,4 +64,5 @@ def preferences(request):
         form.save()
         messages.success(request, _("Your preferences were saved."))
         return redirect("core:preferences")
-    return render(request, "core/preferences.html", {"form": form})
+    memberships = request.user.memberships.select_related("programme", "organisation")
+    return render(request, "core/preferences.html", {"form": form, "memberships": memberships})

@@ -7,6 +7,7 @@ False; a misspelt ``DEBUG=ture`` in production must stop the process instead.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 
 import environ
@@ -31,16 +32,23 @@ def read_bool(name: str, default: bool, environ_: Mapping[str, str] | None = Non
     )
 
 
-def read_int(name: str, default: int, environ_: Mapping[str, str] | None = None) -> int:
+def read_int(
+    name: str, default: int, environ_: Mapping[str, str] | None = None, *, minimum: int | None = None
+) -> int:
     source = os.environ if environ_ is None else environ_
     if name not in source:
         return default
     try:
-        return int(source[name])
+        value = int(source[name])
     except ValueError:
         raise ImproperlyConfigured(
             f"Environment variable {name}={source[name]!r} is not a whole number."
         ) from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={source[name]!r} must be at least {minimum}."
+        )
+    return value
 
 
 def read_list(name: str, default: list[str], environ_: Mapping[str, str] | None = None) -> list[str]:
@@ -48,6 +56,24 @@ def read_list(name: str, default: list[str], environ_: Mapping[str, str] | None 
     if name not in source:
         return default
     return [item.strip() for item in source[name].split(",") if item.strip()]
+
+
+def read_proxy_ssl_header(name: str, environ_: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """The request header (as Django names it in ``request.META``) by which a TLS proxy says "https".
+
+    Off unless set: trusting the header when no proxy strips it from clients would let anyone claim
+    a secure connection.
+    """
+    source = os.environ if environ_ is None else environ_
+    raw = source.get(name, "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"HTTP_[A-Z0-9_]+", raw):
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={source[name]!r} is not a request header name; "
+            "expected e.g. HTTP_X_FORWARDED_PROTO."
+        )
+    return (raw, "https")
 
 
 def read_database(name: str, default: str, environ_: Mapping[str, str] | None = None) -> dict:

@@ -9,6 +9,7 @@ class ReportJobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "language"]
     search_fields = ["file_name", "user__username", "fingerprint", "task_id"]
     list_select_related = ["user", "programme"]
+    readonly_fields = ["status"]
 
     def has_add_permission(self, request):
         return False

@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from agreements import access
 from agreements.models import Agreement, Amendment, Programme
 from agreements.terms import consolidated_terms
 from budgets.models import BudgetFact, FigureKind, Finding
@@ -338,7 +339,7 @@ class ProgrammeDashboard:
     charts: list[Chart]
     partner_rows: list[dict]
     summary: object
-    queue: list[ProgressReport] = field(default_factory=list)
+    queue: list[ProgressReport] | None = None  # None: the user reviews nothing here
     queue_count: int = 0
     findings_by_severity: dict[str, int] = field(default_factory=dict)
 
@@ -397,7 +398,7 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
         partner_rows=partner_rows(per_partner),
         summary=summarise(programme),
     )
-    if user.is_programme_staff:
+    if access.has_role(user, programme, access.STAFF_ROLES):
         dashboard.queue, dashboard.queue_count = review_queue(user, plans)
     dashboard.findings_by_severity = dict(
         Finding.objects.for_user(user)
@@ -435,8 +436,9 @@ def portfolio_rows(user, programmes: list[Programme], filters: Filters) -> list[
     ):
         findings[programme_id][severity] = n
     waiting: dict[int, int] = defaultdict(int)
-    if user.is_programme_staff:
-        submitted = ProgressReport.objects.for_user(user).awaiting_review()
+    reviewed = access.programmes(user, access.STAFF_ROLES)
+    if reviewed.exists():
+        submitted = ProgressReport.objects.for_user(user).awaiting_review().filter(period__programme__in=reviewed)
         for path in ("activity__plan__programme_id", "indicator__result__plan__programme_id"):
             for programme_id, n in (
                 submitted.filter(**{f"{path}__in": ids}).values_list(path).annotate(n=Count("pk")).order_by()

@@ -9,21 +9,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from reports.access import get_report_job_for_user_or_404
+from agreements.access import get_report_job_for_user_or_404
 from reports.exports import PDF_MEDIA_TYPE
 
 
 @login_required
 @require_GET
 def job(request, pk: int):
-    job = get_report_job_for_user_or_404(request.user, pk)
+    job, _mine = get_report_job_for_user_or_404(request.user, pk)
     return render(request, "reports/job.html", {"job": job, "stalled": job.is_stalled()})
 
 
 @login_required
 @require_GET
 def job_status(request, pk: int):
-    job = get_report_job_for_user_or_404(request.user, pk)
+    job, _mine = get_report_job_for_user_or_404(request.user, pk)
     return JsonResponse(
         {
             "status": job.status,
@@ -39,7 +39,7 @@ def job_status(request, pk: int):
 @login_required
 @require_GET
 def job_download(request, pk: int):
-    job = get_report_job_for_user_or_404(request.user, pk)
+    job, _mine = get_report_job_for_user_or_404(request.user, pk)
     if not job.is_done:
         return redirect(job)
     try:

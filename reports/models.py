@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -11,7 +12,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Programme
-from core.models import User
+from core.models import StatusChange, User
+from core.workflow import Workflow
 
 # A job still pending or running after this long is taken as lost (no worker, or a worker that died).
 STALLED_AFTER = datetime.timedelta(minutes=30)
@@ -29,12 +31,15 @@ class ReportJobStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-REPORT_JOB_TRANSITIONS: dict[str, set[str]] = {
-    ReportJobStatus.PENDING: {ReportJobStatus.RUNNING, ReportJobStatus.FAILED},
-    ReportJobStatus.RUNNING: {ReportJobStatus.DONE, ReportJobStatus.FAILED},
-    ReportJobStatus.DONE: set(),
-    ReportJobStatus.FAILED: set(),
-}
+REPORT_JOB_WORKFLOW = Workflow(
+    ReportJobStatus,
+    {
+        ReportJobStatus.PENDING: {ReportJobStatus.RUNNING, ReportJobStatus.FAILED},
+        ReportJobStatus.RUNNING: {ReportJobStatus.DONE, ReportJobStatus.FAILED},
+        ReportJobStatus.DONE: set(),
+        ReportJobStatus.FAILED: set(),
+    },
+)
 
 # The statuses in which a job answers a new request for the same PDF instead of a second render.
 LIVE_STATUSES = (ReportJobStatus.PENDING, ReportJobStatus.RUNNING, ReportJobStatus.DONE)
@@ -47,6 +52,8 @@ class ReportJob(models.Model):
     "generated on" time left out): the same request on the same data finds the same live job, a changed
     figure (or the user's number format) gives another one.
     """
+
+    workflow = REPORT_JOB_WORKFLOW
 
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="report_jobs", verbose_name=_("user")
@@ -69,6 +76,7 @@ class ReportJob(models.Model):
     file_name = models.CharField(_("file name"), max_length=255)
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     error = models.TextField(_("error"), blank=True, help_text=_("The traceback is in the server log."))
+    status_changes = GenericRelation(StatusChange)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -112,6 +120,3 @@ class ReportJob(models.Model):
 
     def is_stalled(self, now: datetime.datetime | None = None) -> bool:
         return self.is_active and self.created_at < (now or timezone.now()) - STALLED_AFTER
-
-    def can_move_to(self, status: str) -> bool:
-        return status in REPORT_JOB_TRANSITIONS[self.status]

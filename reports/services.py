@@ -23,16 +23,18 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from agreements.models import Programme
-from core.models import User
-from reports import exports
-from reports.access import (
+from agreements.access import (
     get_partner_for_user_or_404,
     get_period_for_user_or_404,
     get_programme_for_user_or_404,
 )
+from agreements.models import Programme
+from core.exceptions import TransitionNotAllowed
+from core.models import User
+from core.workflow import transition
+from reports import exports
 from reports.filters import Filters
-from reports.models import LIVE_STATUSES, REPORT_JOB_TRANSITIONS, ReportJob, ReportJobStatus, ReportKind
+from reports.models import LIVE_STATUSES, ReportJob, ReportJobStatus, ReportKind
 from reports.operational_plan import (
     OperationalPlan,
     ProgressReportDocument,
@@ -46,10 +48,6 @@ DEFAULT_MAX_AGE_DAYS = 7
 FILES_DIRECTORY = "reports"
 # Put in place of the "generated on" time before hashing, so that only the data makes the fingerprint.
 _FINGERPRINT_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
-
-
-class TransitionNotAllowed(Exception):
-    """A status change the transitions map does not allow (or a job that is gone)."""
 
 
 def max_age_days() -> int:
@@ -96,13 +94,13 @@ def _operational_plan_filters(params: dict[str, Any]) -> Filters:
 
 
 def _operational_plan(user: User, params: dict[str, Any]) -> OperationalPlan:
-    programme = get_programme_for_user_or_404(user, params.get("programme", ""))
+    programme, _staff = get_programme_for_user_or_404(user, params.get("programme", ""))
     return operational_plan(user, programme, _operational_plan_filters(params))
 
 
 def _progress_report(user: User, params: dict[str, Any]) -> ProgressReportDocument:
-    organisation = get_partner_for_user_or_404(user, params.get("partner", ""))
-    period = get_period_for_user_or_404(user, params.get("period", ""))
+    organisation, _own = get_partner_for_user_or_404(user, params.get("partner", ""))
+    period, _can_lock = get_period_for_user_or_404(user, params.get("period", ""))
     return partner_progress(user, organisation, period)
 
 
@@ -178,9 +176,7 @@ def _retired(job: ReportJob) -> bool:
     if job.is_stalled():
         logger.warning("PDF report job %s stalled in status %s; a new one replaces it.", job.pk, job.status)
         try:
-            report_job_change_status(
-                job=job, status=ReportJobStatus.FAILED, error="Stalled: no worker finished it."
-            )
+            _finish(job, ReportJobStatus.FAILED, error="Stalled: no worker finished it.")
         except TransitionNotAllowed:
             # Finished meanwhile: creating its successor hits the unique constraint and finds it again.
             pass
@@ -200,32 +196,17 @@ def _enqueue(job: ReportJob) -> ReportJob:
         result = render_report_task.enqueue(job.pk)
     except Exception as error:
         logger.exception("PDF report job %s could not be enqueued.", job.pk)
-        return report_job_change_status(
-            job=job, status=ReportJobStatus.FAILED, error=f"Not enqueued: {type(error).__name__}: {error}"
-        )
+        return _finish(job, ReportJobStatus.FAILED, error=f"Not enqueued: {type(error).__name__}: {error}")
     ReportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
     job.refresh_from_db()
     return job
 
 
-def report_job_change_status(*, job: ReportJob, status: str, **fields: Any) -> ReportJob:
-    """The one place a PDF job changes status, only along ``REPORT_JOB_TRANSITIONS``.
-
-    The change is a single conditional UPDATE, so two workers cannot both start the same job.
-    """
-    sources = [source for source, targets in REPORT_JOB_TRANSITIONS.items() if status in targets]
-    now = timezone.now()
-    fields["status"] = status
-    if status == ReportJobStatus.RUNNING:
-        fields["started_at"] = now
-    else:
-        fields["finished_at"] = now
-    if not ReportJob.objects.filter(pk=job.pk, status__in=sources).update(**fields):
-        current = ReportJob.objects.filter(pk=job.pk).values_list("status", flat=True).first()
-        raise TransitionNotAllowed(f"PDF report job {job.pk} cannot go from {current} to {status}.")
-    for name, value in fields.items():
-        setattr(job, name, value)
-    return job
+def _finish(job: ReportJob, status: str, **fields: Any) -> ReportJob:
+    # The worker's (or the system's) change, hence no user; the conditional UPDATE of transition()
+    # settles a render finishing while its job is retired as stalled. The error stays out of the
+    # reason: the job page shows status changes to the user, the error is for administrators.
+    return transition(job, status, finished_at=timezone.now(), **fields)
 
 
 def report_job_render(*, job: ReportJob) -> ReportJob:
@@ -234,7 +215,8 @@ def report_job_render(*, job: ReportJob) -> ReportJob:
     The error goes to the server log with its traceback; the job keeps its one-line summary.
     """
     try:
-        job = report_job_change_status(job=job, status=ReportJobStatus.RUNNING)
+        # One conditional UPDATE: of two workers picking the same job, one renders it.
+        job = transition(job, ReportJobStatus.RUNNING, started_at=timezone.now())
     except TransitionNotAllowed:
         # Done, failed or taken by another worker while it waited.
         job.refresh_from_db()
@@ -253,11 +235,11 @@ def report_job_render(*, job: ReportJob) -> ReportJob:
     except Exception as error:
         logger.exception("PDF report job %s (%s %s) failed.", job.pk, job.kind, job.params)
         name = ""
-        outcome = {"status": ReportJobStatus.FAILED, "error": f"{type(error).__name__}: {error}"[:2000]}
+        status, outcome = ReportJobStatus.FAILED, {"error": f"{type(error).__name__}: {error}"[:2000]}
     else:
-        outcome = {"status": ReportJobStatus.DONE, "file": name, "size": len(pdf)}
+        status, outcome = ReportJobStatus.DONE, {"file": name, "size": len(pdf)}
     try:
-        job = report_job_change_status(job=job, **outcome)
+        job = _finish(job, status, **outcome)
     except TransitionNotAllowed:
         # Retired as stalled (or deleted) while it rendered: a newer job answers its requests.
         logger.warning("PDF report job %s was retired while it rendered; its outcome is dropped.", job.pk)

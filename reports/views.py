@@ -9,16 +9,17 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.views.decorators.http import require_safe
 
-from agreements.models import Programme
-from core.models import Organisation
-from core.templatetags.pcc import reader_format
-from reports import dashboard, exports
-from reports.access import (
+from agreements import access
+from agreements.access import (
     get_partner_for_user_or_404,
     get_period_for_user_or_404,
     get_programme_for_user_or_404,
 )
+from core.models import Organisation
+from core.templatetags.pcc import reader_format
+from reports import dashboard, exports
 from reports.filters import DashboardFilterForm, Filters
 from reports.models import ReportKind
 from reports.operational_plan import operational_plan, partner_progress
@@ -28,8 +29,9 @@ PROGRAMMES_PER_PAGE = 25
 FORMATS = ("pdf", "xlsx")
 
 
-def _require_staff(user) -> None:
-    if not user.is_programme_staff:
+def _require_whole(user, programme=None) -> None:
+    """Dashboards are for those who read a programme whole: staff, auditors, administrators."""
+    if not (access.reads_whole(user, programme) if programme else access.reads_whole_programmes(user)):
         raise PermissionDenied
 
 
@@ -43,9 +45,10 @@ def _partner_acronyms(programmes) -> list[str]:
 
 
 @login_required
+@require_safe
 def portfolio(request):
-    _require_staff(request.user)
-    visible = Programme.objects.for_user(request.user).order_by("code")
+    _require_whole(request.user)
+    visible = access.programmes(request.user, access.READ_ALL_ROLES).order_by("code")
     chosen = request.GET.get("programme", "")
     phases = (
         list(visible.get(code=chosen).phases.all()) if chosen and visible.filter(code=chosen).exists() else []
@@ -87,9 +90,10 @@ def _figure_labels() -> list[str]:
 
 
 @login_required
+@require_safe
 def programme_dashboard(request, code: str):
-    programme = get_programme_for_user_or_404(request.user, code)
-    _require_staff(request.user)
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
+    _require_whole(request.user, programme)
     form = DashboardFilterForm(
         request.GET or None,
         phases=list(programme.phases.all()),
@@ -115,18 +119,19 @@ def programme_dashboard(request, code: str):
 
 
 @login_required
+@require_safe
 def partner_dashboard(request):
     user = request.user
     acronym = request.GET.get("partner", "")
-    if not acronym and not user.is_programme_staff:
-        own = Organisation.objects.filter(pk__in=user.organisation_ids).order_by("acronym").first()
+    if not acronym and not access.reads_whole_programmes(user):
+        own = Organisation.objects.filter(pk__in=access.own_partner_ids(user)).order_by("acronym").first()
         if own is None:
             raise Http404
         acronym = own.acronym
     if not acronym:
-        visible = Programme.objects.for_user(user)
+        visible = access.programmes(user, access.READ_ALL_ROLES)
         return render(request, "reports/partner_choice.html", {"partners": _partner_acronyms(visible)})
-    organisation = get_partner_for_user_or_404(user, acronym)
+    organisation, _own = get_partner_for_user_or_404(user, acronym)
     data = dashboard.partner_dashboard(user, organisation, Filters(), period_id=request.GET.get("period", ""))
     return render(
         request,
@@ -147,12 +152,13 @@ def _attachment(content: bytes, media_type: str, name: str) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def operational_plan_report(request, code: str, fmt: str):
     """The XLSX at once; the PDF (seconds to lay out) through a job page, rendered in the background.
 
     A GET like any download link: asking again for the same data finds the same job.
     """
-    programme = get_programme_for_user_or_404(request.user, code)
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
     if fmt not in FORMATS:
         raise Http404
     form = DashboardFilterForm(
@@ -179,9 +185,10 @@ def operational_plan_report(request, code: str, fmt: str):
 
 
 @login_required
+@require_safe
 def progress_report(request, fmt: str):
-    organisation = get_partner_for_user_or_404(request.user, request.GET.get("partner", ""))
-    period = get_period_for_user_or_404(request.user, request.GET.get("period", ""))
+    organisation, _own = get_partner_for_user_or_404(request.user, request.GET.get("partner", ""))
+    period, _can_lock = get_period_for_user_or_404(request.user, request.GET.get("period", ""))
     if fmt not in FORMATS:
         raise Http404
     if fmt == "pdf":

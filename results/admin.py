@@ -31,6 +31,8 @@ class FootnoteInline(admin.TabularInline):
 class WorkPlanAdmin(SimpleHistoryAdmin):
     list_display = ["code", "organisation", "component", "period_label", "status"]
     list_filter = ["programme", "status"]
+    # Statuses change only through the workflow (results.services.plan_*).
+    readonly_fields = ["status", "submitted_by"]
     inlines = [ResultInline, FootnoteInline]
 
 
@@ -67,3 +69,5 @@ class ProgressReportAdmin(ImportExportMixin, SimpleHistoryAdmin):
     list_display = ["pk", "period", "activity", "indicator", "status", "achieved_value"]
     list_filter = ["status", "period"]
     raw_id_fields = ["activity", "indicator"]
+    # Statuses change only through the workflow (results.services.progress_*).
+    readonly_fields = ["status", "version", "submitted_by", "submitted_at", "reviewed_by", "reviewed_at"]

@@ -4,7 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.workflow import HISTORY_REASON_MAX_LENGTH
 from results.models import EVIDENCE_EXTENSIONS, Indicator, ProgressReport, ReportingPeriod
+from results.services import stale_edit_error
 
 
 def target_field(target) -> str:
@@ -12,7 +14,19 @@ def target_field(target) -> str:
 
 
 class ProgressForm(forms.ModelForm):
-    """Progress on one activity or indicator: a number where the target has one, else a text."""
+    """Progress on one activity or indicator: a number where the target has one, else a text.
+
+    Editing a report carries the version it started from (refused if the report changed meanwhile)
+    and an optional reason, kept in its history.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=HISTORY_REASON_MAX_LENGTH,
+        help_text=_("Optional; kept in the report's history."),
+    )
 
     class Meta:
         model = ProgressReport
@@ -37,11 +51,30 @@ class ProgressForm(forms.ModelForm):
             self.fields["achieved_value"].help_text = _("Target: %(target)s") % {"target": target.target_text}
         if self.instance.pk:
             del self.fields["period"]
+            self.initial.setdefault("version", self.instance.version)
         else:
+            del self.fields["version"], self.fields["change_reason"]
             self.fields["period"].queryset = ReportingPeriod.objects.filter(
                 programme=target.plan.programme, is_locked=False
             ).exclude(**{f"progress_reports__{target_field(target)}": target})
             self.initial.setdefault("reported_on", timezone.localdate())
+
+    def clean(self):
+        data = super().clean()
+        version = data.get("version")
+        if self.instance.pk and version is not None and version != self.instance.version:
+            self.add_error(
+                None,
+                stale_edit_error(
+                    self.instance,
+                    achieved_value=data.get("achieved_value"),
+                    achieved_text=data.get("achieved_text", ""),
+                ),
+            )
+            # Shown again with the version now stored: saving once more is a deliberate overwrite.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("version")] = str(self.instance.version)
+        return data
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data
@@ -57,6 +90,9 @@ class ProgressForm(forms.ModelForm):
             kwargs["evidence"] = False
         else:
             kwargs["evidence"] = evidence if "evidence" in self.changed_data else None
+        if self.instance.pk:
+            kwargs["version"] = data.get("version")
+            kwargs["reason"] = data.get("change_reason", "")
         return kwargs
 
 

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -14,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
-from core.models import Document, Organisation, User
+from core.models import Document, Organisation, StatusChange, User
 from core.money import round_amount
+from core.workflow import Workflow
 from results.querysets import (
     ActivityQuerySet,
     IndicatorQuerySet,
@@ -29,11 +31,30 @@ from results.targets import NUMERIC_KINDS, TargetKind, months_between
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned")
+    REOPENED = "reopened", _("Reopened")
+
+
+# A plan goes the way of a progress report: the partner submits, staff approve or return it with a
+# reason, the partner resubmits; staff reopen an approved plan with a reason.
+PLAN_WORKFLOW = Workflow(
+    PlanStatus,
+    {
+        PlanStatus.DRAFT: {PlanStatus.SUBMITTED},
+        PlanStatus.SUBMITTED: {PlanStatus.APPROVED, PlanStatus.RETURNED},
+        PlanStatus.RETURNED: {PlanStatus.SUBMITTED},
+        PlanStatus.APPROVED: {PlanStatus.REOPENED},
+        PlanStatus.REOPENED: {PlanStatus.SUBMITTED},
+    },
+)
 
 
 class WorkPlan(models.Model):
     """A partner's POA for a period, as printed in a source document."""
+
+    workflow = PLAN_WORKFLOW
 
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="work_plans")
     code = models.SlugField(_("code"), max_length=80)
@@ -62,12 +83,16 @@ class WorkPlan(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
+    submitted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("submitted by")
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     document = models.ForeignKey(
         Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
     )
     line = models.PositiveIntegerField(_("seed line"))
     end_line = models.PositiveIntegerField(_("last line"))
+    status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
 
     objects = WorkPlanQuerySet.as_manager()
@@ -93,6 +118,14 @@ class WorkPlan(models.Model):
     @property
     def is_approved(self) -> bool:
         return self.status == PlanStatus.APPROVED
+
+    @property
+    def can_be_submitted(self) -> bool:
+        return self.workflow.allows(self.status, PlanStatus.SUBMITTED)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == PlanStatus.SUBMITTED
 
     @property
     def source_url(self) -> str:
@@ -430,14 +463,19 @@ class ProgressStatus(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
 
 
-# The only status changes allowed; services.py is the one place that applies them.
-PROGRESS_TRANSITIONS: dict[str, frozenset[str]] = {
-    ProgressStatus.DRAFT: frozenset({ProgressStatus.SUBMITTED}),
-    ProgressStatus.SUBMITTED: frozenset({ProgressStatus.APPROVED, ProgressStatus.RETURNED}),
-    ProgressStatus.RETURNED: frozenset({ProgressStatus.SUBMITTED}),
-    ProgressStatus.APPROVED: frozenset({ProgressStatus.REOPENED}),
-    ProgressStatus.REOPENED: frozenset({ProgressStatus.SUBMITTED}),
-}
+# The only status changes allowed; services.py applies them through core.workflow.transition, which
+# also increments the report's version (an edit started before a change is then refused as stale).
+PROGRESS_WORKFLOW = Workflow(
+    ProgressStatus,
+    {
+        ProgressStatus.DRAFT: {ProgressStatus.SUBMITTED},
+        ProgressStatus.SUBMITTED: {ProgressStatus.APPROVED, ProgressStatus.RETURNED},
+        ProgressStatus.RETURNED: {ProgressStatus.SUBMITTED},
+        ProgressStatus.APPROVED: {ProgressStatus.REOPENED},
+        ProgressStatus.REOPENED: {ProgressStatus.SUBMITTED},
+    },
+    version_field="version",
+)
 EDITABLE_STATUSES = frozenset({ProgressStatus.DRAFT, ProgressStatus.RETURNED, ProgressStatus.REOPENED})
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
@@ -458,6 +496,8 @@ def validate_evidence(file) -> None:
 
 class ProgressReport(models.Model):
     """What a partner reports for one activity or one indicator in one reporting period."""
+
+    workflow = PROGRESS_WORKFLOW
 
     period = models.ForeignKey(
         ReportingPeriod,
@@ -489,6 +529,10 @@ class ProgressReport(models.Model):
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Incremented by every edit and status change.")
+    )
+    status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
 
     objects = ProgressReportQuerySet.as_manager()
@@ -532,9 +576,6 @@ class ProgressReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES and not self.period.is_locked
-
-    def can_become(self, status: str) -> bool:
-        return status in PROGRESS_TRANSITIONS.get(self.status, frozenset())
 
     def clean(self) -> None:
         target = self.target if (self.activity_id or self.indicator_id) else None

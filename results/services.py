@@ -18,20 +18,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.models import Role, User
+from agreements import access
+from core.models import User
+from core.workflow import HISTORY_REASON_MAX_LENGTH, transition
 from results.models import (
     Activity,
     Indicator,
+    PlanStatus,
     ProgressReport,
     ProgressStatus,
     ReportingPeriod,
     WorkPlan,
 )
 from results.targets import parse_target
-
-
-class TransitionNotAllowed(ValidationError):
-    """A status change the transitions map does not allow."""
 
 
 def _require(user: User, perm: str, obj) -> None:
@@ -98,59 +97,79 @@ def progress_update(
     achieved_text: str = "",
     narrative: str = "",
     evidence: UploadedFile | None | bool = None,
+    version: int | None = None,
+    reason: str = "",
 ) -> ProgressReport:
     """Change a report that is still with the partner (draft, returned or reopened) in an open period.
 
-    ``evidence=False`` removes the file; ``None`` keeps it.
+    ``evidence=False`` removes the file; ``None`` keeps it. ``version`` is the report's version the
+    edit started from: if the report changed since (another edit, a status change), the edit is
+    refused with both values rather than overwriting. ``reason`` goes to the history record.
+    Returns the report as saved.
     """
+    # Locked first, checked after: an edit racing a submit either lands before the submit (and is
+    # what was submitted) or finds the report submitted and is refused.
+    report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _require(user, "results.report_progress", report.plan)
     _require_editable(report)
+    if version is not None and version != report.version:
+        raise stale_edit_error(report, achieved_value=achieved_value, achieved_text=achieved_text)
     report.reported_on, report.achieved_value = reported_on, achieved_value
     report.achieved_text, report.narrative = achieved_text, narrative
-    fields = ["reported_on", "achieved_value", "achieved_text", "narrative"]
+    fields = ["reported_on", "achieved_value", "achieved_text", "narrative", "version"]
     if evidence is False:
         report.evidence = None
         fields.append("evidence")
     elif evidence:
         report.evidence = evidence
         fields.append("evidence")
+    # The row is locked: the increment cannot race another edit.
+    report.version += 1
     report._history_user = user
+    report._change_reason = reason.strip()[:HISTORY_REASON_MAX_LENGTH] or None
     report.full_clean()
     report.save(update_fields=fields)
     return report
 
 
-def _change_status(report: ProgressReport, to: str, user: User, reason: str = "") -> None:
-    if not report.can_become(to):
-        raise TransitionNotAllowed(
-            _("A report cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": report.get_status_display(), "to": ProgressStatus(to).label},
-            code="transition",
-        )
-    report.status = to
-    report._history_user = user
-    report._change_reason = reason or None
-    report.full_clean()
+def _shown_achievement(value: Decimal | None, text: str) -> str:
+    if value is not None:
+        return f"{value.normalize():f}"
+    return text or "—"
+
+
+def stale_edit_error(
+    report: ProgressReport, *, achieved_value: Decimal | None, achieved_text: str
+) -> ValidationError:
+    """The refusal of an edit started from an older version of ``report``, with both values."""
+    return ValidationError(
+        _(
+            "This report was changed while you were editing it (it is now at version %(version)s). "
+            "Stored now: %(stored)s. You tried to save: %(yours)s. Check the report and save again."
+        ),
+        code="stale",
+        params={
+            "version": report.version,
+            "stored": _shown_achievement(report.achieved_value, report.achieved_text),
+            "yours": _shown_achievement(achieved_value, achieved_text),
+        },
+    )
 
 
 @transaction.atomic
 def progress_submit(*, report: ProgressReport, user: User) -> ProgressReport:
     """Send a draft, returned or reopened report to programme staff for review, and tell them by e-mail."""
+    # Locked like an edit, so that what is submitted is what the last edit stored.
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _require(user, "results.report_progress", report.plan)
     _require_open(report.period)
-    _change_status(report, ProgressStatus.SUBMITTED, user)
-    report.submitted_by, report.submitted_at = user, timezone.now()
-    report.save(update_fields=["status", "submitted_by", "submitted_at"])
+    report = transition(
+        report, ProgressStatus.SUBMITTED, user=user, submitted_by=user, submitted_at=timezone.now()
+    )
     recipients = list(
-        User.objects.filter(
-            memberships__role=Role.PROGRAMME_STAFF,
-            memberships__organisation__participations__programme=report.plan.programme,
-            is_active=True,
-        )
+        access.users_with_role(report.plan.programme, access.STAFF_ROLES)
         .exclude(email="")
         .values_list("email", flat=True)
-        .distinct()
     )
     _notify(report, recipients, _("Progress report submitted: %(report)s"), user)
     return report
@@ -167,10 +186,14 @@ def progress_approve(*, report: ProgressReport, user: User) -> ProgressReport:
     """Approve a submitted report; it is then locked until staff reopen it."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _check_reviewer(report, user)
-    _change_status(report, ProgressStatus.APPROVED, user)
-    report.reviewed_by, report.reviewed_at, report.review_comment = user, timezone.now(), ""
-    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
-    return report
+    return transition(
+        report,
+        ProgressStatus.APPROVED,
+        user=user,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment="",
+    )
 
 
 @transaction.atomic
@@ -180,20 +203,22 @@ def progress_return(*, report: ProgressReport, user: User, comment: str) -> Prog
         raise ValidationError(_("Say why the report is returned."), code="comment_required")
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _check_reviewer(report, user)
-    _change_status(report, ProgressStatus.RETURNED, user, reason=comment)
-    report.reviewed_by, report.reviewed_at, report.review_comment = user, timezone.now(), comment.strip()
-    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
+    comment = comment.strip()
+    report = transition(
+        report,
+        ProgressStatus.RETURNED,
+        user=user,
+        reason=comment,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment=comment,
+    )
     plan = report.plan
     organisations = [plan.organisation_id, *plan.partners.values_list("pk", flat=True)]
     recipients = list(
-        User.objects.filter(
-            memberships__role=Role.PARTNER_EDITOR,
-            memberships__organisation_id__in=organisations,
-            is_active=True,
-        )
+        access.users_with_role(plan.programme, access.EDITOR_ROLES, organisations)
         .exclude(email="")
         .values_list("email", flat=True)
-        .distinct()
     )
     _notify(report, recipients, _("Progress report returned: %(report)s"), user, comment)
     return report
@@ -207,10 +232,16 @@ def progress_reopen(*, report: ProgressReport, user: User, reason: str) -> Progr
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _require(user, "results.review_progress", report.plan)
     _require_open(report.period)
-    _change_status(report, ProgressStatus.REOPENED, user, reason=reason)
-    report.reviewed_by, report.reviewed_at, report.review_comment = user, timezone.now(), reason.strip()
-    report.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_comment"])
-    return report
+    reason = reason.strip()
+    return transition(
+        report,
+        ProgressStatus.REOPENED,
+        user=user,
+        reason=reason,
+        reviewed_by=user,
+        reviewed_at=timezone.now(),
+        review_comment=reason,
+    )
 
 
 def _notify(
@@ -271,3 +302,48 @@ def target_change(
         ]
     )
     return target
+
+
+# --------------------------------------------------------------------------------------------
+# Work plans: draft → submitted → approved, or returned (with a reason) → submitted again;
+# approved → reopened (staff, with a reason) → submitted again.
+
+
+def _check_plan_reviewer(plan: WorkPlan, user: User) -> None:
+    _require(user, "results.review_plan", plan)
+    if user.pk == plan.submitted_by_id:
+        raise PermissionDenied(_("Nobody reviews a plan they submitted."))
+
+
+@transaction.atomic
+def plan_submit(*, plan: WorkPlan, user: User) -> WorkPlan:
+    """A partner editor sends the plan (draft, returned or reopened) to programme staff for approval."""
+    _require(user, "results.submit_plan", plan)
+    return transition(plan, PlanStatus.SUBMITTED, user=user, submitted_by=user)
+
+
+@transaction.atomic
+def plan_approve(*, plan: WorkPlan, user: User) -> WorkPlan:
+    """Programme staff approve a submitted plan; from then on its targets change only with a reason."""
+    _check_plan_reviewer(plan, user)
+    return transition(plan, PlanStatus.APPROVED, user=user)
+
+
+@transaction.atomic
+def plan_return(*, plan: WorkPlan, user: User, reason: str) -> WorkPlan:
+    """Programme staff send a submitted plan back to the partner, saying why."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the plan is returned."), code="reason_required")
+    _check_plan_reviewer(plan, user)
+    return transition(plan, PlanStatus.RETURNED, user=user, reason=reason)
+
+
+@transaction.atomic
+def plan_reopen(*, plan: WorkPlan, user: User, reason: str) -> WorkPlan:
+    """Programme staff reopen an approved plan so the partner can change and submit it again."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError(_("Say why the plan is reopened."), code="reason_required")
+    _require(user, "results.review_plan", plan)
+    return transition(plan, PlanStatus.REOPENED, user=user, reason=reason)

@@ -27,4 +27,8 @@ urlpatterns = [
     path("review/", views.review_queue, name="review_queue"),
     path("periods/", views.period_list, name="period_list"),
     path("periods/<int:pk>/lock/", views.period_lock, name="period_lock"),
+    path("plans/<slug:code>/submit/", views.plan_submit, name="plan_submit"),
+    path("plans/<slug:code>/approve/", views.plan_approve, name="plan_approve"),
+    path("plans/<slug:code>/return/", views.plan_return, name="plan_return"),
+    path("plans/<slug:code>/reopen/", views.plan_reopen, name="plan_reopen"),
 ]

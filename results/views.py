@@ -1,4 +1,5 @@
-"""Pages of the results app. Every view starts by fetching through an access helper of querysets.py."""
+"""Pages of the results app. Every view starts by fetching through an access helper of
+:mod:`agreements.access`."""
 
 from __future__ import annotations
 
@@ -8,10 +9,18 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from agreements import access
+from agreements.access import (
+    get_activity_for_user_or_404,
+    get_indicator_for_user_or_404,
+    get_period_for_user_or_404,
+    get_plan_for_user_or_404,
+    get_report_for_user_or_404,
+)
 from results import services
 from results.forms import ProgressForm, ReopenForm, ReturnForm, TargetChangeForm
 from results.history import REPORT_FIELDS, TARGET_FIELDS, history_rows
@@ -24,12 +33,6 @@ from results.models import (
     ReportingPeriod,
     Result,
     WorkPlan,
-)
-from results.querysets import (
-    get_activity_for_user_or_404,
-    get_indicator_for_user_or_404,
-    get_plan_for_user_or_404,
-    get_report_for_user_or_404,
 )
 from results.schedule import build_schedule
 
@@ -45,6 +48,7 @@ def _error_messages(request, error: ValidationError) -> None:
 
 
 @login_required
+@require_safe
 def plan_list(request):
     plans = WorkPlan.objects.for_user(request.user)
     programme_code = request.GET.get("programme", "").strip()
@@ -71,8 +75,9 @@ def _count_of(queryset) -> Subquery:
 
 
 @login_required
+@require_safe
 def plan_detail(request, code: str):
-    plan = get_plan_for_user_or_404(request.user, code)
+    plan, can_report = get_plan_for_user_or_404(request.user, code)
     activities = Activity.objects.filter(plan=plan).with_progress().select_related("parent")
     indicators = Indicator.objects.filter(result__plan=plan).with_progress().select_related("phase_indicator")
     results = Result.objects.filter(plan=plan).prefetch_related(
@@ -88,14 +93,15 @@ def plan_detail(request, code: str):
             "plan": plan,
             "results": results,
             "footnotes": footnotes,
-            "can_report": request.user.has_perm("results.report_progress", plan),
+            "can_report": can_report,
         },
     )
 
 
 @login_required
+@require_safe
 def schedule(request, code: str):
-    plan = get_plan_for_user_or_404(request.user, code)
+    plan, can_report = get_plan_for_user_or_404(request.user, code)
     activities = Activity.objects.filter(plan=plan).prefetch_related(
         "schedule_months",
         Prefetch("progress_reports", queryset=ProgressReport.objects.select_related("period")),
@@ -130,14 +136,16 @@ def _target_page(request, target, plan, template: str):
 
 
 @login_required
+@require_safe
 def activity_detail(request, pk: int):
-    activity = get_activity_for_user_or_404(request.user, pk)
+    activity, _can_report = get_activity_for_user_or_404(request.user, pk)
     return _target_page(request, activity, activity.plan, "results/activity_detail.html")
 
 
 @login_required
+@require_safe
 def indicator_detail(request, pk: int):
-    indicator = get_indicator_for_user_or_404(request.user, pk)
+    indicator, _can_report = get_indicator_for_user_or_404(request.user, pk)
     return _target_page(request, indicator, indicator.result.plan, "results/indicator_detail.html")
 
 
@@ -161,19 +169,20 @@ def _progress_create(request, target, plan):
 
 @login_required
 def activity_progress_create(request, pk: int):
-    activity = get_activity_for_user_or_404(request.user, pk)
+    activity, _can_report = get_activity_for_user_or_404(request.user, pk)
     return _progress_create(request, activity, activity.plan)
 
 
 @login_required
 def indicator_progress_create(request, pk: int):
-    indicator = get_indicator_for_user_or_404(request.user, pk)
+    indicator, _can_report = get_indicator_for_user_or_404(request.user, pk)
     return _progress_create(request, indicator, indicator.result.plan)
 
 
 @login_required
+@require_safe
 def progress_detail(request, pk: int):
-    report = get_report_for_user_or_404(request.user, pk)
+    report, _can_report = get_report_for_user_or_404(request.user, pk)
     plan = report.plan
     can_review = request.user.has_perm("results.review_progress", plan)
     return render(
@@ -195,9 +204,10 @@ def progress_detail(request, pk: int):
 
 
 @login_required
+@require_safe
 def progress_evidence(request, pk: int):
     """The evidence file, served only to those who may see the report (not from a public media URL)."""
-    report = get_report_for_user_or_404(request.user, pk)
+    report, _can_report = get_report_for_user_or_404(request.user, pk)
     if not report.evidence:
         raise Http404
     return FileResponse(
@@ -207,7 +217,7 @@ def progress_evidence(request, pk: int):
 
 @login_required
 def progress_edit(request, pk: int):
-    report = get_report_for_user_or_404(request.user, pk)
+    report, _can_report = get_report_for_user_or_404(request.user, pk)
     _require(request, "results.report_progress", report.plan)
     form = ProgressForm(request.POST or None, request.FILES or None, instance=report, target=report.target)
     if request.method == "POST" and form.is_valid():
@@ -231,7 +241,7 @@ def progress_edit(request, pk: int):
 
 
 def _transition(request, pk: int, action, **kwargs):
-    report = get_report_for_user_or_404(request.user, pk)
+    report, _can_report = get_report_for_user_or_404(request.user, pk)
     try:
         action(report=report, user=request.user, **kwargs)
     except ValidationError as error:
@@ -270,10 +280,16 @@ def progress_reopen(request, pk: int):
 
 
 @login_required
+@require_safe
 def review_queue(request):
-    if not request.user.is_programme_staff:
+    reviewed = access.programmes(request.user, access.STAFF_ROLES)
+    if not reviewed.exists():
         raise PermissionDenied
-    reports = ProgressReport.objects.for_user(request.user).with_targets()
+    reports = (
+        ProgressReport.objects.for_user(request.user)
+        .filter(period__programme__in=reviewed)
+        .with_targets()
+    )
     return render(
         request,
         "results/review_queue.html",
@@ -287,11 +303,13 @@ def review_queue(request):
 
 
 @login_required
+@require_safe
 def period_list(request):
-    if not request.user.is_programme_staff:
+    managed = access.programmes(request.user, access.STAFF_ROLES)
+    if not managed.exists():
         raise PermissionDenied
     periods = (
-        ReportingPeriod.objects.for_user(request.user)
+        ReportingPeriod.objects.filter(programme__in=managed)
         .select_related("programme", "locked_by")
         .annotate(report_count=Count("progress_reports"))
     )
@@ -301,7 +319,9 @@ def period_list(request):
 @login_required
 @require_POST
 def period_lock(request, pk: int):
-    period = get_object_or_404(ReportingPeriod.objects.for_user(request.user), pk=pk)
+    period, can_lock = get_period_for_user_or_404(request.user, pk)
+    if not can_lock:
+        raise PermissionDenied
     services.period_set_locked(period=period, user=request.user, locked=request.POST.get("locked") == "1")
     return redirect("results:period_list")
 
@@ -322,11 +342,49 @@ def _target_change(request, target, plan):
 
 @login_required
 def activity_target_change(request, pk: int):
-    activity = get_activity_for_user_or_404(request.user, pk)
+    activity, _can_report = get_activity_for_user_or_404(request.user, pk)
     return _target_change(request, activity, activity.plan)
 
 
 @login_required
 def indicator_target_change(request, pk: int):
-    indicator = get_indicator_for_user_or_404(request.user, pk)
+    indicator, _can_report = get_indicator_for_user_or_404(request.user, pk)
     return _target_change(request, indicator, indicator.result.plan)
+
+
+def _plan_action(request, plan: WorkPlan, action, **kwargs):
+    try:
+        plan = action(plan=plan, user=request.user, **kwargs)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("The plan is now “%(status)s”.") % {"status": plan.get_status_display()})
+    return redirect(plan)
+
+
+@login_required
+@require_POST
+def plan_submit(request, code: str):
+    plan, _can_write = get_plan_for_user_or_404(request.user, code)
+    return _plan_action(request, plan, services.plan_submit)
+
+
+@login_required
+@require_POST
+def plan_approve(request, code: str):
+    plan, _can_write = get_plan_for_user_or_404(request.user, code)
+    return _plan_action(request, plan, services.plan_approve)
+
+
+@login_required
+@require_POST
+def plan_return(request, code: str):
+    plan, _can_write = get_plan_for_user_or_404(request.user, code)
+    return _plan_action(request, plan, services.plan_return, reason=request.POST.get("reason", ""))
+
+
+@login_required
+@require_POST
+def plan_reopen(request, code: str):
+    plan, _can_write = get_plan_for_user_or_404(request.user, code)
+    return _plan_action(request, plan, services.plan_reopen, reason=request.POST.get("reason", ""))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agreements.models import Programme
+from agreements.models import Programme, Role
 from core.loading import load_programme
-from core.models import Organisation, Role
+from core.models import Organisation
 from tests.factories import UserFactory
 
 PCC_FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "pcc"

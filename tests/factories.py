@@ -4,8 +4,8 @@ import datetime
 
 import factory
 
-from agreements.models import Agreement, Phase, Programme, ProgrammeParticipant
-from core.models import Document, Membership, Organisation, Role, User
+from agreements.models import Agreement, Membership, Phase, Programme, ProgrammeParticipant, Role
+from core.models import Document, Organisation, User
 
 
 class OrganisationFactory(factory.django.DjangoModelFactory):
@@ -29,10 +29,15 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def membership(self, create, extracted, **kwargs):
-        """``UserFactory(membership=(organisation, Role.PARTNER_EDITOR))``."""
+        """``UserFactory(membership=(organisation, Role.PARTNER_EDITOR[, programme]))``.
+
+        Without a programme, the role is held in every programme the organisation takes part in.
+        """
         if create and extracted:
-            organisation, role = extracted
-            Membership.objects.create(user=self, organisation=organisation, role=role)
+            organisation, role, *programme = extracted
+            programmes = programme or Programme.objects.filter(participants__organisation=organisation).distinct()
+            for each in programmes:
+                Membership.objects.get_or_create(user=self, programme=each, organisation=organisation, role=role)
         if create:
             self.save()
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
+from agreements import access
 from agreements.models import Programme
 from budgets.models import (
     BudgetFact,
@@ -29,12 +30,8 @@ NO_LINK = "-"
 
 
 def _staffed(queryset: models.QuerySet, user: User, path: str = "programme") -> models.QuerySet:
-    """Everything of the programmes ``user`` is staff of; every programme's for an administrator."""
-    if not user.is_authenticated:
-        return queryset.none()
-    if user.is_administrator:
-        return queryset
-    return queryset.filter(**{f"{path}__in": Programme.objects.staffed_by(user)})
+    """Everything of the programmes ``user`` is staff (or administrator) of."""
+    return access.scope(queryset, user, programme=path, whole=access.STAFF_ROLES, roles=frozenset())
 
 
 def _tables(context: ImportContext) -> dict[tuple[str, str], BudgetTable]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 from simple_history.utils import bulk_update_with_history
 
+from agreements.access import Level
 from budgets.models import (
     BudgetColumn,
     BudgetFact,
@@ -346,7 +347,7 @@ register_importer(
         )
         .order_by("programme__code", "budget_table__order", "row__order", "column__order")
     ),
-    can_import=lambda user: user.is_programme_staff,
+    level=Level.STAFF,
     lookups={
         **LOOKUPS,
         "rows": _rows,

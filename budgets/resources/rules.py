@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements.access import Level
 from budgets.models import (
     ReconciliationRule,
     RuleOrigin,
@@ -142,7 +143,7 @@ register_importer(
     queryset=_structure_queryset(
         ReconciliationRule, "programme", "programme", "table", order=["programme__code", "code"]
     ),
-    can_import=lambda user: user.is_administrator,
+    level=Level.ADMIN,
     lookups={**LOOKUPS, "rule_kinds": _rule_kinds},
     write=_noting("touched", lambda rule: rule.programme_id),
     after_commit=lambda context: _reconcile(context.cache("touched")),

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements.access import Level
 from budgets.models import (
     BudgetColumn,
     BudgetRow,
@@ -143,7 +144,7 @@ register_importer(
         "rate",
         order=["programme__code", "order", "first_line", "code"],
     ),
-    can_import=lambda user: user.is_administrator,
+    level=Level.ADMIN,
     lookups=LOOKUPS,
     write=_noting("changed_tables", lambda table: table.pk, updates_only=True),
     after_commit=_follow_structure,
@@ -223,7 +224,7 @@ register_importer(
         "partner",
         order=[*STRUCTURE_ORDER, "order", "key"],
     ),
-    can_import=lambda user: user.is_administrator,
+    level=Level.ADMIN,
     lookups=LOOKUPS,
     write=_noting("changed_tables", lambda column: column.table_id, updates_only=True),
     after_commit=_follow_structure,
@@ -394,7 +395,7 @@ register_importer(
         "component",
         order=[*STRUCTURE_ORDER, "order", "line"],
     ),
-    can_import=lambda user: user.is_administrator,
+    level=Level.ADMIN,
     lookups={
         **LOOKUPS,
         "row_ids": lambda context: {

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements.access import Level
 from core.imports import ImportContext, register_importer
 from core.spreadsheets import CellError, Column, ColumnType, Problem
 from results.models import (
@@ -226,7 +227,7 @@ register_importer(
         .select_related("plan__programme", "result", "parent")
         .order_by("plan__programme__code", "plan__code", "order", "key")
     ),
-    can_import=lambda user: user.is_programme_staff,
+    level=Level.STAFF,
     lookups={
         "plan_objects": _plan_objects,
         "result_ids": _result_ids,

@@ -77,6 +77,8 @@ class ProgressReportResource(resources.ModelResource):
         attribute="period", column_name="period_start", widget=_Period(ReportingPeriod, field="start_date")
     )
     period_end = fields.Field(attribute="period__end_date", column_name="period_end", readonly=True)
+    # Exported for reading; a status changes only through the workflow (core.workflow.transition).
+    status = fields.Field(attribute="status", column_name="status", readonly=True)
 
     class Meta:
         model = ProgressReport

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements import access
 from core.imports import ImportContext, RowRefused, bulk_write
 from core.models import User
 from core.spreadsheets import CellError, Column, ColumnType, Problem
@@ -21,22 +22,14 @@ from results.models import (
     Result,
     WorkPlan,
 )
-from results.querysets import visible_plan_filter
 from results.targets import NUMERIC_KINDS, TargetKind, parse_target
 
 TARGET_FIELDS = ["target_kind", "target_value", "target_second_value", "target_unit", "target_currency"]
 
 
-def _is_administrator(user: User) -> bool:
-    return user.is_administrator
-
-
 def _visible(queryset: QuerySet, user: User, prefix: str) -> QuerySet:
     """``queryset`` limited to the work plans ``user`` may see, reached through ``prefix``."""
-    if not user.is_authenticated:
-        return queryset.none()
-    condition = visible_plan_filter(user, prefix)
-    return queryset if condition is None else queryset.filter(condition)
+    return access.plan_scope(queryset, user, prefix)
 
 
 def _optional(values: dict[str, Any], *names: str) -> dict[str, Any]:

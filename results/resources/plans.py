@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements.access import Level
 from core.import_lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
 from core.imports import ImportContext, register_importer
 from core.spreadsheets import CellError, Column, ColumnType
@@ -25,7 +26,6 @@ from results.resources.common import (
     PROGRAMME,
     WORK_PLAN_KEY,
     _extra_lines,
-    _is_administrator,
     _lines_export,
     _optional,
     _plan,
@@ -77,7 +77,7 @@ register_importer(
         .select_related("programme")
         .order_by("programme__code", "start_date", "end_date")
     ),
-    can_import=_is_administrator,
+    level=Level.ADMIN,
     lookups=SHARED_LOOKUPS,
     field_columns={"programme": "programme", "start_date": "start", "end_date": "end"},
     order=30,
@@ -221,7 +221,7 @@ register_importer(
         .prefetch_related("partners")
         .order_by("programme__code", "order", "code")
     ),
-    can_import=_is_administrator,
+    level=Level.ADMIN,
     lookups=SHARED_LOOKUPS,
     after_commit=_set_partners,
     field_columns={
@@ -290,7 +290,7 @@ register_importer(
         .select_related("plan__programme")
         .order_by("plan__programme__code", "plan__code", "order", "code")
     ),
-    can_import=lambda user: user.is_programme_staff,
+    level=Level.STAFF,
     lookups={"plan_objects": _plan_objects},
     order=32,
     programme_lookup="plan__programme",

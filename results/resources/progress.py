@@ -7,6 +7,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements import access
+from agreements.access import Level
 from core.imports import ImportContext, register_importer
 from core.spreadsheets import CellError, Column, ColumnType
 from results.models import (
@@ -17,7 +19,6 @@ from results.models import (
     ReportingPeriod,
     WorkPlan,
 )
-from results.querysets import editable_plan_filter
 
 PROGRESS_COLUMNS = [
     Column("programme", _("programme"), max_length=40, example="pcc"),
@@ -40,7 +41,7 @@ def _plans(context: ImportContext) -> dict[tuple[str, str], dict]:
 
 
 def _editable_plan_ids(context: ImportContext) -> set[int]:
-    return set(WorkPlan.objects.filter(editable_plan_filter(context.user)).values_list("id", flat=True))
+    return set(access.editable_plans(context.user).values_list("id", flat=True))
 
 
 def _activities(context: ImportContext) -> dict[tuple[int, str], Activity]:
@@ -152,7 +153,7 @@ register_importer(
             "activity__plan__programme__code", "activity__plan__code", "period__start_date", "activity__order"
         )
     ),
-    can_import=lambda user: user.can_edit_partner_data,
+    level=Level.EDITOR,
     lookups={
         "plans": _plans,
         "editable_plans": _editable_plan_ids,

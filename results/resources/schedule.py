@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from agreements.access import Level
 from core.imports import ImportContext, register_importer
 from core.spreadsheets import CellError, Column, ColumnType
 from results.models import (
@@ -80,7 +81,7 @@ register_importer(
             "month",
         )
     ),
-    can_import=lambda user: user.is_programme_staff,
+    level=Level.STAFF,
     lookups={"plan_objects": _plan_objects, "activity_ids": _activity_ids},
     field_columns={"activity": "activity"},
     order=35,
@@ -195,7 +196,7 @@ register_importer(
         .select_related("plan__programme", "result", "indicator__result", "activity")
         .order_by("plan__programme__code", "plan__code", "line", "marker")
     ),
-    can_import=lambda user: user.is_programme_staff,
+    level=Level.STAFF,
     lookups={
         "plan_objects": _plan_objects,
         "result_ids": _result_ids,

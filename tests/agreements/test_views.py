@@ -1,8 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from agreements.models import Agreement
-from core.models import Role
+from agreements.models import Agreement, Role
 from tests.factories import (
     AgreementFactory,
     OrganisationFactory,

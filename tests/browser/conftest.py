@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from agreements.models import Role
 from core.loading import load_programme
-from core.models import Organisation, Role
+from core.models import Organisation
 from tests.conftest import PCC_FOLDER
 from tests.factories import UserFactory
 

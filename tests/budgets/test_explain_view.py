@@ -42,3 +42,14 @@ def test_a_partner_does_not_see_another_partners_finding(login, partner_b_user, 
 def test_explaining_needs_post(login, staff_user, findings):
     finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
     assert login(staff_user).get(_url(finding)).status_code == 405
+
+
+def test_the_finding_shows_its_status_changes_on_the_reconciliation_page(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    client = login(staff_user)
+    client.post(_url(finding), {"comment": "CHF 1,076 sin asignar"})
+    page = client.get(reverse("budgets:reconciliation", args=["pcc"]), {"status": "explained"}).content.decode()
+    row = page[page.index(f'id="finding-{finding.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'class="status-change"' in row
+    assert "Abierto → Explicado" in row and staff_user.username in row and "CHF 1,076 sin asignar" in row

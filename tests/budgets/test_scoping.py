@@ -1,5 +1,6 @@
+from agreements.models import Membership, Role
 from budgets.models import BudgetFact, Finding
-from core.models import Membership, Organisation, Role
+from core.models import Organisation
 from tests.factories import OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory
 
 
@@ -8,7 +9,7 @@ def test_staff_of_another_programme_sees_only_its_own_organisations_rows_in_the_
     ParticipantFactory(programme=ProgrammeFactory(code="otro"), organisation=other_org)
     user = UserFactory(username="two-hats", membership=(other_org, Role.PROGRAMME_STAFF))
     prosur = Organisation.objects.get(acronym="PROSUR")
-    Membership.objects.create(user=user, organisation=prosur, role=Role.PARTNER_VIEWER)
+    Membership.objects.create(user=user, programme=pcc, organisation=prosur, role=Role.PARTNER_VIEWER)
 
     facts = BudgetFact.objects.for_user(user)
     assert facts.exists()

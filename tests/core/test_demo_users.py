@@ -2,8 +2,10 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
-from core.models import Role, User
+from agreements.models import Role
+from core.models import User
 
 
 def test_demo_users_are_refused_in_production(pcc, settings):
@@ -18,6 +20,8 @@ def test_demo_users_cover_every_role_and_can_log_in(pcc, settings):
     call_command("create_demo_users")
     call_command("create_demo_users")  # idempotent
     roles = set(User.objects.values_list("memberships__role", flat=True))
-    assert roles == {Role.ADMINISTRATOR, Role.PROGRAMME_STAFF, Role.PARTNER_EDITOR, Role.PARTNER_VIEWER}
-    assert authenticate(username="prosur", password="demo-pcc-2008") is not None
-    assert User.objects.get(username="prosur").memberships.get().organisation.acronym == "PROSUR"
+    assert roles == set(Role.values)
+    login = RequestFactory().post("/accounts/login/")  # django-axes needs the request
+    assert authenticate(login, username="prosur", password="demo-pcc-2008") is not None
+    membership = User.objects.get(username="prosur").memberships.get()
+    assert (membership.programme, membership.organisation.acronym) == (pcc, "PROSUR")

@@ -43,6 +43,15 @@ def test_viewers_are_forbidden(login, partner_a_viewer):
     assert client.get(reverse("core:export", args=["exchange-rates"])).status_code == 403
 
 
+def test_programme_staff_cannot_import_shared_exchange_rates(login, staff_user):
+    """Exchange rates serve every programme: only site administrators write them."""
+    client = login(staff_user)
+    assert client.get(reverse("core:import_template", args=["exchange-rates"])).status_code == 403
+    response = post_file(client, [rate_row("a")])
+    assert response.status_code == 200 and "kind" in response.context["form"].errors
+    assert not ImportRecord.objects.exists()
+
+
 def test_partner_editors_cannot_import_or_export_exchange_rates(login, partner_a_user):
     client = login(partner_a_user)
     assert client.get(reverse("core:import_template", args=["exchange-rates"])).status_code == 403
@@ -52,8 +61,8 @@ def test_partner_editors_cannot_import_or_export_exchange_rates(login, partner_a
     assert not ImportRecord.objects.exists()
 
 
-def test_staff_upload_shows_the_preview_then_confirm_imports(login, staff_user):
-    client = login(staff_user)
+def test_staff_upload_shows_the_preview_then_confirm_imports(login, admin_user):
+    client = login(admin_user)
     assert client.get(reverse("core:import_start")).status_code == 200
     data = xlsx_bytes([HEADER, rate_row("new-rate", rate="2.7")])
     response = post_file(client, [], data=data)
@@ -83,8 +92,8 @@ def test_staff_upload_shows_the_preview_then_confirm_imports(login, staff_user):
     assert ExchangeRate.objects.filter(code="new-rate").count() == 1
 
 
-def test_preview_lists_every_error_with_its_place(login, staff_user):
-    client = login(staff_user)
+def test_preview_lists_every_error_with_its_place(login, admin_user):
+    client = login(admin_user)
     response = post_file(
         client, [rate_row("a", rate="2.5x"), rate_row("b", valid_from="2009-01-01")], name="rates.csv"
     )
@@ -99,10 +108,10 @@ def test_preview_lists_every_error_with_its_place(login, staff_user):
     assert not ExchangeRate.objects.filter(code__in=["a", "b"]).exists()
 
 
-def test_large_file_goes_to_the_job_page_with_a_status_endpoint(login, staff_user, settings, monkeypatch):
+def test_large_file_goes_to_the_job_page_with_a_status_endpoint(login, admin_user, settings, monkeypatch):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     monkeypatch.setattr(imports, "INLINE_MAX_BYTES", 10)
-    client = login(staff_user)
+    client = login(admin_user)
     response = post_file(client, [rate_row("queued")])
     record = ImportRecord.objects.get()
     assert response["Location"] == reverse("core:import_job", args=[record.pk])
@@ -122,8 +131,8 @@ def test_large_file_goes_to_the_job_page_with_a_status_endpoint(login, staff_use
     assert record.status == ImportStatus.CANCELLED
 
 
-def test_others_imports_are_hidden_from_partners(login, staff_user, partner_b_user):
-    post_file(login(staff_user), [rate_row("a")])
+def test_others_imports_are_hidden_from_partners(login, admin_user, partner_b_user):
+    post_file(login(admin_user), [rate_row("a")])
     record = ImportRecord.objects.get()
     client = login(partner_b_user)
     assert client.get(reverse("core:import_preview", args=[record.pk])).status_code == 404
@@ -143,8 +152,8 @@ def test_template_has_header_example_and_drop_down_lists(login, admin_user):
         assert b"dataValidation" in archive.read("xl/worksheets/sheet1.xml")
 
 
-def test_template_filled_in_imports_cleanly(login, staff_user):
-    client = login(staff_user)
+def test_template_filled_in_imports_cleanly(login, admin_user):
+    client = login(admin_user)
     data = b"".join(client.get(reverse("core:import_template", args=["exchange-rates"])).streaming_content)
     client.post(
         reverse("core:import_start"),
@@ -154,8 +163,8 @@ def test_template_filled_in_imports_cleanly(login, staff_user):
     assert (record.error_count, record.created_count) == (0, 1), record.errors
 
 
-def test_export_as_xlsx_and_csv(login, staff_user):
-    client = login(staff_user)
+def test_export_as_xlsx_and_csv(login, admin_user):
+    client = login(admin_user)
     response = client.get(reverse("core:export", args=["exchange-rates"]))
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).worksheets[0]
     rows = list(sheet.iter_rows(values_only=True))
@@ -167,11 +176,38 @@ def test_export_as_xlsx_and_csv(login, staff_user):
     assert "pcc-chf-usd-1-25;USD;CHF;1,250000;2005-09-01" in text
 
 
-def test_a_file_over_the_limit_is_refused_by_the_form(login, staff_user, monkeypatch):
+def test_a_file_over_the_limit_is_refused_by_the_form(login, admin_user, monkeypatch):
     from core import spreadsheets
 
     monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 100)
-    response = post_file(login(staff_user), [rate_row("a")])
+    response = post_file(login(admin_user), [rate_row("a")])
     assert response.status_code == 200
     assert not ImportRecord.objects.exists()
     assert response.context["form"].errors["file"]
+
+
+def test_confirm_records_who_confirmed_and_the_job_page_shows_who_did_what(login, admin_user):
+    from core.models import StatusChange
+
+    client = login(admin_user)
+    post_file(client, [rate_row("confirmed-rate")])
+    record = ImportRecord.objects.get()
+    assert record.status == ImportStatus.DRY_RUN and record.confirmed_by is None
+    response = client.post(reverse("core:import_confirm", args=[record.pk]))
+    assert response["Location"] == reverse("core:import_job", args=[record.pk])
+    record.refresh_from_db()
+    assert (record.status, record.confirmed_by) == (ImportStatus.DONE, admin_user)
+    changes = StatusChange.objects.filter(object_id=record.pk, content_type__model="importrecord")
+    assert [(c.from_status, c.to_status, c.user) for c in changes] == [
+        (ImportStatus.PENDING, ImportStatus.DRY_RUN, None),
+        (ImportStatus.DRY_RUN, ImportStatus.RUNNING, admin_user),
+        (ImportStatus.RUNNING, ImportStatus.DONE, None),
+    ]
+    # The imported rows' history keeps crediting the uploader.
+    assert ExchangeRate.objects.get(code="confirmed-rate").history.get().history_user == record.user
+
+    page = client.get(reverse("core:import_job", args=[record.pk])).content.decode()
+    assert f"subido por {admin_user.username}, confirmado por {admin_user.username}" in page or (
+        f"uploaded by {admin_user.username}, confirmed by {admin_user.username}" in page
+    )
+    assert page.count('class="status-change"') == 3

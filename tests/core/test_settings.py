@@ -1,4 +1,7 @@
 import os
+import re
+import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -6,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from pcc.env import read_bool, read_database, read_int, read_list
+from pcc.env import read_bool, read_database, read_int, read_list, read_proxy_ssl_header
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,6 +27,27 @@ def test_a_misspelt_boolean_is_refused_with_its_name_and_value():
 def test_a_non_numeric_integer_is_refused():
     with pytest.raises(ImproperlyConfigured, match="CONN_MAX_AGE='ten' is not a whole number"):
         read_int("CONN_MAX_AGE", 0, {"CONN_MAX_AGE": "ten"})
+
+
+def test_an_integer_below_its_minimum_is_refused():
+    with pytest.raises(ImproperlyConfigured, match="LOGIN_FAILURE_LIMIT='0' must be at least 1"):
+        read_int("LOGIN_FAILURE_LIMIT", 5, {"LOGIN_FAILURE_LIMIT": "0"}, minimum=1)
+
+
+def test_the_proxy_ssl_header_is_off_unless_named():
+    assert read_proxy_ssl_header("SECURE_PROXY_SSL_HEADER", {}) is None
+    header = read_proxy_ssl_header(
+        "SECURE_PROXY_SSL_HEADER", {"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO"}
+    )
+    assert header == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+@pytest.mark.parametrize(
+    "raw", ["X-Forwarded-Proto", "http_x_forwarded_proto", "HTTP_X_FORWARDED_PROTO,https"]
+)
+def test_a_proxy_ssl_header_that_is_not_a_header_name_is_refused(raw):
+    with pytest.raises(ImproperlyConfigured, match="SECURE_PROXY_SSL_HEADER=.* is not a request header name"):
+        read_proxy_ssl_header("SECURE_PROXY_SSL_HEADER", {"SECURE_PROXY_SSL_HEADER": raw})
 
 
 def test_allowed_hosts_are_split_on_commas():
@@ -68,3 +92,92 @@ def test_production_without_a_secret_key_refuses_to_start():
 def test_development_settings_start_on_sqlite_by_default():
     result = _manage_check({"DEBUG": "true"})
     assert result.returncode == 0, result.stderr
+
+
+# Every variable the README's settings table names, so the environment of the test run leaks into none of
+# the subprocesses below.
+SETTINGS_VARIABLES = set(re.findall(r"^\| `([A-Z_]+)` \|", (ROOT / "README.md").read_text(), flags=re.M))
+
+
+def _documented_production_environment(tmp_path):
+    """The variables the README exports in "Running on PostgreSQL", with a fresh key and a throw-away database."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Running on PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    documented = {}
+    for line in section.splitlines():
+        if line.startswith("export "):
+            documented.update(word.split("=", 1) for word in shlex.split(line)[1:])
+    assert {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"} <= documented.keys()
+    return documented | {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'pcc.sqlite3'}",
+    }
+
+
+def _manage(args, env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES | {"CONN_MAX_AGE"}}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_documented_production_environment_passes_the_deployment_checks(tmp_path):
+    environment = _documented_production_environment(tmp_path)
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], environment)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNINGS" not in result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_defaults_redirect_to_https_and_send_hsts(tmp_path):
+    result = _manage(
+        [
+            "shell",
+            "-c",
+            "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, "
+            "s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_PROXY_SSL_HEADER)",
+        ],
+        _documented_production_environment(tmp_path) | {"SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO"},
+    )
+    assert result.returncode == 0, result.stderr
+    printed = result.stdout.strip().splitlines()[-1]
+    assert printed == "True 31536000 True True True ('HTTP_X_FORWARDED_PROTO', 'https')"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SECURE_HSTS_SECONDS", "abc", "SECURE_HSTS_SECONDS='abc' is not a whole number"),
+        ("SECURE_HSTS_SECONDS", "-1", "SECURE_HSTS_SECONDS='-1' must be at least 0"),
+        ("SECURE_SSL_REDIRECT", "sometimes", "SECURE_SSL_REDIRECT='sometimes' is not a boolean"),
+        ("SECURE_HSTS_PRELOAD", "ja", "SECURE_HSTS_PRELOAD='ja' is not a boolean"),
+        ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto", "SECURE_PROXY_SSL_HEADER='X-Forwarded-Proto'"),
+        ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT='0' must be at least 1"),
+        ("LOGIN_COOLOFF_MINUTES", "15m", "LOGIN_COOLOFF_MINUTES='15m' is not a whole number"),
+    ],
+)
+def test_a_bad_security_value_stops_the_app_with_its_name(tmp_path, variable, value, message):
+    result = _manage(["check"], _documented_production_environment(tmp_path) | {variable: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_healthcheck_answers_over_plain_http_while_pages_redirect_to_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/healthz").status_code == 200
+    response = client.get("/accounts/login/")
+    assert response.status_code == 301
+    assert response.url.startswith("https://")
+
+
+@pytest.mark.django_db
+def test_behind_a_tls_proxy_the_forwarded_scheme_counts_as_https(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 31536000
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = client.get("/accounts/login/", headers={"X-Forwarded-Proto": "https"})
+    assert response.status_code == 200
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response["X-Frame-Options"] == "DENY"

@@ -106,6 +106,15 @@ def progress(staff_user, partner_a_user, partner_b_user, september, prosur_activ
 
 
 @pytest.fixture
-def large_portfolio(pcc):
-    """Twenty more programmes in which COSUDE takes part, with budgets, plans and progress."""
-    return generate_portfolio(programmes=20, seed=7, donor="COSUDE")
+def large_portfolio(pcc, staff_user):
+    """Twenty more programmes in which COSUDE takes part, with budgets, plans and progress; the COSUDE
+    staff user is programme staff of each (roles are held per programme)."""
+    from agreements.models import Membership, Programme, Role
+
+    portfolio = generate_portfolio(programmes=20, seed=7, donor="COSUDE")
+    cosude = staff_user.memberships.get().organisation
+    Membership.objects.bulk_create(
+        Membership(user=staff_user, programme=p, organisation=cosude, role=Role.PROGRAMME_STAFF)
+        for p in Programme.objects.exclude(pk=pcc.pk)
+    )
+    return portfolio

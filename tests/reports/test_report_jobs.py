@@ -285,7 +285,8 @@ def test_job_page_query_count(
     else:
         response = client.get(PROGRESS, {"partner": "PROSUR", "period": progress["approved"].period.pk})
     status = reverse("reports:job_status", args=[ReportJob.objects.get().pk])
-    with django_assert_max_num_queries(queries):
+    # The page also lists the job's status changes: one query more, whatever their number.
+    with django_assert_max_num_queries(queries + 1):
         assert client.get(response["Location"]).status_code == 200
     with django_assert_max_num_queries(queries):
         assert client.get(status).status_code == 200
@@ -311,3 +312,15 @@ def test_the_database_backend_queues_the_render_for_the_worker(
     queued = DBTaskResult.objects.get(pk=job.task_id)
     assert queued.task_path == "reports.tasks.render_report_task"
     assert queued.args_kwargs == {"args": [job.pk], "kwargs": {}}
+
+
+def test_the_job_page_lists_the_jobs_status_changes(login, staff_user, pcc):
+    client = login(staff_user)
+    page = client.get(client.get(OPERATIONAL_PLAN)["Location"]).content.decode()
+    job = ReportJob.objects.get()
+    assert [(c.from_status, c.to_status, c.user) for c in job.status_changes.all()] == [
+        (ReportJobStatus.PENDING, ReportJobStatus.RUNNING, None),
+        (ReportJobStatus.RUNNING, ReportJobStatus.DONE, None),
+    ]
+    assert page.count('class="status-change"') == 2
+    assert f"{ReportJobStatus.RUNNING.label} → {ReportJobStatus.DONE.label}" in page

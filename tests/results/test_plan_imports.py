@@ -16,10 +16,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements.models import Component, Programme
+from agreements.models import Component, Programme, Role
 from budgets.reconciliation import reconcile
 from core.imports import export_kind, get_importer, import_commit, import_dry_run, import_start, registry
-from core.models import Document, ImportRecord, ImportStatus, Organisation, Role, User
+from core.models import Document, ImportRecord, ImportStatus, Organisation, User
 from core.spreadsheets import write_xlsx
 from results.models import (
     Activity,
@@ -31,7 +31,7 @@ from results.models import (
     WorkPlan,
 )
 from results.reconciliation import RESULTS_RULE_KINDS
-from tests.factories import OrganisationFactory, UserFactory
+from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
 
 KINDS = [
     "reporting-periods",
@@ -392,7 +392,8 @@ def test_only_administrators_import_periods_and_work_plans(kind, staff_user, adm
 
 @pytest.mark.parametrize("kind", ["results", "indicators", "activities", "schedule-months", "footnotes"])
 def test_staff_reach_only_the_plans_of_programmes_they_work_in(kind, pcc, staff_user):
-    outsider = UserFactory(membership=(OrganisationFactory(), Role.PROGRAMME_STAFF))
+    other = ParticipantFactory(programme=ProgrammeFactory(code="otro"), role="donor").organisation
+    outsider = UserFactory(membership=(other, Role.PROGRAMME_STAFF))
     rows = exported(staff_user, kind)
     assert rows and not list(export_kind(user=outsider, kind=kind))
     record = checked(outsider, kind, rows[:1])

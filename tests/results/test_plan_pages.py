@@ -9,9 +9,10 @@ from django.urls import reverse
 from results import services
 from results.models import Activity, ReportingPeriod
 
-# Session, user, memberships, permission checks and the page's own queries; none per row.
-PLAN_DETAIL_QUERIES = 13
-SCHEDULE_QUERIES = 7
+# Session, user, memberships, permission checks and the page's own queries; none per row. The last two
+# are the plan's status changes and the content type they are found by (cached once looked up).
+PLAN_DETAIL_QUERIES = 15
+SCHEDULE_QUERIES = 8  # + the user's programme roles, read once per request by the access module
 LIST_QUERIES = 7  # session, user, memberships, page count, plans, partners prefetch, glossary
 
 

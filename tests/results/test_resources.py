@@ -233,3 +233,39 @@ def test_partner_editor_gets_the_progress_import_page_only(login, partner_a_user
     assert response["Location"] == reverse("core:import_preview", args=[record.pk])
     client.post(reverse("core:import_confirm", args=[record.pk]))
     assert ProgressReport.objects.get(activity=activity).created_by == partner_a_user
+
+
+def test_an_import_with_a_status_column_does_not_change_a_reports_status(partner_a_user):
+    import tablib
+
+    from results.resources import ProgressReportResource
+    from results.services import progress_create
+
+    activity = activity_of("poa-prosur-2008")
+    period = ReportingPeriod.objects.order_by("start_date").first()
+    report = progress_create(
+        target=activity,
+        period=period,
+        user=partner_a_user,
+        reported_on=period.end_date,
+        **({"achieved_text": "x"} if activity.expects_text else {"achieved_value": Decimal(1)}),
+    )
+    exported = ProgressReportResource().export()
+    assert "status" in exported.headers  # exported for reading
+    dataset = tablib.Dataset(headers=exported.headers)
+    row = {**exported.dict[0], "status": ProgressStatus.APPROVED, "narrative": "desde el admin"}
+    dataset.append([row[h] for h in exported.headers])
+    result = ProgressReportResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
+    report.refresh_from_db()
+    assert (report.status, report.narrative) == (ProgressStatus.DRAFT, "desde el admin")
+    assert not report.status_changes.exists()
+
+    # The partners' import has no status column: a file with one is refused as a whole.
+    upload = SimpleUploadedFile(
+        "progress.csv", csv_bytes([[*HEADER, "status"], [*progress_row(activity), ProgressStatus.APPROVED]])
+    )
+    record = import_dry_run(record=import_start(user=partner_a_user, kind="progress", upload=upload, locale="dot"))
+    assert record.status == ImportStatus.FAILED or record.error_count
+    report.refresh_from_db()
+    assert report.status == ProgressStatus.DRAFT

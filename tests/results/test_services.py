@@ -4,10 +4,11 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.models import Organisation, Role
+from agreements.models import Role
+from core.exceptions import TransitionNotAllowed
+from core.models import Organisation
 from results import services
-from results.models import PROGRESS_TRANSITIONS, ProgressStatus
-from results.services import TransitionNotAllowed
+from results.models import ProgressReport, ProgressStatus
 from tests.factories import UserFactory
 
 
@@ -21,7 +22,7 @@ def second_staff(pcc):
 
 
 def test_the_transitions_map_is_the_workflow():
-    assert PROGRESS_TRANSITIONS == {
+    assert ProgressReport.workflow.as_dict() == {
         ProgressStatus.DRAFT: {ProgressStatus.SUBMITTED},
         ProgressStatus.SUBMITTED: {ProgressStatus.APPROVED, ProgressStatus.RETURNED},
         ProgressStatus.RETURNED: {ProgressStatus.SUBMITTED},
@@ -103,10 +104,13 @@ def test_an_approved_report_can_only_be_reopened_by_staff_with_a_reason(
 
 def test_nobody_approves_their_own_report(prosur_activity, september, admin_user):
     # An administrator may write progress only as an editor; give one both roles to test the rule.
-    from core.models import Membership
+    from agreements.models import Membership
 
     Membership.objects.create(
-        user=admin_user, organisation=Organisation.objects.get(acronym="PROSUR"), role=Role.PARTNER_EDITOR
+        user=admin_user,
+        programme=prosur_activity.plan.programme,
+        organisation=Organisation.objects.get(acronym="PROSUR"),
+        role=Role.PARTNER_EDITOR,
     )
     report = services.progress_create(
         target=prosur_activity,

@@ -2,9 +2,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from core.models import Membership, Organisation, Role, User
+from agreements.models import Membership, ProgrammeParticipant, Role
+from core.models import Organisation, User
 
-# username, organisation acronym, role, superuser; one per role (README lists them).
+# username, organisation acronym, role, superuser; one per role (README lists them). Each gets its role
+# in every programme its organisation takes part in.
 DEMO_USERS = [
     ("admin", "COSUDE", Role.ADMINISTRATOR, True),
     ("staff", "COSUDE", Role.PROGRAMME_STAFF, False),
@@ -12,6 +14,7 @@ DEMO_USERS = [
     ("prosur", "PROSUR", Role.PARTNER_EDITOR, False),
     ("prosur-viewer", "PROSUR", Role.PARTNER_VIEWER, False),
     ("ampex", "AMPEX", Role.PARTNER_EDITOR, False),
+    ("seco", "SECO", Role.AUDITOR, False),
 ]
 
 
@@ -34,6 +37,10 @@ class Command(BaseCommand):
             user.is_superuser = user.is_staff = superuser
             user.set_password(password)
             user.save()
-            Membership.objects.get_or_create(user=user, organisation=organisations[acronym], role=role)
+            organisation = organisations[acronym]
+            for participation in ProgrammeParticipant.objects.filter(organisation=organisation).distinct():
+                Membership.objects.get_or_create(
+                    user=user, programme_id=participation.programme_id, organisation=organisation, role=role
+                )
             self.stdout.write(f"  {username:<14} {acronym:<8} {Role(role).label}")
         self.stdout.write(self.style.SUCCESS(f"Demo users ready (password: {password})."))

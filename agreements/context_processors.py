@@ -1,0 +1,24 @@
+"""What the header offers a user, asked of :mod:`agreements.access` only when a template reads it."""
+
+from __future__ import annotations
+
+from django.utils.functional import SimpleLazyObject
+
+from agreements import access
+
+
+def _nav(user) -> dict[str, bool]:
+    if not user.is_authenticated:
+        return {}
+    from core.imports import importers_for
+
+    return {
+        "review": access.programmes(user, access.STAFF_ROLES).exists(),
+        "dashboards": access.reads_whole_programmes(user),
+        "imports": bool(importers_for(user)),
+        "admin": user.is_active and user.is_staff,
+    }
+
+
+def navigation(request) -> dict:
+    return {"nav": SimpleLazyObject(lambda: _nav(request.user))}
