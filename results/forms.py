@@ -41,9 +41,16 @@ class ProgressForm(forms.ModelForm):
         }
         help_texts = {"evidence": _("PDF, PNG, JPG, XLSX, DOCX or CSV; 5 MB at most.")}
 
-    def __init__(self, *args, target, **kwargs):
+    def __init__(self, *args, target, on_behalf_of=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.target = target
+        if on_behalf_of is not None:
+            # An administrator, not the partner: it says so, and the report records it.
+            self.fields["on_behalf"] = forms.BooleanField(
+                label=_("I enter this on behalf of %(partner)s (recorded in the report)")
+                % {"partner": on_behalf_of.acronym},
+                required=True,
+            )
         if target.expects_text:
             del self.fields["achieved_value"]
         else:
@@ -93,6 +100,7 @@ class ProgressForm(forms.ModelForm):
         if self.instance.pk:
             kwargs["version"] = data.get("version")
             kwargs["reason"] = data.get("change_reason", "")
+        kwargs["on_behalf"] = bool(data.get("on_behalf"))
         return kwargs
 
 

@@ -529,6 +529,15 @@ class ProgressReport(models.Model):
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
+    on_behalf_of = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("entered on behalf of"),
+        help_text=_("Set when a programme administrator, not the partner, entered the report."),
+    )
     version = models.PositiveIntegerField(
         _("version"), default=1, help_text=_("Incremented by every edit and status change.")
     )

@@ -75,4 +75,5 @@ class ProgressReportQuerySet(models.QuerySet):
             "submitted_by",
             "created_by",
             "reviewed_by",
+            "on_behalf_of",
         )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import access
-from core.models import User
+from core.models import Organisation, User
 from core.workflow import HISTORY_REASON_MAX_LENGTH, transition
 from results.models import (
     Activity,
@@ -36,6 +36,23 @@ from results.targets import parse_target
 def _require(user: User, perm: str, obj) -> None:
     if not user.has_perm(perm, obj):
         raise PermissionDenied(_("You may not do this on this work plan."))
+
+
+def _require_writer(user: User, plan: WorkPlan, on_behalf: bool) -> Organisation | None:
+    """A partner editor writes its plan's progress; a programme administrator only explicitly on
+    behalf of the partner (returned, to be recorded). Nobody else, superusers included."""
+    if user.has_perm("results.report_progress", plan):
+        return None
+    if on_behalf and user.has_perm("results.report_on_behalf", plan):
+        return plan.organisation
+    raise PermissionDenied(_("You may not do this on this work plan."))
+
+
+def _on_behalf_reason(organisation: Organisation | None, reason: str = "") -> str:
+    if organisation is None:
+        return reason
+    said = _("On behalf of %(partner)s.") % {"partner": organisation.acronym}
+    return f"{said} {reason}".strip()
 
 
 def _require_open(period: ReportingPeriod) -> None:
@@ -65,9 +82,13 @@ def progress_create(
     achieved_text: str = "",
     narrative: str = "",
     evidence: UploadedFile | None = None,
+    on_behalf: bool = False,
 ) -> ProgressReport:
-    """Start a draft report for ``target`` in ``period`` (one per target and period)."""
-    _require(user, "results.report_progress", target.plan)
+    """Start a draft report for ``target`` in ``period`` (one per target and period).
+
+    ``on_behalf``: an administrator of the programme enters it for the partner, which is recorded.
+    """
+    acting_for = _require_writer(user, target.plan, on_behalf)
     _require_open(period)
     report = ProgressReport(
         period=period,
@@ -76,12 +97,14 @@ def progress_create(
         achieved_text=achieved_text,
         narrative=narrative,
         created_by=user,
+        on_behalf_of=acting_for,
         status=ProgressStatus.DRAFT,
         **({"activity": target} if isinstance(target, Activity) else {"indicator": target}),
     )
     if evidence:
         report.evidence = evidence
     report._history_user = user
+    report._change_reason = _on_behalf_reason(acting_for) or None
     report.full_clean()
     report.save()
     return report
@@ -99,6 +122,7 @@ def progress_update(
     evidence: UploadedFile | None | bool = None,
     version: int | None = None,
     reason: str = "",
+    on_behalf: bool = False,
 ) -> ProgressReport:
     """Change a report that is still with the partner (draft, returned or reopened) in an open period.
 
@@ -110,7 +134,7 @@ def progress_update(
     # Locked first, checked after: an edit racing a submit either lands before the submit (and is
     # what was submitted) or finds the report submitted and is refused.
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    _require(user, "results.report_progress", report.plan)
+    acting_for = _require_writer(user, report.plan, on_behalf)
     _require_editable(report)
     if version is not None and version != report.version:
         raise stale_edit_error(report, achieved_value=achieved_value, achieved_text=achieved_text)
@@ -126,7 +150,7 @@ def progress_update(
     # The row is locked: the increment cannot race another edit.
     report.version += 1
     report._history_user = user
-    report._change_reason = reason.strip()[:HISTORY_REASON_MAX_LENGTH] or None
+    report._change_reason = _on_behalf_reason(acting_for, reason.strip())[:HISTORY_REASON_MAX_LENGTH] or None
     report.full_clean()
     report.save(update_fields=fields)
     return report
@@ -157,14 +181,19 @@ def stale_edit_error(
 
 
 @transaction.atomic
-def progress_submit(*, report: ProgressReport, user: User) -> ProgressReport:
+def progress_submit(*, report: ProgressReport, user: User, on_behalf: bool = False) -> ProgressReport:
     """Send a draft, returned or reopened report to programme staff for review, and tell them by e-mail."""
     # Locked like an edit, so that what is submitted is what the last edit stored.
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    _require(user, "results.report_progress", report.plan)
+    acting_for = _require_writer(user, report.plan, on_behalf)
     _require_open(report.period)
     report = transition(
-        report, ProgressStatus.SUBMITTED, user=user, submitted_by=user, submitted_at=timezone.now()
+        report,
+        ProgressStatus.SUBMITTED,
+        user=user,
+        reason=_on_behalf_reason(acting_for),
+        submitted_by=user,
+        submitted_at=timezone.now(),
     )
     recipients = list(
         access.users_with_role(report.plan.programme, access.STAFF_ROLES)

@@ -130,6 +130,7 @@ def _target_page(request, target, plan, template: str):
             "target_history": target_history,
             "target_type": "indicator" if isinstance(target, Indicator) else "activity",
             "can_report": request.user.has_perm("results.report_progress", plan),
+            "can_report_on_behalf": request.user.has_perm("results.report_on_behalf", plan),
             "can_change_target": request.user.has_perm("results.change_target", plan),
         },
     )
@@ -149,9 +150,19 @@ def indicator_detail(request, pk: int):
     return _target_page(request, indicator, indicator.result.plan, "results/indicator_detail.html")
 
 
+def _writer_or_403(request, plan):
+    """Who writes this plan's progress: its partner editors, or an administrator of the programme
+    explicitly on behalf of the partner (the organisation returned, for the form to say so)."""
+    if request.user.has_perm("results.report_progress", plan):
+        return None
+    if request.user.has_perm("results.report_on_behalf", plan):
+        return plan.organisation
+    raise PermissionDenied
+
+
 def _progress_create(request, target, plan):
-    _require(request, "results.report_progress", plan)
-    form = ProgressForm(request.POST or None, request.FILES or None, target=target)
+    on_behalf_of = _writer_or_403(request, plan)
+    form = ProgressForm(request.POST or None, request.FILES or None, target=target, on_behalf_of=on_behalf_of)
     if request.method == "POST" and form.is_valid():
         try:
             fields = form.service_kwargs()
@@ -194,6 +205,10 @@ def progress_detail(request, pk: int):
             "target": report.target,
             "history": history_rows(report.history.all(), REPORT_FIELDS),
             "can_report": request.user.has_perm("results.report_progress", plan),
+            "on_behalf_of": plan.organisation
+            if request.user.has_perm("results.report_on_behalf", plan)
+            and not request.user.has_perm("results.report_progress", plan)
+            else None,
             "can_review": can_review
             and request.user.pk not in (report.created_by_id, report.submitted_by_id),
             "can_reopen": can_review,
@@ -218,8 +233,10 @@ def progress_evidence(request, pk: int):
 @login_required
 def progress_edit(request, pk: int):
     report, _can_report = get_report_for_user_or_404(request.user, pk)
-    _require(request, "results.report_progress", report.plan)
-    form = ProgressForm(request.POST or None, request.FILES or None, instance=report, target=report.target)
+    on_behalf_of = _writer_or_403(request, report.plan)
+    form = ProgressForm(
+        request.POST or None, request.FILES or None, instance=report, target=report.target, on_behalf_of=on_behalf_of
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.progress_update(report=report, user=request.user, **form.service_kwargs())
@@ -258,7 +275,7 @@ def _transition(request, pk: int, action, **kwargs):
 @login_required
 @require_POST
 def progress_submit(request, pk: int):
-    return _transition(request, pk, services.progress_submit)
+    return _transition(request, pk, services.progress_submit, on_behalf=request.POST.get("on_behalf") == "1")
 
 
 @login_required

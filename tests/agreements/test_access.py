@@ -85,16 +85,30 @@ def test_nobody_else_opens_an_import_preview(login, two_hats, staff_user, admin_
     assert record.status == ImportStatus.DRY_RUN and not record.cancel_requested
 
 
-def test_a_superuser_does_not_write_a_partners_progress(login, admin_user, pcc):
+def test_a_superuser_writes_a_partners_progress_only_explicitly_on_its_behalf(login, admin_user, pcc):
     activity = Activity.objects.filter(plan__code="poa-prosur-2008", target_value__isnull=False).first()
     assert not admin_user.has_perm("results.report_progress", activity.plan)
     period = pcc.reporting_periods.order_by("start_date").first()
-    response = login(admin_user).post(
-        reverse("results:activity_progress_create", args=[activity.pk]),
-        {"period": period.pk, "reported_on": "2008-09-30", "achieved_value": "3", "narrative": "x"},
-    )
-    assert response.status_code == 403
+    client = login(admin_user)
+    url = reverse("results:activity_progress_create", args=[activity.pk])
+    data = {"period": period.pk, "reported_on": "2008-09-30", "achieved_value": "3", "narrative": "x"}
+
+    response = client.post(url, data)
+    assert response.status_code == 200 and "on_behalf" in response.context["form"].errors
     assert not ProgressReport.objects.filter(activity=activity).exists()
+
+    client.post(url, {**data, "on_behalf": "on"})
+    report = ProgressReport.objects.get(activity=activity)
+    assert (report.on_behalf_of.acronym, report.created_by) == ("PROSUR", admin_user)
+    assert report.history.get().history_change_reason == "En nombre de PROSUR."
+    page = client.get(reverse("results:progress_detail", args=[report.pk])).content.decode()
+    assert "PROSUR" in page and "En nombre de" in page
+
+
+def test_programme_staff_never_write_a_partners_progress(login, staff_user):
+    activity = Activity.objects.filter(plan__code="poa-prosur-2008", target_value__isnull=False).first()
+    url = reverse("results:activity_progress_create", args=[activity.pk])
+    assert login(staff_user).post(url, {"on_behalf": "on"}).status_code == 403
 
 
 def test_programme_staff_cannot_change_a_shared_exchange_rate(login, staff_user):

@@ -213,6 +213,12 @@ PARTNER_READ = {
     "foreign": FOREIGN_ALL,
 }
 PARTNER_WRITE = {"own": {"editor_a"}, "other": {"editor_b"}, "foreign": {"foreign_editor"}}
+# The progress forms also open to a programme's administrators, who must tick "on behalf of" to save.
+ON_BEHALF = {
+    "own": {"editor_a", "site_admin", "pcc_admin"},
+    "other": {"editor_b", "site_admin", "pcc_admin"},
+    "foreign": {"foreign_editor", "site_admin"},
+}
 # Imports and PDF jobs: their own user (a site administrator may look at any import, not act on it).
 IMPORT_READ = {"own": {"staff", "site_admin"}, "other": {"editor_b", "site_admin"},
                "foreign": {"foreign_staff", "site_admin"}}
@@ -309,10 +315,10 @@ CASES: dict[str, Case] = {
     "results:activity_detail": Case(url("results:activity_detail", o("activity")), PARTNER_READ, None),
     "results:indicator_detail": Case(url("results:indicator_detail", o("indicator")), PARTNER_READ, None),
     "results:activity_progress_create": Case(
-        url("results:activity_progress_create", o("activity")), PARTNER_WRITE, PARTNER_WRITE
+        url("results:activity_progress_create", o("activity")), ON_BEHALF, ON_BEHALF
     ),
     "results:indicator_progress_create": Case(
-        url("results:indicator_progress_create", o("indicator")), PARTNER_WRITE, PARTNER_WRITE
+        url("results:indicator_progress_create", o("indicator")), ON_BEHALF, ON_BEHALF
     ),
     "results:activity_target_change": Case(
         url("results:activity_target_change", o("activity")), PROGRAMME_STAFF, PROGRAMME_STAFF, {"printed": "5"}
@@ -321,7 +327,7 @@ CASES: dict[str, Case] = {
         url("results:indicator_target_change", o("indicator")), PROGRAMME_STAFF, PROGRAMME_STAFF, {"printed": "5"}
     ),
     "results:progress_detail": Case(url("results:progress_detail", o("report")), PARTNER_READ, None),
-    "results:progress_edit": Case(url("results:progress_edit", o("report")), PARTNER_WRITE, PARTNER_WRITE),
+    "results:progress_edit": Case(url("results:progress_edit", o("report")), ON_BEHALF, ON_BEHALF),
     "results:progress_evidence": Case(url("results:progress_evidence", o("report")), PARTNER_READ, None),
     "results:progress_submit": Case(url("results:progress_submit", o("report")), None, PARTNER_WRITE),
     "results:progress_approve": Case(url("results:progress_approve", o("report")), None, PROGRAMME_STAFF),
