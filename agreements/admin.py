@@ -16,7 +16,7 @@ from agreements.models import (
     Programme,
     ProgrammeParticipant,
 )
-from core.admin import UserAdmin
+from core.admin import ChangeReasonAdmin, UserAdmin
 
 
 def _site_administrators_only(request) -> bool:
@@ -98,7 +98,7 @@ class CeilingInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(ChangeReasonAdmin):
     list_display = ["code", "programme", "signed_on", "start_date", "end_date"]
     list_filter = ["programme"]
     search_fields = ["code", "title"]
@@ -123,7 +123,7 @@ class CeilingChangeInline(admin.TabularInline):
 
 
 @admin.register(Amendment)
-class AmendmentAdmin(SimpleHistoryAdmin):
+class AmendmentAdmin(ChangeReasonAdmin):
     list_display = ["title", "agreement", "sequence", "signed_on", "retroactive_from", "entered_into_force_on"]
     list_filter = ["agreement__programme"]
     search_fields = ["title", "agreement__code"]

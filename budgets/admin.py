@@ -18,6 +18,7 @@ from budgets.models import (
 from budgets.reconciliation import rule_kinds
 from budgets.resources import BudgetFactResource
 from budgets.services import finding_reopen
+from core.admin import ChangeReasonAdmin
 
 
 class ColumnInline(admin.TabularInline):
@@ -69,7 +70,7 @@ class BudgetColumnAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetFact)
-class BudgetFactAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class BudgetFactAdmin(ImportExportMixin, ChangeReasonAdmin):
     resource_classes = [BudgetFactResource]
     list_display = [
         "budget_table",

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -6,6 +7,25 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
 from core.resources import ExchangeRateResource
+
+
+class ChangeReasonForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        max_length=100,
+        help_text=_("Optional; kept in the history beside who changed what."),
+    )
+
+
+class ChangeReasonAdmin(SimpleHistoryAdmin):
+    """Money, targets and progress edited in the admin carry an optional reason into their history."""
+
+    form = ChangeReasonForm
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = form.cleaned_data.get("change_reason", "").strip() or None
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(User)
@@ -38,7 +58,7 @@ class GlossaryTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class ExchangeRateAdmin(ImportExportMixin, ChangeReasonAdmin):
     resource_classes = [ExchangeRateResource]
     list_display = ["code", "base_currency", "quote_currency", "rate", "valid_from", "valid_to", "line"]
     list_filter = ["base_currency", "quote_currency"]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ChangeReasonAdmin
 from results.models import (
     Activity,
     Footnote,
@@ -37,7 +38,7 @@ class WorkPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(SimpleHistoryAdmin):
+class IndicatorAdmin(ChangeReasonAdmin):
     list_display = ["code", "kind", "result", "target_text", "target_kind", "target_value"]
     list_filter = ["kind", "target_kind", "result__plan"]
     search_fields = ["code", "statement"]
@@ -49,7 +50,7 @@ class ScheduleMonthInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class ActivityAdmin(ImportExportMixin, ChangeReasonAdmin):
     resource_classes = [ActivityResource]
     list_display = ["key", "plan", "statement", "target_text", "target_kind", "months_as_printed"]
     list_filter = ["plan", "target_kind"]
@@ -64,7 +65,7 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class ProgressReportAdmin(ImportExportMixin, ChangeReasonAdmin):
     resource_classes = [ProgressReportResource]
     list_display = ["pk", "period", "activity", "indicator", "status", "achieved_value"]
     list_filter = ["status", "period"]

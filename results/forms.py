@@ -32,7 +32,7 @@ class ProgressForm(forms.ModelForm):
         model = ProgressReport
         fields = ["period", "reported_on", "achieved_value", "achieved_text", "narrative", "evidence"]
         widgets = {
-            "reported_on": forms.DateInput(attrs={"type": "date"}),
+            "reported_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "achieved_text": forms.Textarea(attrs={"rows": 3}),
             "narrative": forms.Textarea(attrs={"rows": 5}),
             "evidence": forms.ClearableFileInput(

@@ -29,7 +29,9 @@ from results.querysets import (
 from results.targets import NUMERIC_KINDS, TargetKind, months_between
 
 
-class PlanStatus(models.TextChoices):
+class ReviewStatus(models.TextChoices):
+    """The statuses of what a partner submits and staff review: work plans and progress reports."""
+
     DRAFT = "draft", _("Draft")
     SUBMITTED = "submitted", _("Submitted")
     APPROVED = "approved", _("Approved")
@@ -37,18 +39,17 @@ class PlanStatus(models.TextChoices):
     REOPENED = "reopened", _("Reopened")
 
 
-# A plan goes the way of a progress report: the partner submits, staff approve or return it with a
-# reason, the partner resubmits; staff reopen an approved plan with a reason.
-PLAN_WORKFLOW = Workflow(
-    PlanStatus,
-    {
-        PlanStatus.DRAFT: {PlanStatus.SUBMITTED},
-        PlanStatus.SUBMITTED: {PlanStatus.APPROVED, PlanStatus.RETURNED},
-        PlanStatus.RETURNED: {PlanStatus.SUBMITTED},
-        PlanStatus.APPROVED: {PlanStatus.REOPENED},
-        PlanStatus.REOPENED: {PlanStatus.SUBMITTED},
-    },
-)
+# The partner submits, staff approve or return with a reason, the partner resubmits; staff reopen an
+# approved one with a reason. Plans and progress reports go the same way.
+REVIEW_TRANSITIONS = {
+    ReviewStatus.DRAFT: {ReviewStatus.SUBMITTED},
+    ReviewStatus.SUBMITTED: {ReviewStatus.APPROVED, ReviewStatus.RETURNED},
+    ReviewStatus.RETURNED: {ReviewStatus.SUBMITTED},
+    ReviewStatus.APPROVED: {ReviewStatus.REOPENED},
+    ReviewStatus.REOPENED: {ReviewStatus.SUBMITTED},
+}
+PlanStatus = ReviewStatus
+PLAN_WORKFLOW = Workflow(ReviewStatus, REVIEW_TRANSITIONS)
 
 
 class WorkPlan(models.Model):
@@ -455,27 +456,11 @@ class ReportingPeriod(models.Model):
         return self.label
 
 
-class ProgressStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    SUBMITTED = "submitted", _("Submitted")
-    APPROVED = "approved", _("Approved")
-    RETURNED = "returned", _("Returned")
-    REOPENED = "reopened", _("Reopened")
+ProgressStatus = ReviewStatus
 
-
-# The only status changes allowed; services.py applies them through core.workflow.transition, which
-# also increments the report's version (an edit started before a change is then refused as stale).
-PROGRESS_WORKFLOW = Workflow(
-    ProgressStatus,
-    {
-        ProgressStatus.DRAFT: {ProgressStatus.SUBMITTED},
-        ProgressStatus.SUBMITTED: {ProgressStatus.APPROVED, ProgressStatus.RETURNED},
-        ProgressStatus.RETURNED: {ProgressStatus.SUBMITTED},
-        ProgressStatus.APPROVED: {ProgressStatus.REOPENED},
-        ProgressStatus.REOPENED: {ProgressStatus.SUBMITTED},
-    },
-    version_field="version",
-)
+# services.py applies the changes through core.workflow.transition, which also increments the report's
+# version (an edit started before a change is then refused as stale).
+PROGRESS_WORKFLOW = Workflow(ReviewStatus, REVIEW_TRANSITIONS, version_field="version")
 EDITABLE_STATUSES = frozenset({ProgressStatus.DRAFT, ProgressStatus.RETURNED, ProgressStatus.REOPENED})
 
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
