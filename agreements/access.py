@@ -324,6 +324,11 @@ def own_partner_ids(user) -> frozenset[int]:
     return frozenset(o for _p, o, role in _memberships(user) if role in PARTNER_ROLES)
 
 
+def is_staff_anywhere(user) -> bool:
+    """Programme staff or administrator of at least one programme: the review queue, the periods."""
+    return is_site_administrator(user) or _has_any(user, STAFF_ROLES)
+
+
 def reads_whole_programmes(user) -> bool:
     """Staff, auditors and administrators of at least one programme: the portfolio and dashboards."""
     return is_site_administrator(user) or _has_any(user, READ_ALL_ROLES)

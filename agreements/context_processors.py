@@ -13,7 +13,7 @@ def _nav(user) -> dict[str, bool]:
     from core.imports import importers_for
 
     return {
-        "review": access.programmes(user, access.STAFF_ROLES).exists(),
+        "review": access.is_staff_anywhere(user),
         "dashboards": access.reads_whole_programmes(user),
         "imports": bool(importers_for(user)),
         "admin": user.is_active and user.is_staff,

@@ -40,7 +40,7 @@ class ColumnInline(admin.TabularInline):
 
 
 @admin.register(BudgetTable)
-class BudgetTableAdmin(admin.ModelAdmin):
+class BudgetTableAdmin(ChangeReasonAdmin):
     list_display = ["code", "title", "programme", "component", "first_line", "last_line", "currency", "rate"]
     list_filter = ["programme", "layout", "currency"]
     search_fields = ["code", "title"]
@@ -51,7 +51,7 @@ class BudgetTableAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetRow)
-class BudgetRowAdmin(admin.ModelAdmin):
+class BudgetRowAdmin(ChangeReasonAdmin):
     list_display = ["line", "label", "table", "role", "partner", "component", "result"]
     list_filter = ["table__programme", "role", "table"]
     search_fields = ["label", "table__code", "result", "cost_category"]
@@ -61,7 +61,8 @@ class BudgetRowAdmin(admin.ModelAdmin):
 
 
 @admin.register(BudgetColumn)
-class BudgetColumnAdmin(admin.ModelAdmin):
+class BudgetColumnAdmin(ChangeReasonAdmin):
+    # A new currency while figures are stated in the old one is refused by BudgetColumn.clean().
     list_display = ["key", "header", "table", "currency", "figure", "period_label"]
     list_filter = ["table__programme", "figure", "currency"]
     search_fields = ["key", "header", "table__code"]

@@ -47,11 +47,14 @@ def upsert(
     existing: dict | None = None,
     existing_key: Any = None,
     pending: list | None = None,
+    *,
+    reason: str = "",
 ) -> tuple[models.Model, bool]:
     """``update_or_create`` that saves only when a value differs, so a reload leaves no history behind.
 
     ``existing`` (a dict of instances already fetched, keyed by ``existing_key``) saves the look-up query;
     with ``pending``, a new object is appended there for :func:`create_pending` instead of being saved.
+    ``reason`` is the change reason of the history row a save writes (``LoadContext.change_reason``).
     """
     if existing is not None:
         obj = existing.get(existing_key)
@@ -60,7 +63,7 @@ def upsert(
     if obj is None:
         obj = model(**lookup, **values)
         if pending is None:
-            obj.save()
+            _save(obj, reason)
         else:
             pending.append(obj)
         return obj, True
@@ -68,14 +71,30 @@ def upsert(
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
-        obj.save()
+        _save(obj, reason)
     return obj, False
 
 
-def create_pending(model: type[models.Model], objs: list[models.Model]) -> None:
+def _save(obj: models.Model, reason: str) -> None:
+    if reason:
+        obj._change_reason = reason  # read by simple-history for the history row of this save
+    obj.save()
+
+
+def create_pending(model: type[models.Model], objs: list[models.Model], *, reason: str = "") -> None:
     """Insert new objects in bulk, each with its creation history record (the instances get their pk)."""
     if objs:
-        bulk_create_with_history(objs, model, batch_size=500)
+        bulk_create_with_history(objs, model, batch_size=500, default_change_reason=reason or None)
+
+
+def delete_stale(queryset: models.QuerySet, reason: str) -> None:
+    """Delete what the folder no longer holds, one object at a time so each history row has ``reason``.
+
+    (Rows deleted with them by cascade get their history row without it.)
+    """
+    for obj in queryset:
+        obj._change_reason = reason
+        obj.delete()
 
 
 def _current(obj: models.Model, name: str) -> Any:
@@ -183,6 +202,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             "in_overview": bool(spec.get("overview", False)),
             "order": int(spec.get("order", order)),
         },
+        reason=ctx.change_reason,
     )
     ctx.count("budget table", created)
     loaded = LoadedTable(table=table, spec=spec, path=path)
@@ -209,10 +229,11 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             },
             existing_columns,
             key,
+            reason=ctx.change_reason,
         )
         ctx.count("budget column", created)
         loaded.columns.append(column)
-    table.columns.exclude(pk__in=[c.pk for c in loaded.columns]).delete()
+    delete_stale(table.columns.exclude(pk__in=[c.pk for c in loaded.columns]), ctx.change_reason)
 
     rows_by_line: dict[int, BudgetRow] = {}
     row_specs = _require(spec, "rows", path, where)
@@ -239,11 +260,12 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             },
             existing_rows,
             line,
+            reason=ctx.change_reason,
         )
         ctx.count("budget row", created)
         rows_by_line[line] = row
         loaded.rows.append(row)
-    table.rows.exclude(pk__in=[r.pk for r in loaded.rows]).delete()
+    delete_stale(table.rows.exclude(pk__in=[r.pk for r in loaded.rows]), ctx.change_reason)
 
     specs_by_line = {row.line: rs for rs, row in zip(row_specs, loaded.rows, strict=True)}
     resolved: dict[int, tuple] = {}
@@ -282,7 +304,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
         if any(_current(row, k) != _comparable(v) for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
-            row.save()
+            _save(row, ctx.change_reason)
 
     new_facts: list[BudgetFact] = []
     existing_facts = {(f.row_id, f.column_id): f for f in table.facts.all()}
@@ -319,12 +341,13 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
                 existing_facts,
                 (row.pk, column.pk),
                 new_facts,
+                reason=ctx.change_reason,
             )
             ctx.count("budget fact", created)
             fact.budget_table, fact.row, fact.column = table, row, column  # cached for the rules, not saved
             loaded.facts[(row.line, column.key)] = fact
-    create_pending(BudgetFact, new_facts)
-    table.facts.exclude(pk__in=[f.pk for f in loaded.facts.values()]).delete()
+    create_pending(BudgetFact, new_facts, reason=ctx.change_reason)
+    delete_stale(table.facts.exclude(pk__in=[f.pk for f in loaded.facts.values()]), ctx.change_reason)
     return loaded
 
 
@@ -335,7 +358,9 @@ def _link(fact: BudgetFact, other: BudgetFact, rate) -> bool:
     return True
 
 
-def link_counterparts(tables: dict[str, LoadedTable]) -> list[tuple[BudgetFact, BudgetFact, Any]]:
+def link_counterparts(
+    tables: dict[str, LoadedTable], *, reason: str = ""
+) -> list[tuple[BudgetFact, BudgetFact, Any]]:
     """Link each CHF figure to the same figure in US$ (``pairs`` of columns, or a ``counterpart_table``)."""
     pairs = []
     for loaded in tables.values():
@@ -371,7 +396,9 @@ def link_counterparts(tables: dict[str, LoadedTable]) -> list[tuple[BudgetFact, 
         BudgetFact.objects.filter(pk__in=links).update(counterpart=None)
         for fact in changed:
             fact.counterpart, fact.rate = links[fact.pk]
-        bulk_update_with_history(changed, BudgetFact, ["counterpart", "rate"], batch_size=500)
+        bulk_update_with_history(
+            changed, BudgetFact, ["counterpart", "rate"], batch_size=500, default_change_reason=reason or None
+        )
     return pairs
 
 
@@ -401,10 +428,11 @@ def save_rules(ctx: LoadContext, rules: list[StructuralRule]) -> list[int]:
             existing,
             rule.code,
             new,
+            reason=ctx.change_reason,
         )
         ctx.count("reconciliation rule", created)
         saved.append(obj)
-    create_pending(ReconciliationRule, new)
+    create_pending(ReconciliationRule, new, reason=ctx.change_reason)
     return [obj.pk for obj in saved]
 
 
@@ -425,9 +453,11 @@ def load(ctx: LoadContext) -> None:
         if loaded.table.code in tables:
             raise FixtureError(path, f"table {loaded.table.code}", "code already used by another file")
         tables[loaded.table.code] = loaded
-    BudgetTable.objects.filter(programme=ctx.programme).exclude(code__in=tables).delete()
+    delete_stale(
+        BudgetTable.objects.filter(programme=ctx.programme).exclude(code__in=tables), ctx.change_reason
+    )
 
-    pairs = link_counterparts(tables)
+    pairs = link_counterparts(tables, reason=ctx.change_reason)
     rules = structural_rules(tables.values(), pairs)
     known_kinds = rule_kinds()
     for path, data in rule_files:
@@ -452,6 +482,9 @@ def load(ctx: LoadContext) -> None:
         raise FixtureError(folder, "rules", f"rule codes used twice: {', '.join(duplicates)}")
     kept = save_rules(ctx, rules)
     # Other apps' loaders create rules of their own kinds: only stale rules of budgets' kinds are removed.
-    ReconciliationRule.objects.filter(
-        programme=ctx.programme, origin=RuleOrigin.LOADER, kind__in=BUDGET_RULE_KINDS
-    ).exclude(pk__in=kept).delete()
+    delete_stale(
+        ReconciliationRule.objects.filter(
+            programme=ctx.programme, origin=RuleOrigin.LOADER, kind__in=BUDGET_RULE_KINDS
+        ).exclude(pk__in=kept),
+        ctx.change_reason,
+    )

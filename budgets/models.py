@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
@@ -105,6 +109,7 @@ class BudgetTable(models.Model):
         ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["programme", "order", "first_line"]
@@ -122,6 +127,12 @@ class BudgetTable(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("budgets:table", args=[self.programme.code, self.code])
+
+
+CURRENCY_WITH_FIGURES = gettext_noop(
+    "the column has %(count)s figures in %(currency)s; "
+    "import the figures in the new currency first, or remove them"
+)
 
 
 class BudgetColumn(models.Model):
@@ -143,6 +154,7 @@ class BudgetColumn(models.Model):
     period_label = models.CharField(_("period as printed"), max_length=80, blank=True)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["table", "order"]
@@ -157,6 +169,29 @@ class BudgetColumn(models.Model):
 
     def __str__(self) -> str:
         return self.header
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk is None:
+            return
+        stored = BudgetColumn.objects.filter(pk=self.pk).only("id", "currency").first()
+        params = stored.currency_change_refused(self.currency) if stored else None
+        if params:
+            raise ValidationError(
+                {"currency": ValidationError(gettext(CURRENCY_WITH_FIGURES), code="figures", params=params)}
+            )
+
+    def currency_change_refused(self, currency: str) -> dict[str, Any] | None:
+        """Why ``currency`` may not replace the column's stored one: the figures stated in it.
+
+        A figure's amount carries the currency of its column; changing the column alone would leave
+        them in the old one. The one rule for the admin (:meth:`clean`) and the ``budget-columns``
+        import: the params of :data:`CURRENCY_WITH_FIGURES`, or None when the change is allowed.
+        """
+        if self.pk is None or currency == self.currency:
+            return None
+        count = self.facts.filter(amount__isnull=False).exclude(amount_currency=currency).count()
+        return {"count": count, "currency": self.currency} if count else None
 
 
 class BudgetRow(models.Model):
@@ -201,6 +236,7 @@ class BudgetRow(models.Model):
         _("result as printed"), max_length=40, blank=True, help_text=_("e.g. Resultado 2, R1")
     )
     cost_category = models.CharField(_("cost category as printed"), max_length=255, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["table", "order"]

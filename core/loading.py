@@ -68,6 +68,15 @@ class LoadContext:
         except KeyError:
             raise FixtureError(self.folder, where, f"unknown organisation {acronym!r}") from None
 
+    @property
+    def change_reason(self) -> str:
+        """Why the loader wrote a row, for its history row (the user is None: the system)."""
+        try:
+            folder = self.folder.resolve().relative_to(settings.BASE_DIR)
+        except ValueError:
+            folder = self.folder
+        return f"loaded from {folder}"[:100]  # simple-history's change reason holds 100 characters
+
     def count(self, model_label: str, created: bool) -> None:
         self.stats[f"{model_label} {'created' if created else 'unchanged/updated'}"] += 1
 

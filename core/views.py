@@ -1,16 +1,24 @@
+import logging
+from datetime import UTC, timedelta
+
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import Q
+from django.db import DatabaseError
+from django.db.models import Count, Min, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from agreements.access import get_document_for_user_or_404
 from core.models import GlossaryTerm, User
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -46,8 +54,31 @@ def document(request, code: str):
 
 @require_GET
 def healthz(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    """For the load balancer and the monitoring: the database answers and a task worker is about.
+
+    django-tasks-db keeps no worker heartbeat, so a worker counts as seen when it started or finished a
+    task within WORKER_STALE_SECONDS, and as not needed when no task has waited that long. At most two
+    queries; plain text, no login.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    try:
+        waiting = (
+            DBTaskResult.objects.ready()
+            .filter(Q(run_after=get_date_max()) | Q(run_after__lt=cutoff), enqueued_at__lt=cutoff)
+            .aggregate(count=Count("pk"), since=Min("enqueued_at"))
+        )
+        worker_seen = (
+            not waiting["count"]
+            or DBTaskResult.objects.filter(Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)).exists()
+        )
+    except DatabaseError:
+        logger.exception("Health check: the database did not answer.")
+        return HttpResponse("database unavailable", content_type="text/plain", status=503)
+    if not worker_seen:
+        since = waiting["since"].astimezone(UTC).isoformat(timespec="seconds")
+        return HttpResponse(
+            f"worker not seen: {waiting['count']} tasks waiting since {since}", content_type="text/plain", status=503
+        )
     return HttpResponse("ok", content_type="text/plain")
 
 

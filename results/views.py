@@ -299,9 +299,9 @@ def progress_reopen(request, pk: int):
 @login_required
 @require_safe
 def review_queue(request):
-    reviewed = access.programmes(request.user, access.STAFF_ROLES)
-    if not reviewed.exists():
+    if not access.is_staff_anywhere(request.user):
         raise PermissionDenied
+    reviewed = access.programmes(request.user, access.STAFF_ROLES)
     reports = (
         ProgressReport.objects.for_user(request.user)
         .filter(period__programme__in=reviewed)
@@ -322,9 +322,9 @@ def review_queue(request):
 @login_required
 @require_safe
 def period_list(request):
-    managed = access.programmes(request.user, access.STAFF_ROLES)
-    if not managed.exists():
+    if not access.is_staff_anywhere(request.user):
         raise PermissionDenied
+    managed = access.programmes(request.user, access.STAFF_ROLES)
     periods = (
         ReportingPeriod.objects.filter(programme__in=managed)
         .select_related("programme", "locked_by")

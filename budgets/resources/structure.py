@@ -10,6 +10,7 @@ from django.utils.translation import gettext_noop
 
 from agreements.access import Level
 from budgets.models import (
+    CURRENCY_WITH_FIGURES,
     BudgetColumn,
     BudgetRow,
     BudgetTable,
@@ -36,7 +37,7 @@ from budgets.resources.common import (
     _table,
 )
 from core.import_lookups import component_id, document_id, programme_id
-from core.imports import BATCH_SIZE, ImportContext, register_importer
+from core.imports import ImportContext, bulk_write, register_importer
 from core.spreadsheets import CellError, Column, ColumnType, Problem
 
 BUDGET_TABLE_COLUMNS = [
@@ -190,6 +191,14 @@ def _budget_column_row(values: dict[str, Any], context: ImportContext) -> dict[s
     }
 
 
+def _budget_column_check_existing(
+    column: BudgetColumn, values: dict[str, Any], context: ImportContext
+) -> None:
+    params = column.currency_change_refused(values["currency"])
+    if params:
+        raise CellError(CURRENCY_WITH_FIGURES, params, column="currency")
+
+
 def _budget_column_export(column: BudgetColumn) -> dict[str, Any]:
     return {
         "programme": column.table.programme.code,
@@ -227,6 +236,7 @@ register_importer(
     level=Level.ADMIN,
     lookups=LOOKUPS,
     write=_noting("changed_tables", lambda column: column.table_id, updates_only=True),
+    check_existing=_budget_column_check_existing,
     after_commit=_follow_structure,
     order=21,
     programme_lookup="table__programme",
@@ -340,7 +350,7 @@ def _budget_rows_after_commit(context: ImportContext) -> None:
     if context.deferred:
         table_ids = {obj.table_id for _number, obj, _links in context.deferred}
         rows = {(r.table_id, r.line): r for r in BudgetRow.objects.filter(table_id__in=table_ids)}
-        linked = []
+        linked: dict[int, BudgetRow] = {}
         for number, obj, links in context.deferred:
             row = rows[(obj.table_id, obj.line)]
             for name, target in links.items():
@@ -354,9 +364,11 @@ def _budget_rows_after_commit(context: ImportContext) -> None:
                         {"line": target},
                         target,
                     )
-                setattr(row, f"{name}_id", target_row.pk)
-            linked.append(row)
-        BudgetRow.objects.bulk_update(linked, ["parent", "section"], batch_size=BATCH_SIZE)
+                if getattr(row, f"{name}_id") != target_row.pk:
+                    setattr(row, f"{name}_id", target_row.pk)
+                    linked[row.pk] = row
+        # Through the import's writer, so each linked row has its history row (who, ``import #<id>``).
+        bulk_write([], list(linked.values()), ["parent", "section"], context)
     _follow_structure(context)
 
 

@@ -107,5 +107,5 @@ def test_a_refused_transition_is_a_message_not_an_error(login, pcc, staff_user):
     response = client.post(url("plan_approve"), follow=True)  # already approved
     assert response.status_code == 200
     # The message names both statuses (its sentence is translated once the catalogue has it).
-    assert "“Aprobado”" in response.content.decode()
+    assert "«Aprobado»" in response.content.decode()
     assert status_of() == PlanStatus.APPROVED
