@@ -13,7 +13,8 @@ writing a partner's progress takes an explicit, recorded "on behalf of".
 Querysets scope rows with :func:`scope`; views fetch one object with a ``get_<thing>_for_user_or_404``
 helper, which returns the object and whether the user may write it (as healthchecks'
 ``_get_check_for_user`` does). The object permissions (``user.has_perm("budgets.explain_finding",
-programme)``) are ``rules`` predicates registered at the bottom of this module. What a user may not see
+programme)``) are ``rules`` predicates defined at the bottom of this module and registered, by name,
+in ``agreements/rules.py``. What a user may not see
 is a 404, never a 403, so its existence does not leak; a 403 is only for an object the user may see
 but not change.
 """
@@ -60,7 +61,9 @@ def _memberships(user) -> list[tuple[int, int, str]]:
     """The user's (programme, organisation, role) triples, read once per user object."""
     cached = getattr(user, "_pcc_memberships", None)
     if cached is None:
-        cached = list(Membership.objects.filter(user_id=user.pk).values_list("programme_id", "organisation_id", "role"))
+        cached = list(
+            Membership.objects.filter(user_id=user.pk).values_list("programme_id", "organisation_id", "role")
+        )
         user._pcc_memberships = cached
     return cached
 
@@ -97,7 +100,6 @@ def programmes(user, roles: frozenset[str] = ANY_ROLE) -> QuerySet:
         return Programme.objects.none()
     ids = programme_ids(user, roles)
     return Programme.objects.all() if ids is None else Programme.objects.filter(pk__in=ids)
-
 
 
 def partner_ids(user, programme: Programme | int, roles: frozenset[str] = PARTNER_ROLES) -> frozenset[int]:
@@ -246,7 +248,10 @@ def _target_for_user_or_404(user, model: str, prefix: str, pk: int, select: tupl
 def get_activity_for_user_or_404(user, pk: int):
     """An activity of a plan the user may see, and whether the user may report its progress."""
     return _target_for_user_or_404(
-        user, "Activity", "plan__", pk,
+        user,
+        "Activity",
+        "plan__",
+        pk,
         ("plan__programme", "plan__organisation", "plan__document", "result", "parent"),
     )
 
@@ -254,7 +259,10 @@ def get_activity_for_user_or_404(user, pk: int):
 def get_indicator_for_user_or_404(user, pk: int):
     """An indicator of a plan the user may see, and whether the user may report its progress."""
     return _target_for_user_or_404(
-        user, "Indicator", "result__plan__", pk,
+        user,
+        "Indicator",
+        "result__plan__",
+        pk,
         (
             "result__plan__programme",
             "result__plan__organisation",
@@ -409,7 +417,9 @@ def citing_programme_ids(document) -> set[int]:
     ids: set[int] = set()
     for app_label, model, path in DOCUMENT_CITATIONS:
         ids.update(
-            apps.get_model(app_label, model).objects.filter(document=document).values_list(f"{path}_id", flat=True)
+            apps.get_model(app_label, model)
+            .objects.filter(document=document)
+            .values_list(f"{path}_id", flat=True)
         )
     return ids
 

@@ -30,7 +30,9 @@ def other_programme(db):
 def two_hats(pcc, other_programme):
     user = UserFactory(username="two-hats")
     donor = other_programme.participants.get().organisation
-    Membership.objects.create(user=user, programme=other_programme, organisation=donor, role=Role.PROGRAMME_STAFF)
+    Membership.objects.create(
+        user=user, programme=other_programme, organisation=donor, role=Role.PROGRAMME_STAFF
+    )
     prosur = Organisation.objects.get(acronym="PROSUR")
     Membership.objects.create(user=user, programme=pcc, organisation=prosur, role=Role.PARTNER_VIEWER)
     return user
@@ -38,7 +40,9 @@ def two_hats(pcc, other_programme):
 
 @pytest.fixture
 def auditor(pcc):
-    return UserFactory(username="seco", membership=(Organisation.objects.get(acronym="SECO"), Role.AUDITOR, pcc))
+    return UserFactory(
+        username="seco", membership=(Organisation.objects.get(acronym="SECO"), Role.AUDITOR, pcc)
+    )
 
 
 def test_two_hats_cannot_explain_a_pcc_finding(login, two_hats, pcc):
@@ -68,8 +72,13 @@ def test_two_hats_cannot_open_the_pcc_dashboard_but_sees_prosur(login, two_hats)
 
 def test_nobody_else_opens_an_import_preview(login, two_hats, staff_user, admin_user):
     record = ImportRecord.objects.create(
-        user=staff_user, kind="budget-facts", file_name="cifras.xlsx", sha256="0" * 64, locale="dot",
-        status=ImportStatus.DRY_RUN, preview={"changed": [{"key": "sp12", "changes": [["amount", "1", "2"]]}]},
+        user=staff_user,
+        kind="budget-facts",
+        file_name="cifras.xlsx",
+        sha256="0" * 64,
+        locale="dot",
+        status=ImportStatus.DRY_RUN,
+        preview={"changed": [{"key": "sp12", "changes": [["amount", "1", "2"]]}]},
     )
     other_staff = UserFactory(membership=(Organisation.objects.get(acronym="APCI"), Role.PROGRAMME_STAFF))
     for intruder in (two_hats, other_staff):
@@ -116,9 +125,7 @@ def test_programme_staff_cannot_change_a_shared_exchange_rate(login, staff_user)
     from core.models import ExchangeRate
 
     rate = ExchangeRate.objects.get(code="pcc-chf-usd-1-25")
-    response = client.post(
-        reverse("admin:core_exchangerate_change", args=[rate.pk]), {"rate": "9.99"}
-    )
+    response = client.post(reverse("admin:core_exchangerate_change", args=[rate.pk]), {"rate": "9.99"})
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
     rate.refresh_from_db()
     assert str(rate.rate) == "1.250000"
@@ -131,7 +138,10 @@ def test_an_auditor_reads_the_whole_programme_and_changes_nothing(login, auditor
     assert client.get(reverse("results:plan_detail", args=["poa-ampex-2008"])).status_code == 200
     assert BudgetFact.objects.for_user(auditor).count() == BudgetFact.objects.filter(programme=pcc).count()
     finding = Finding.objects.filter(rule__programme=pcc, status="open").first()
-    assert client.post(reverse("budgets:explain", args=["pcc", finding.pk]), {"comment": "ok"}).status_code == 403
+    assert (
+        client.post(reverse("budgets:explain", args=["pcc", finding.pk]), {"comment": "ok"}).status_code
+        == 403
+    )
     assert client.post(reverse("budgets:recompute", args=["pcc"])).status_code == 403
     assert client.get(reverse("results:review_queue")).status_code == 403
     activity = Activity.objects.filter(plan__code="poa-prosur-2008").first()
@@ -156,7 +166,9 @@ def test_a_role_in_another_programme_opens_no_pcc_page(login, other_programme):
 
 def _ampex_execution_line(pcc) -> int:
     return (
-        BudgetFact.objects.filter(programme=pcc, partner__acronym="AMPEX", budget_table__code="sp12-cuadro-2-ampex")
+        BudgetFact.objects.filter(
+            programme=pcc, partner__acronym="AMPEX", budget_table__code="sp12-cuadro-2-ampex"
+        )
         .order_by("line")
         .values_list("line", flat=True)
         .first()
@@ -165,17 +177,23 @@ def _ampex_execution_line(pcc) -> int:
 
 def test_participants_read_the_whole_source_by_default(login, partner_b_user, pcc):
     line = _ampex_execution_line(pcc)
-    prosur_line = BudgetFact.objects.filter(budget_table__code="sp12-cuadro-2-prosur").values_list("line", flat=True)[0]
+    prosur_line = BudgetFact.objects.filter(budget_table__code="sp12-cuadro-2-prosur").values_list(
+        "line", flat=True
+    )[0]
     html = login(partner_b_user).get(reverse("core:document", args=[SOURCE])).content.decode()
     assert f'id="L{line}"' in html and f'id="L{prosur_line}"' in html
     assert "withheld" not in html.lower() and "reservad" not in html.lower()
 
 
-def test_a_programme_may_show_partners_only_the_table_lines_they_may_see(login, partner_b_user, staff_user, pcc):
+def test_a_programme_may_show_partners_only_the_table_lines_they_may_see(
+    login, partner_b_user, staff_user, pcc
+):
     pcc.partner_document_access = DocumentAccess.OWN_LINES
     pcc.save(update_fields=["partner_document_access"])
     document_url = reverse("core:document", args=[SOURCE])
-    prosur_row = BudgetRow.objects.filter(table__code="sp12-cuadro-2-prosur", label__gt="").order_by("line").first()
+    prosur_row = (
+        BudgetRow.objects.filter(table__code="sp12-cuadro-2-prosur", label__gt="").order_by("line").first()
+    )
     ampex_line = _ampex_execution_line(pcc)
     prosur_text = pcc.budget_tables.get(code="sp12-cuadro-2-prosur").document.line_text(prosur_row.line)
 

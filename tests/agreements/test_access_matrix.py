@@ -103,7 +103,9 @@ def world(pcc, settings, tmp_path) -> World:
             "PROSUR",
             Role.PARTNER_VIEWER,
         ),
-        "foreign_staff": member(UserFactory(username="m-foreign-staff"), gen, "GEN-DONOR", Role.PROGRAMME_STAFF),
+        "foreign_staff": member(
+            UserFactory(username="m-foreign-staff"), gen, "GEN-DONOR", Role.PROGRAMME_STAFF
+        ),
         "foreign_editor": member(
             UserFactory(username="m-foreign-editor"), gen, "GEN-0001-P1", Role.PARTNER_EDITOR
         ),
@@ -220,8 +222,11 @@ ON_BEHALF = {
     "foreign": {"foreign_editor", "site_admin"},
 }
 # Imports and PDF jobs: their own user (a site administrator may look at any import, not act on it).
-IMPORT_READ = {"own": {"staff", "site_admin"}, "other": {"editor_b", "site_admin"},
-               "foreign": {"foreign_staff", "site_admin"}}
+IMPORT_READ = {
+    "own": {"staff", "site_admin"},
+    "other": {"editor_b", "site_admin"},
+    "foreign": {"foreign_staff", "site_admin"},
+}
 IMPORT_WRITE = {"own": {"staff"}, "other": {"editor_b"}, "foreign": {"foreign_staff"}}
 JOB = {"own": {"staff"}, "other": {"editor_b"}, "foreign": {"foreign_staff"}}
 # The PCC partner dashboard of a partner: the whole readers of its programme, and its own people.
@@ -256,7 +261,12 @@ def url(name: str, *args, query=None):
 
 def kind_url(name: str):
     # The variant names a kind: own → a staff kind, other → an administrator kind, foreign → a site kind.
-    kinds = {"own": "budget-facts", "other": "budget-tables", "foreign": "exchange-rates", "editor": "progress"}
+    kinds = {
+        "own": "budget-facts",
+        "other": "budget-tables",
+        "foreign": "exchange-rates",
+        "editor": "progress",
+    }
 
     def build(w: World, variant: str) -> str:
         return reverse(name, args=[kinds[variant]])
@@ -294,8 +304,12 @@ CASES: dict[str, Case] = {
     "core:import_cancel": Case(url("core:import_cancel", o("import")), None, IMPORT_WRITE),
     "core:import_template": Case(kind_url("core:import_template"), KIND, None, variants=KIND_VARIANTS),
     "core:export": Case(kind_url("core:export"), KIND, None, variants=KIND_VARIANTS),
-    "agreements:programme_list": Case(url("agreements:programme_list"), same(SIGNED_IN), None, variants=("-",)),
-    "agreements:programme_detail": Case(url("agreements:programme_detail", o("programme", "code")), PROGRAMME, None),
+    "agreements:programme_list": Case(
+        url("agreements:programme_list"), same(SIGNED_IN), None, variants=("-",)
+    ),
+    "agreements:programme_detail": Case(
+        url("agreements:programme_detail", o("programme", "code")), PROGRAMME, None
+    ),
     "agreements:agreement_detail": Case(
         url("agreements:agreement_detail", o("programme", "code"), o("agreement", "code")), PROGRAMME, None
     ),
@@ -308,7 +322,9 @@ CASES: dict[str, Case] = {
         PROGRAMME_STAFF,
         {"comment": "Explained in the matrix."},
     ),
-    "budgets:table": Case(url("budgets:table", o("programme", "code"), o("table", "code")), PARTNER_READ, None),
+    "budgets:table": Case(
+        url("budgets:table", o("programme", "code"), o("table", "code")), PARTNER_READ, None
+    ),
     "results:plan_list": Case(url("results:plan_list"), same(SIGNED_IN), None, variants=("-",)),
     "results:plan_detail": Case(url("results:plan_detail", o("plan", "code")), PARTNER_READ, None),
     "results:schedule": Case(url("results:schedule", o("plan", "code")), PARTNER_READ, None),
@@ -321,10 +337,16 @@ CASES: dict[str, Case] = {
         url("results:indicator_progress_create", o("indicator")), ON_BEHALF, ON_BEHALF
     ),
     "results:activity_target_change": Case(
-        url("results:activity_target_change", o("activity")), PROGRAMME_STAFF, PROGRAMME_STAFF, {"printed": "5"}
+        url("results:activity_target_change", o("activity")),
+        PROGRAMME_STAFF,
+        PROGRAMME_STAFF,
+        {"printed": "5"},
     ),
     "results:indicator_target_change": Case(
-        url("results:indicator_target_change", o("indicator")), PROGRAMME_STAFF, PROGRAMME_STAFF, {"printed": "5"}
+        url("results:indicator_target_change", o("indicator")),
+        PROGRAMME_STAFF,
+        PROGRAMME_STAFF,
+        {"printed": "5"},
     ),
     "results:progress_detail": Case(url("results:progress_detail", o("report")), PARTNER_READ, None),
     "results:progress_edit": Case(url("results:progress_edit", o("report")), ON_BEHALF, ON_BEHALF),
@@ -387,8 +409,10 @@ def _walk(resolver: URLResolver, namespace: str = ""):
         if isinstance(pattern, URLResolver):
             if pattern.namespace == "admin":
                 continue
-            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (
-                pattern.namespace or namespace
+            inner = (
+                f"{namespace}:{pattern.namespace}"
+                if namespace and pattern.namespace
+                else (pattern.namespace or namespace)
             )
             yield from _walk(pattern, inner)
         elif isinstance(pattern, URLPattern):
@@ -445,7 +469,9 @@ def test_access_matrix(name, method, world, client):
             else:
                 expected = {"refused"}
             if outcome not in expected:
-                failures.append(f"{method.upper()} {path} as {who} ({variant}): {outcome}, expected {expected}")
+                failures.append(
+                    f"{method.upper()} {path} as {who} ({variant}): {outcome}, expected {expected}"
+                )
     assert not failures, "\n".join(failures)
 
 
@@ -477,4 +503,3 @@ def test_the_admin_and_its_exports_are_for_site_administrators_only(world, clien
             if allowed != (who == "site_admin"):
                 failures.append(f"GET {path} as {who}: {response.status_code}")
     assert not failures, "\n".join(failures)
-

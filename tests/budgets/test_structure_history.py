@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import translation
 
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
-from core.imports import import_commit
+from core.imports import ImportContext, get_importer, import_commit
 from core.loading import load_programme
-from core.models import ImportStatus
+from core.models import ImportRecord, ImportStatus
 from core.spreadsheets import Problem
 from tests.budgets.test_structure_imports import checked, committed, exported, located, xlsx
 from tests.conftest import PCC_FOLDER
+from tests.core.test_import_writes import AWKWARD, assert_same_rows, reason, write
 
 HISTORY_MODELS = (BudgetTable, BudgetColumn, BudgetRow, BudgetFact)
 TABLE = "sp12-cuadro-2-prosur"
@@ -220,3 +223,77 @@ def test_reloading_with_one_changed_figure_writes_one_history_row_with_the_reaso
     latest = fact.history.first()
     assert (latest.history_type, latest.text, latest.history_user) == ("~", "675", None)
     assert latest.history_change_reason == f"loaded from {folder_copy}"[:100]
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: the COPY of structure rows and their history rows is what simple-history writes
+
+
+@pytest.fixture
+def copy_context(staff_user):
+    record = ImportRecord.objects.create(
+        user=staff_user, kind="budget-rows", file_name="rows.xlsx", sha256="0" * 64, size=1
+    )
+
+    def for_model(model) -> ImportContext:
+        return ImportContext(
+            user=staff_user,
+            importer=dataclasses.replace(get_importer("budget-rows"), model=model),
+            record=record,
+        )
+
+    return for_model
+
+
+@pytest.mark.postgres
+def test_structure_rows_copied_get_the_history_rows_simple_history_writes(
+    settings, copy_context, staff_user, pcc
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("COPY is PostgreSQL's; elsewhere the writer is bulk_create itself")
+    table = BudgetTable.objects.get(programme=pcc, code=TABLE)
+    heading = BudgetRow.objects.filter(table=table).first()
+    last_line = table.last_line
+
+    def rows(offset):
+        return [
+            BudgetRow(
+                table=table,
+                line=last_line + offset + n,
+                order=800 + offset + n,
+                label=label,
+                result="R2",
+                parent=heading if n % 2 else None,
+                partner_id=heading.partner_id,
+            )
+            for n, label in enumerate(AWKWARD)
+        ]
+
+    table.last_line += 300  # room for the new lines
+    table.save()
+    copied, reference = rows(1), rows(101)
+    assert set(write(settings, copy_context, copied, copy=True)) == {"COPY"}
+    assert set(write(settings, copy_context, reference, copy=False)) == {"INSERT"}
+    assert_same_rows(
+        BudgetRow, copied, reference, ignore={"line", "order"}, staff_user=staff_user, record_reason=reason()
+    )
+
+    def tables(prefix):
+        fields = [f.attname for f in BudgetTable._meta.concrete_fields if not f.primary_key]
+        return [
+            BudgetTable(
+                **{name: getattr(table, name) for name in fields},
+            )
+            for _n in range(len(AWKWARD))
+        ]
+
+    copied, reference = tables("copied"), tables("reference")
+    for prefix, made in (("copied", copied), ("reference", reference)):
+        for n, (made_table, text) in enumerate(zip(made, AWKWARD, strict=True)):
+            made_table.code, made_table.title = f"{prefix}-{n}", text
+            made_table.notes = [{"line": 916, "text": text}] if n % 2 else []
+    assert set(write(settings, copy_context, copied, copy=True)) == {"COPY"}
+    assert set(write(settings, copy_context, reference, copy=False)) == {"INSERT"}
+    assert_same_rows(
+        BudgetTable, copied, reference, ignore={"code"}, staff_user=staff_user, record_reason=reason()
+    )

@@ -1,3 +1,4 @@
+import json
 import os
 import re
 import secrets
@@ -115,7 +116,9 @@ def _documented_production_environment(tmp_path):
 
 
 def _manage(args, env_overrides):
-    env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARIABLES | {"CONN_MAX_AGE"}}
+    # The browser tests' conftest sets DJANGO_ALLOW_ASYNC_UNSAFE for the live server; a deployment never does.
+    leave_out = SETTINGS_VARIABLES | {"CONN_MAX_AGE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in leave_out}
     env.update(env_overrides)
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -181,3 +184,71 @@ def test_behind_a_tls_proxy_the_forwarded_scheme_counts_as_https(client, setting
     assert response.status_code == 200
     assert response["Strict-Transport-Security"].startswith("max-age=31536000")
     assert response["X-Frame-Options"] == "DENY"
+
+
+def test_logs_are_text_with_a_timestamp_by_default(tmp_path):
+    result = _manage(
+        ["shell", "-c", "import logging; logging.getLogger('pcc.probe').warning('hello')"],
+        _documented_production_environment(tmp_path),
+    )
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ WARNING pcc.probe \[-\] hello$", result.stderr, re.M)
+
+
+def test_log_format_json_writes_one_object_a_line_with_the_request_id(tmp_path):
+    result = _manage(
+        ["shell", "-c", "import logging; logging.getLogger('pcc.probe').warning('hello')"],
+        _documented_production_environment(tmp_path) | {"LOG_FORMAT": "json"},
+    )
+    assert result.returncode == 0, result.stderr
+    line = next(line for line in result.stderr.splitlines() if "pcc.probe" in line)
+    record = json.loads(line)
+    assert record | {"time": "…"} == {
+        "time": "…",
+        "level": "WARNING",
+        "logger": "pcc.probe",
+        "request_id": "-",
+        "message": "hello",
+    }
+
+
+def test_an_unknown_log_format_is_refused(tmp_path):
+    result = _manage(["check"], _documented_production_environment(tmp_path) | {"LOG_FORMAT": "xml"})
+    assert result.returncode != 0
+    assert "LOG_FORMAT='xml' must be 'text' or 'json'" in result.stderr
+
+
+_SENTRY_STATE = (
+    "import sys; from django.conf import settings; settings.SECRET_KEY; "
+    "print('sentry_sdk' in sys.modules, 'sentry_sdk' in sys.modules and sys.modules['sentry_sdk'].is_initialized())"
+)
+
+
+def test_without_a_sentry_dsn_no_error_reporting_is_loaded(tmp_path):
+    result = _manage(["shell", "-c", _SENTRY_STATE], _documented_production_environment(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_a_sentry_dsn_starts_error_reporting_with_the_django_integration(tmp_path):
+    pytest.importorskip("sentry_sdk", reason='the optional "sentry" extra is not installed')
+    result = _manage(
+        ["shell", "-c", _SENTRY_STATE],
+        _documented_production_environment(tmp_path) | {"SENTRY_DSN": "https://public@sentry.invalid/1"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "True True"
+
+
+def test_collectstatic_writes_hashed_compressed_files_for_production(tmp_path):
+    static_root = tmp_path / "static"
+    result = _manage(
+        ["collectstatic", "--noinput"],
+        _documented_production_environment(tmp_path) | {"STATIC_ROOT": str(static_root)},
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((static_root / "staticfiles.json").read_text())["paths"]
+    hashed = manifest["pcc/pcc.css"]
+    assert re.fullmatch(r"pcc/pcc\.[0-9a-f]{12}\.css", hashed)
+    assert (static_root / f"{hashed}.gz").exists()
+    assert {"pcc/pcc.js", "pcc/report-job.js", "pcc/import-job.js"} <= manifest.keys()
