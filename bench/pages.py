@@ -26,6 +26,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pcc.settings")
 os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+# The test client speaks plain HTTP: production's HTTPS redirect and secure cookies would answer 301.
+os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("SECURE_COOKIES", "false")
 
 # name, URL name, args, query string, who
 PAGES = [
@@ -68,10 +71,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
 
+    import tempfile
+
+    # Pages are measured as production serves them: hashed static files from a collected STATIC_ROOT.
+    os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="pcc-bench-static-"))
     import django
 
     django.setup()
     from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
     from django.db import connection
     from django.test import Client
     from django.test.utils import setup_databases, setup_test_environment, teardown_databases
@@ -110,6 +120,17 @@ def main() -> None:
         if missing > 0:
             started = time.perf_counter()
             generate_portfolio(programmes=missing, seed=args.seed, donor="COSUDE")
+            # COSUDE's bench user is programme staff of every generated programme (roles are per programme).
+            staff = User.objects.get(username="bench-staff")
+            Membership.objects.bulk_create(
+                Membership(
+                    user=staff,
+                    programme=programme,
+                    organisation=Organisation.objects.get(acronym="COSUDE"),
+                    role=Role.PROGRAMME_STAFF,
+                )
+                for programme in Programme.objects.exclude(pk=pcc.pk)
+            )
             print(f"generated {missing} programmes in {time.perf_counter() - started:.1f} s")
             sizes[Programme.objects.count()] = measure(users, args.repeat)
     finally:
