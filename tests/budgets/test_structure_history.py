@@ -165,13 +165,12 @@ def test_the_admin_refuses_a_new_currency_for_a_column_with_figures(login, admin
     response = login(admin_user).post(
         reverse("admin:budgets_budgetcolumn_change", args=[column.pk]),
         _column_form(column, currency="USD"),
-        HTTP_ACCEPT_LANGUAGE="en",
     )
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
     assert list(errors) == ["currency"]
-    assert errors["currency"][0].startswith(f"the column has {count} figures in CHF")
+    assert errors["currency"][0].startswith(f"la columna tiene {count} cifras en CHF")  # Spanish by default
     column.refresh_from_db()
     assert column.currency == "CHF"
     assert history_counts() == before
