@@ -16,7 +16,7 @@ def _nav(user) -> dict[str, bool]:
         "review": access.is_staff_anywhere(user),
         "dashboards": access.reads_whole_programmes(user),
         "imports": bool(importers_for(user)),
-        "admin": user.is_active and user.is_staff,
+        "admin": access.is_site_administrator(user),
     }
 
 
