@@ -68,11 +68,6 @@ def _memberships(user) -> list[tuple[int, int, str]]:
     return cached
 
 
-def forget(user) -> None:
-    """Drop what :func:`_memberships` cached, after the user's memberships changed."""
-    user.__dict__.pop("_pcc_memberships", None)
-
-
 def roles_in(user, programme: Programme | int) -> frozenset[str]:
     """The roles ``user`` holds in ``programme`` (administrator everywhere for a site administrator)."""
     if not user.is_authenticated or not user.is_active:
@@ -270,6 +265,17 @@ def get_indicator_for_user_or_404(user, pk: int):
             "phase_indicator",
         ),
     )
+
+
+def progress_writer(user, plan) -> tuple[bool, object | None]:
+    """Who writes ``plan``'s progress: ``(True, None)`` for its partner editors; ``(True, partner)``
+    for an administrator of the programme, who does so only explicitly on the partner's behalf;
+    ``(False, None)`` for everyone else, superusers included."""
+    if user.has_perm("results.report_progress", plan):
+        return True, None
+    if user.has_perm("results.report_on_behalf", plan):
+        return True, plan.organisation
+    return False, None
 
 
 def progress_report_scope(queryset: QuerySet, user) -> QuerySet:

@@ -39,13 +39,12 @@ def _require(user: User, perm: str, obj) -> None:
 
 
 def _require_writer(user: User, plan: WorkPlan, on_behalf: bool) -> Organisation | None:
-    """A partner editor writes its plan's progress; a programme administrator only explicitly on
-    behalf of the partner (returned, to be recorded). Nobody else, superusers included."""
-    if user.has_perm("results.report_progress", plan):
-        return None
-    if on_behalf and user.has_perm("results.report_on_behalf", plan):
-        return plan.organisation
-    raise PermissionDenied(_("You may not do this on this work plan."))
+    """The partner an administrator acts for (to be recorded), ``None`` for the partner's own editor;
+    refuses anyone else, and an administrator who did not say ``on_behalf``."""
+    may, acting_for = access.progress_writer(user, plan)
+    if not may or (acting_for is not None and not on_behalf):
+        raise PermissionDenied(_("You may not do this on this work plan."))
+    return acting_for
 
 
 def _on_behalf_reason(organisation: Organisation | None, reason: str = "") -> str:

@@ -118,6 +118,7 @@ def schedule(request, code: str):
 
 
 def _target_page(request, target, plan, template: str):
+    may_write, on_behalf_of = access.progress_writer(request.user, plan)
     reports = target.progress_reports.select_related("period", "submitted_by", "reviewed_by")
     target_history = history_rows(target.history.all(), TARGET_FIELDS)
     return render(
@@ -129,8 +130,8 @@ def _target_page(request, target, plan, template: str):
             "reports": reports,
             "target_history": target_history,
             "target_type": "indicator" if isinstance(target, Indicator) else "activity",
-            "can_report": request.user.has_perm("results.report_progress", plan),
-            "can_report_on_behalf": request.user.has_perm("results.report_on_behalf", plan),
+            "can_report": may_write and on_behalf_of is None,
+            "on_behalf_of": on_behalf_of,
             "can_change_target": request.user.has_perm("results.change_target", plan),
         },
     )
@@ -151,13 +152,12 @@ def indicator_detail(request, pk: int):
 
 
 def _writer_or_403(request, plan):
-    """Who writes this plan's progress: its partner editors, or an administrator of the programme
-    explicitly on behalf of the partner (the organisation returned, for the form to say so)."""
-    if request.user.has_perm("results.report_progress", plan):
-        return None
-    if request.user.has_perm("results.report_on_behalf", plan):
-        return plan.organisation
-    raise PermissionDenied
+    """The partner an administrator writes for (the form asks it to say so), ``None`` for the
+    partner's own editor; 403 for anyone else."""
+    may_write, on_behalf_of = access.progress_writer(request.user, plan)
+    if not may_write:
+        raise PermissionDenied
+    return on_behalf_of
 
 
 def _progress_create(request, target, plan):
@@ -196,6 +196,7 @@ def progress_detail(request, pk: int):
     report, _can_report = get_report_for_user_or_404(request.user, pk)
     plan = report.plan
     can_review = request.user.has_perm("results.review_progress", plan)
+    may_write, on_behalf_of = access.progress_writer(request.user, plan)
     return render(
         request,
         "results/progress_detail.html",
@@ -204,11 +205,8 @@ def progress_detail(request, pk: int):
             "plan": plan,
             "target": report.target,
             "history": history_rows(report.history.all(), REPORT_FIELDS),
-            "can_report": request.user.has_perm("results.report_progress", plan),
-            "on_behalf_of": plan.organisation
-            if request.user.has_perm("results.report_on_behalf", plan)
-            and not request.user.has_perm("results.report_progress", plan)
-            else None,
+            "can_report": may_write and on_behalf_of is None,
+            "on_behalf_of": on_behalf_of,
             "can_review": can_review
             and request.user.pk not in (report.created_by_id, report.submitted_by_id),
             "can_reopen": can_review,

@@ -17,7 +17,7 @@ fi
 cat <<TXT
 
 pcc is starting at http://127.0.0.1:${PORT}/
-Log in with any of: admin, staff, apci, prosur, prosur-viewer, ampex  (password: demo-pcc-2008)
+Log in with any of: admin, staff, apci, seco, prosur, prosur-viewer, ampex  (password: demo-pcc-2008)
 TXT
 # The background worker runs large imports and PDF reports (django-tasks database backend).
 .venv/bin/python manage.py db_worker &
