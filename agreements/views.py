@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from agreements import terms
-from agreements.access import get_programme_for_user_or_404
+from agreements.access import get_document_for_user_or_404, get_programme_for_user_or_404
 from agreements.models import Agreement, Amendment, Programme
 
 
@@ -81,3 +81,23 @@ def agreement_detail(request, code: str, agreement_code: str):
         "document": agreement.document,
     }
     return render(request, "agreements/agreement_detail.html", context)
+
+
+@login_required
+@require_safe
+def document(request, code: str):
+    """The source text with numbered, linkable lines (``#L214``), so a flagged figure can be traced.
+
+    Open to the participants of the programmes that cite it; lines the programme keeps from a partner
+    (other partners' table rows) are shown as withheld, keeping the numbering.
+    """
+    view, _can_write = get_document_for_user_or_404(request.user, code)
+    doc, hidden = view.document, view.hidden_lines
+    highlight = {int(n) for n in request.GET.get("lines", "").split(",") if n.isdigit()}
+    lines = [
+        (i, None if i in hidden else text, i in highlight)
+        for i, text in enumerate(doc.text.splitlines(), start=1)
+    ]
+    return render(
+        request, "agreements/document.html", {"document": doc, "lines": lines, "hidden_count": len(hidden)}
+    )

@@ -99,7 +99,7 @@ def time_import(path: Path, media: str) -> tuple[float, float, float, dict]:
     from django.core.files import File
     from django.test.utils import override_settings
 
-    from core.imports import import_commit, import_dry_run, import_start
+    from imports.services import import_commit, import_dry_run, import_start
     from core.models import ExchangeRate, User
 
     user = User.objects.create_superuser("bench", "bench@example.org", "bench-password")

@@ -6,7 +6,7 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
-from core.resources import ExchangeRateResource
+from imports.resources import ExchangeRateResource
 
 
 class ChangeReasonForm(forms.ModelForm):

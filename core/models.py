@@ -91,7 +91,7 @@ class Document(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("core:document", args=[self.code])
+        return reverse("agreements:document", args=[self.code])
 
     def line_url(self, line: int) -> str:
         return f"{self.get_absolute_url()}#L{line}"
@@ -237,7 +237,7 @@ class ImportRecord(models.Model):
         return f"{self.kind} · {self.file_name} · {self.get_status_display()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("core:import_job", args=[self.pk])
+        return reverse("imports:import_job", args=[self.pk])
 
     @property
     def is_active(self) -> bool:

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from agreements.access import get_document_for_user_or_404
 from core.models import GlossaryTerm, User
 
 logger = logging.getLogger(__name__)
@@ -30,26 +29,6 @@ def glossary(request):
         terms = terms.filter(Q(acronym__icontains=query) | Q(meaning__icontains=query))
     page = Paginator(terms, 50).get_page(request.GET.get("page"))
     return render(request, "core/glossary.html", {"page": page, "query": query})
-
-
-@login_required
-@require_safe
-def document(request, code: str):
-    """The source text with numbered, linkable lines (``#L214``), so a flagged figure can be traced.
-
-    Open to the participants of the programmes that cite it; lines the programme keeps from a partner
-    (other partners' table rows) are shown as withheld, keeping the numbering.
-    """
-    view, _can_write = get_document_for_user_or_404(request.user, code)
-    doc, hidden = view.document, view.hidden_lines
-    highlight = {int(n) for n in request.GET.get("lines", "").split(",") if n.isdigit()}
-    lines = [
-        (i, None if i in hidden else text, i in highlight)
-        for i, text in enumerate(doc.text.splitlines(), start=1)
-    ]
-    return render(
-        request, "core/document.html", {"document": doc, "lines": lines, "hidden_count": len(hidden)}
-    )
 
 
 @require_GET

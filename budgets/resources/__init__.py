@@ -1,7 +1,7 @@
 """Spreadsheet import/export of budgets: tables as printed, their columns and rows, figures, rules.
 
 Two doors on the figures: :class:`BudgetFactResource` (django-import-export, for the admin) and the
-kinds of :mod:`core.imports` (staff pages, background jobs, templates, a programme's folder of
+kinds of :mod:`imports.services` (staff pages, background jobs, templates, a programme's folder of
 spreadsheets). The kinds, in import order and each on its natural key:
 
 * ``budget-tables`` (programme, code), ``budget-columns`` (table, key) and ``budget-rows`` (table,

@@ -11,7 +11,7 @@ from budgets.models import (
     BudgetRow,
     BudgetTable,
 )
-from core.resources import InFileScope, MoneyAmountWidget
+from imports.resources import InFileScope, MoneyAmountWidget
 
 
 class BudgetFactResource(resources.ModelResource):

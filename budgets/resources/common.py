@@ -19,8 +19,9 @@ from budgets.models import (
     BudgetTable,
     Marker,
 )
-from core.import_lookups import SHARED_LOOKUPS, programme_id
-from core.imports import BATCH_SIZE, ImportContext, RowRefused, Writer, bulk_write
+from imports.lookups import SHARED_LOOKUPS, programme_id
+from imports.registry import ImportContext, RowRefused, Writer
+from imports.writes import BATCH_SIZE, bulk_write
 from core.models import User
 from core.spreadsheets import CellError, Column, Problem
 

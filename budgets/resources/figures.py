@@ -32,7 +32,8 @@ from budgets.resources.common import (
     _table,
 )
 from budgets.rules import parse_ref, ref
-from core.imports import ImportContext, bulk_write, register_importer
+from imports.registry import register_importer, ImportContext
+from imports.writes import bulk_write
 from core.spreadsheets import CellError, Column, ColumnType, Problem
 
 BUDGET_FACT_COLUMNS = [

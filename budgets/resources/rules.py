@@ -22,8 +22,8 @@ from budgets.resources.common import (
     _structure_queryset,
     _table,
 )
-from core.import_lookups import programme_id
-from core.imports import ImportContext, register_importer
+from imports.lookups import programme_id
+from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
 
 RULE_COLUMNS = [

@@ -36,8 +36,9 @@ from budgets.resources.common import (
     _structure_queryset,
     _table,
 )
-from core.import_lookups import component_id, document_id, programme_id
-from core.imports import ImportContext, bulk_write, register_importer
+from imports.lookups import component_id, document_id, programme_id
+from imports.registry import register_importer, ImportContext
+from imports.writes import bulk_write
 from core.spreadsheets import CellError, Column, ColumnType, Problem
 
 BUDGET_TABLE_COLUMNS = [

@@ -1,6 +1,6 @@
 """Spreadsheet import/export of reporting periods, work plans (POA) and their parts, and partner progress.
 
-Kinds of :mod:`core.imports`, on natural keys, in import ``order``:
+Kinds of :mod:`imports.services`, on natural keys, in import ``order``:
 
 * ``reporting-periods`` (30): (programme, start, end). ``work-plans`` (31): (programme, code), with
   the other partners as acronyms (set after the plans are written). Administrators only; a plan's

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from import_export import fields, resources, widgets
 
-from core.resources import InFileScope
+from imports.resources import InFileScope
 from results.models import (
     Activity,
     ProgressReport,

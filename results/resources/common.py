@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements import access
-from core.imports import ImportContext, RowRefused, bulk_write
+from imports.registry import ImportContext, RowRefused
+from imports.writes import bulk_write
 from core.models import User
 from core.spreadsheets import CellError, Column, ColumnType, Problem
 from results.models import (

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from core.import_lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
-from core.imports import ImportContext, register_importer
+from imports.lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
+from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
 from results.models import (
     PeriodKind,

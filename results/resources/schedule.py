@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from core.imports import ImportContext, register_importer
+from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
 from results.models import (
     Footnote,

@@ -83,13 +83,13 @@ def test_nobody_else_opens_an_import_preview(login, two_hats, staff_user, admin_
     other_staff = UserFactory(membership=(Organisation.objects.get(acronym="APCI"), Role.PROGRAMME_STAFF))
     for intruder in (two_hats, other_staff):
         client = login(intruder)
-        assert client.get(reverse("core:import_preview", args=[record.pk])).status_code == 404
-        assert client.post(reverse("core:import_confirm", args=[record.pk])).status_code == 404
-        assert client.post(reverse("core:import_cancel", args=[record.pk])).status_code == 404
+        assert client.get(reverse("imports:import_preview", args=[record.pk])).status_code == 404
+        assert client.post(reverse("imports:import_confirm", args=[record.pk])).status_code == 404
+        assert client.post(reverse("imports:import_cancel", args=[record.pk])).status_code == 404
     # A site administrator may look (support), never confirm or cancel someone else's import.
     client = login(admin_user)
-    assert client.get(reverse("core:import_preview", args=[record.pk])).status_code == 200
-    assert client.post(reverse("core:import_cancel", args=[record.pk])).status_code == 403
+    assert client.get(reverse("imports:import_preview", args=[record.pk])).status_code == 200
+    assert client.post(reverse("imports:import_cancel", args=[record.pk])).status_code == 403
     record.refresh_from_db()
     assert record.status == ImportStatus.DRY_RUN and not record.cancel_requested
 
@@ -155,7 +155,7 @@ def test_a_role_in_another_programme_opens_no_pcc_page(login, other_programme):
     for path in (
         reverse("agreements:programme_detail", args=["pcc"]),
         reverse("budgets:reconciliation", args=["pcc"]),
-        reverse("core:document", args=[SOURCE]),
+        reverse("agreements:document", args=[SOURCE]),
         reverse("results:plan_detail", args=["poa-prosur-2008"]),
     ):
         assert client.get(path).status_code == 404, path
@@ -180,7 +180,7 @@ def test_participants_read_the_whole_source_by_default(login, partner_b_user, pc
     prosur_line = BudgetFact.objects.filter(budget_table__code="sp12-cuadro-2-prosur").values_list(
         "line", flat=True
     )[0]
-    html = login(partner_b_user).get(reverse("core:document", args=[SOURCE])).content.decode()
+    html = login(partner_b_user).get(reverse("agreements:document", args=[SOURCE])).content.decode()
     assert f'id="L{line}"' in html and f'id="L{prosur_line}"' in html
     assert "withheld" not in html.lower() and "reservad" not in html.lower()
 
@@ -190,7 +190,7 @@ def test_a_programme_may_show_partners_only_the_table_lines_they_may_see(
 ):
     pcc.partner_document_access = DocumentAccess.OWN_LINES
     pcc.save(update_fields=["partner_document_access"])
-    document_url = reverse("core:document", args=[SOURCE])
+    document_url = reverse("agreements:document", args=[SOURCE])
     prosur_row = (
         BudgetRow.objects.filter(table__code="sp12-cuadro-2-prosur", label__gt="").order_by("line").first()
     )

@@ -23,7 +23,7 @@ def other_programme(pcc):
 
 def test_anonymous_users_are_sent_to_login(client, pcc):
     for url in [reverse("agreements:programme_list"), reverse("agreements:programme_detail", args=["pcc"]),
-                reverse("core:glossary"), reverse("core:document", args=["pcc-enmienda-2009"])]:
+                reverse("core:glossary"), reverse("agreements:document", args=["pcc-enmienda-2009"])]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))

@@ -24,7 +24,7 @@ def media(settings, tmp_path):
 def upload(client, rows: list[list]) -> str:
     data = xlsx_bytes([HEADER, *rows])
     response = client.post(
-        reverse("core:import_start"),
+        reverse("imports:import_start"),
         {"kind": "budget-facts", "locale": "dot", "file": SimpleUploadedFile("cuadro-1.xlsx", data)},
     )
     assert response.status_code == 302, response.content[:500]
@@ -58,7 +58,7 @@ def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(logi
     content = preview.content.decode()
     assert record.error_count == 1
     assert '<td class="num">2</td><td>amount</td><td><code>doscientos cincuenta mil</code></td>' in content
-    assert reverse("core:import_confirm", args=[record.pk]) not in content
+    assert reverse("imports:import_confirm", args=[record.pk]) not in content
     assert adex_2006().amount == Money(Decimal("240000"), "CHF")
 
     # 2. Fixed: the preview shows the change old → new, nothing is written before the confirm.
@@ -72,7 +72,7 @@ def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(logi
     assert adex_2006().amount == Money(Decimal("240000"), "CHF")
 
     # 3. Confirmed: the figure is in the table and the reconciliation has been run again.
-    response = client.post(reverse("core:import_confirm", args=[record.pk]))
+    response = client.post(reverse("imports:import_confirm", args=[record.pk]))
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.status == ImportStatus.DONE

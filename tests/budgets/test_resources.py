@@ -10,7 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from djmoney.money import Money
 
 from budgets.models import BudgetFact
-from core.imports import get_importer, import_commit, import_dry_run, import_start
+from imports.registry import get_importer
+from imports.services import import_commit, import_dry_run, import_start
 from core.models import ImportStatus
 from core.spreadsheets import write_xlsx
 from tests.core.test_spreadsheets import csv_bytes
@@ -122,7 +123,7 @@ def test_admin_resource_updates_a_figure_on_its_natural_key(staff_user):
 
 
 def test_template_example_row_is_a_real_cell(staff_user):
-    from core.imports import get_importer
+    from imports.registry import get_importer
 
     importer = get_importer("budget-facts")
     stream = io.BytesIO()

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
-from core.imports import ImportContext, get_importer, import_commit
+from imports.registry import get_importer, ImportContext
+from imports.services import import_commit
 from core.loading import load_programme
 from core.models import ImportRecord, ImportStatus
 from core.spreadsheets import Problem

@@ -17,7 +17,8 @@ from agreements import access
 from agreements.models import Role
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, ReconciliationRule, RowRole
 from budgets.reconciliation import reconcile
-from core.imports import export_kind, get_importer, import_commit, import_dry_run, import_start
+from imports.registry import get_importer
+from imports.services import export_kind, import_commit, import_dry_run, import_start
 from core.models import ImportRecord, ImportStatus
 from core.spreadsheets import write_xlsx
 from tests.factories import OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory

@@ -21,7 +21,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from budgets.models import BudgetFact, BudgetRow, Finding, ReconciliationRule
-from core.imports import ImportContext, bulk_write, get_importer
+from imports.registry import get_importer, ImportContext
+from imports.writes import bulk_write
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord
 
 pytestmark = pytest.mark.postgres

@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core import imports
-from core.imports import get_importer, import_cancel, import_commit, import_dry_run, import_start
+from imports import services as imports
+from imports.registry import get_importer
+from imports.services import import_cancel, import_commit, import_dry_run, import_start
 from core.models import ExchangeRate, ImportRecord, ImportStatus
 from tests.core.test_spreadsheets import csv_bytes, xlsx_bytes
 
@@ -316,7 +317,7 @@ def test_export_then_reimport_is_unchanged(admin_user):
 def test_admin_resource_imports_rates_on_their_code(admin_user):
     import tablib
 
-    from core.resources import ExchangeRateResource
+    from imports.resources import ExchangeRateResource
 
     dataset = tablib.Dataset(headers=HEADER)
     dataset.append(

@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from agreements.models import Programme
 from budgets.models import BudgetFact, Finding
 from core.loading import load_programme
-from core.programme_spreadsheets import (
+from imports.folders import (
     FolderImportError,
     export_programme,
     file_name,

@@ -165,7 +165,7 @@ def test_ods_rows_are_read_and_repeated_blank_rows_are_not_walked():
 
 
 def test_header_labels_in_either_language_are_accepted():
-    from core.resources import EXCHANGE_RATE_COLUMNS
+    from imports.resources import EXCHANGE_RATE_COLUMNS
 
     header = ["código", "Base Currency", "quote_currency", "tipo de cambio", "valid_from", "valid_to"]
     rows = read(
@@ -389,7 +389,7 @@ def test_csv_export_writes_money_as_amount_and_currency_and_reads_back():
 
 
 def test_import_export_money_widget_writes_the_amount():
-    from core.resources import MoneyAmountWidget
+    from imports.resources import MoneyAmountWidget
 
     money = Money(Decimal("28154.00"), "CHF")
     assert MoneyAmountWidget().render(money) in ("28154.00", "28154,00")

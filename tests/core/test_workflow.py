@@ -12,7 +12,7 @@ from django.utils import translation
 from budgets.models import Finding, FindingStatus
 from budgets.services import finding_explain, finding_reopen, finding_resolve
 from core.exceptions import TransitionNotAllowed
-from core.imports import import_cancel
+from imports.services import import_cancel
 from core.models import ImportRecord, ImportStatus, StatusChange
 from core.workflow import Workflow, transition
 from reports.models import ReportJob, ReportJobStatus, ReportKind

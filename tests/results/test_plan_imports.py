@@ -1,7 +1,7 @@
 """Imports of the PCC's work plan structure: periods, plans, results, indicators, activities, schedule, footnotes.
 
 Files are built in memory with the kinds' own columns (as exports write them), checked (dry run)
-and committed through :mod:`core.imports`.
+and committed through :mod:`imports.services`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Component, Programme, Role
 from budgets.reconciliation import reconcile
-from core.imports import export_kind, get_importer, import_commit, import_dry_run, import_start, registry
+from imports.registry import get_importer, registry
+from imports.services import export_kind, import_commit, import_dry_run, import_start
 from core.models import Document, ImportRecord, ImportStatus, Organisation, User
 from core.spreadsheets import write_xlsx
 from results.models import (

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from core.imports import import_commit, import_dry_run, import_start
+from imports.services import import_commit, import_dry_run, import_start
 from core.models import ImportStatus
 from results.models import Activity, ProgressReport, ProgressStatus, ReportingPeriod
 from tests.core.test_spreadsheets import csv_bytes
@@ -96,7 +96,7 @@ def test_staff_and_viewers_cannot_import_progress(staff_user, partner_a_viewer):
 def test_exports_reimport_unchanged(kind, staff_user, partner_a_user):
     import io
 
-    from core.imports import get_importer
+    from imports.registry import get_importer
     from core.spreadsheets import write_xlsx
     from results.services import progress_create
 
@@ -121,7 +121,7 @@ def test_exports_reimport_unchanged(kind, staff_user, partner_a_user):
 
 
 def test_activity_statement_change_and_new_activity(staff_user):
-    from core.imports import get_importer
+    from imports.registry import get_importer
 
     activity = activity_of("poa-prosur-2008")
     row = get_importer("activities").export(activity)
@@ -142,7 +142,7 @@ def test_activity_statement_change_and_new_activity(staff_user):
 
 
 def test_target_of_an_approved_plan_changes_only_on_its_page(staff_user):
-    from core.imports import get_importer
+    from imports.registry import get_importer
 
     activity = activity_of("poa-prosur-2008")
     activity.plan.status = "approved"
@@ -203,7 +203,7 @@ def test_admin_resources_export_and_import_on_natural_keys(staff_user, partner_a
 def test_template_example_rows_import_cleanly(kind, staff_user, partner_a_user):
     import io
 
-    from core.imports import get_importer
+    from imports.registry import get_importer
     from core.spreadsheets import write_xlsx
 
     importer = get_importer(kind)
@@ -219,19 +219,19 @@ def test_partner_editor_gets_the_progress_import_page_only(login, partner_a_user
     from django.urls import reverse
 
     client = login(partner_a_user)
-    page = client.get(reverse("core:import_start"))
+    page = client.get(reverse("imports:import_start"))
     assert page.status_code == 200
     assert [value for value, _label in page.context["form"].fields["kind"].choices] == ["progress"]
-    assert client.get(reverse("core:import_template", args=["progress"])).status_code == 200
-    assert client.get(reverse("core:import_template", args=["activities"])).status_code == 403
+    assert client.get(reverse("imports:import_template", args=["progress"])).status_code == 200
+    assert client.get(reverse("imports:import_template", args=["activities"])).status_code == 403
     activity = activity_of("poa-prosur-2008")
     upload = SimpleUploadedFile("p.csv", csv_bytes([HEADER, progress_row(activity)]))
     response = client.post(
-        reverse("core:import_start"), {"kind": "progress", "locale": "dot", "file": upload}
+        reverse("imports:import_start"), {"kind": "progress", "locale": "dot", "file": upload}
     )
     record = partner_a_user.imports.get()
-    assert response["Location"] == reverse("core:import_preview", args=[record.pk])
-    client.post(reverse("core:import_confirm", args=[record.pk]))
+    assert response["Location"] == reverse("imports:import_preview", args=[record.pk])
+    client.post(reverse("imports:import_confirm", args=[record.pk]))
     assert ProgressReport.objects.get(activity=activity).created_by == partner_a_user
 
 

@@ -1,7 +1,7 @@
 """Spreadsheet import/export of exchange rates, and the money widgets other apps' resources share.
 
 Two doors on the same data: :class:`ExchangeRateResource` (django-import-export, for the admin)
-and the ``exchange-rates`` kind of :mod:`core.imports` (the staff pages, background jobs and
+and the ``exchange-rates`` kind of :mod:`imports.services` (the staff pages, background jobs and
 templates). Both key rows on the rate's ``code``.
 """
 
@@ -16,10 +16,10 @@ from djmoney.money import Money
 from import_export import fields, resources, widgets
 
 from agreements.access import Level
-from core.import_lookups import SHARED_LOOKUPS, document_id
-from core.imports import ImportContext, register_importer
 from core.models import Document, ExchangeRate
 from core.spreadsheets import CellError, Column, ColumnType
+from imports.lookups import SHARED_LOOKUPS, document_id
+from imports.registry import ImportContext, register_importer
 
 # --------------------------------------------------------------------------------------------
 # Money for django-import-export

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Programme
 from core.models import User
-from core.programme_spreadsheets import export_programme
+from imports.folders import export_programme
 
 
 class Command(BaseCommand):

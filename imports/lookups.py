@@ -13,9 +13,9 @@ from django.utils.translation import gettext_noop
 
 from agreements import access
 from agreements.models import Component
-from core.imports import ImportContext
 from core.models import Document, ExchangeRate, Organisation
 from core.spreadsheets import CellError
+from imports.registry import ImportContext
 
 
 def writable_programmes(context: ImportContext) -> dict[str, int]:

@@ -1,17 +1,16 @@
-"""What the header offers a user, asked of :mod:`agreements.access` only when a template reads it."""
+"""What the header offers a user (the site's, above every app), asked only when a template reads it."""
 
 from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
 from agreements import access
+from imports.registry import importers_for
 
 
 def _nav(user) -> dict[str, bool]:
     if not user.is_authenticated:
         return {}
-    from core.imports import importers_for
-
     return {
         "review": access.is_staff_anywhere(user),
         "dashboards": access.reads_whole_programmes(user),

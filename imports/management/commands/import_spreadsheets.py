@@ -3,8 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import User
-from core.programme_spreadsheets import FolderImportError, import_folder
 from core.spreadsheets import NumberLocale
+from imports.folders import FolderImportError, import_folder
 
 
 class Command(BaseCommand):

@@ -19,9 +19,10 @@ from django.core.files import File
 from django.db import transaction
 
 from agreements.models import Programme
-from core.imports import Importer, import_commit, import_dry_run, import_start, registry
 from core.models import ImportRecord, ImportStatus, User
 from core.spreadsheets import Problem, write_xlsx
+from imports.registry import Importer, registry
+from imports.services import import_commit, import_dry_run, import_start
 
 SUFFIXES = (".xlsx", ".csv", ".ods")
 _FILE_NAME = re.compile(r"^(?:\d+-)?(?P<kind>[a-z0-9-]+)$")

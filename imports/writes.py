@@ -23,8 +23,8 @@ from django.db.backends.utils import CursorDebugWrapper
 from django.utils import timezone
 
 if TYPE_CHECKING:
-    from core.imports import ImportContext
     from core.models import User
+    from imports.registry import ImportContext
 
 
 logger = logging.getLogger(__name__)

@@ -20,17 +20,10 @@ from django.views.decorators.http import require_GET, require_POST
 from agreements import access
 from agreements.access import get_import_for_user_or_404
 from core import spreadsheets
-from core.imports import (
-    Importer,
-    export_kind,
-    get_importer,
-    import_cancel,
-    import_start,
-    importers_for,
-    run_or_enqueue,
-)
 from core.models import ImportRecord, ImportStatus, NumberFormat, User
 from core.spreadsheets import NumberLocale, Problem, write_csv, write_xlsx
+from imports.registry import Importer, get_importer, importers_for
+from imports.services import export_kind, import_cancel, import_start, run_or_enqueue
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -89,7 +82,7 @@ def import_start_view(request):
                 locale=form.cleaned_data["locale"],
             )
             record = run_or_enqueue(record, "dry_run")
-            return redirect("core:import_job" if record.is_active else "core:import_preview", record.pk)
+            return redirect("imports:import_job" if record.is_active else "imports:import_preview", record.pk)
     else:
         form = ImportForm(
             importers=importers,
@@ -98,7 +91,7 @@ def import_start_view(request):
     records = access.imports(request.user).select_related("user")
     return render(
         request,
-        "core/imports/start.html",
+        "imports/start.html",
         {
             "form": form,
             "importers": importers,
@@ -111,7 +104,7 @@ def import_start_view(request):
 def import_preview(request, pk: int):
     record, _mine = get_import_for_user_or_404(request.user, pk)
     if record.is_active:
-        return redirect("core:import_job", record.pk)
+        return redirect("imports:import_job", record.pk)
     importer = get_importer(record.kind)
     errors = [_problem_row(data) for data in record.errors]
     same_file = (
@@ -121,7 +114,7 @@ def import_preview(request, pk: int):
     )
     return render(
         request,
-        "core/imports/preview.html",
+        "imports/preview.html",
         {
             "record": record,
             "importer": importer,
@@ -139,11 +132,11 @@ def import_preview(request, pk: int):
 def import_job(request, pk: int):
     record, _mine = get_import_for_user_or_404(request.user, pk)
     if not record.is_active and record.status != ImportStatus.DONE:
-        return redirect("core:import_preview", record.pk)
+        return redirect("imports:import_preview", record.pk)
     status_changes = record.status_changes.select_related("user")
     return render(
         request,
-        "core/imports/job.html",
+        "imports/job.html",
         {"record": record, "importer": get_importer(record.kind), "status_changes": status_changes},
     )
 
@@ -183,7 +176,7 @@ def import_confirm(request, pk: int):
         messages.error(
             request, gettext("This import cannot be confirmed (already confirmed, cancelled or with errors).")
         )
-        return redirect("core:import_preview", record.pk)
+        return redirect("imports:import_preview", record.pk)
     record.refresh_from_db()
     record = run_or_enqueue(record, "commit")
     if record.status == ImportStatus.DONE:
@@ -197,9 +190,9 @@ def import_confirm(request, pk: int):
             },
         )
     return redirect(
-        "core:import_job"
+        "imports:import_job"
         if record.is_active or record.status == ImportStatus.DONE
-        else "core:import_preview",
+        else "imports:import_preview",
         record.pk,
     )
 
@@ -215,7 +208,7 @@ def import_cancel_view(request, pk: int):
         messages.success(
             request, gettext("Cancellation requested.") if record.is_active else gettext("Cancelled.")
         )
-    return redirect("core:import_job" if record.is_active else "core:import_preview", record.pk)
+    return redirect("imports:import_job" if record.is_active else "imports:import_preview", record.pk)
 
 
 @login_required

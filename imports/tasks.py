@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from core.imports import import_commit, import_dry_run
 from core.models import ImportRecord, ImportStatus
+from imports.services import import_commit, import_dry_run
 
 
 @task()

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportsConfig(AppConfig):
+    """Spreadsheet imports and exports of every app's data: one pipeline for the pages, the admin and the command line."""
+
+    name = "imports"
+    verbose_name = _("Imports")

@@ -1,0 +1,260 @@
+"""The registry of importable kinds: what a file of each kind holds and how a row becomes a model's values.
+
+An app registers a kind in its ``resources.py`` with :func:`register_importer`: the columns of the
+file, the natural key, a function turning one row of typed cells into model field values, and
+optionally its own bulk writer. :mod:`imports.services` runs every kind the same way (dry run,
+located errors, atomic commit, history rows); the import pages, the admin and the command line
+all go through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.module_loading import autodiscover_modules
+
+from agreements import access
+from core.models import ImportRecord, User
+from core.spreadsheets import Column, NumberLocale, Problem
+from imports.rows import _compiled, shown
+
+
+@dataclass
+class ImportContext:
+    """What a row function may use: the importing user, the record, and lookup caches."""
+
+    user: User
+    importer: Importer
+    record: ImportRecord | None = None
+    locale: str = NumberLocale.DOT
+    # The file row ``build`` is looking at (for problems ``check_file`` reports later).
+    row: int | None = None
+    # At commit: (file row, object, deferred values) of every row whose build returned deferred values.
+    deferred: list[tuple[int, models.Model, dict[str, Any]]] = field(default_factory=list)
+    _caches: dict[str, Any] = field(default_factory=dict)
+
+    def cache(self, name: str) -> Any:
+        """A lookup table declared in ``Importer.lookups``, built once (one query) per import."""
+        if name not in self._caches:
+            self._caches[name] = self.importer.lookups[name](self)
+        return self._caches[name]
+
+
+RowFunction = Callable[[dict[str, Any], ImportContext], dict[str, Any]]
+
+
+Writer = Callable[[list[models.Model], list[models.Model], list[str], ImportContext], None]
+
+
+@dataclass
+class Importer:
+    """An importable kind. See :func:`register_importer`."""
+
+    kind: str
+    label: Any
+    model: type[models.Model]
+    columns: list[Column]
+    natural_key: tuple[str, ...]
+    build: RowFunction
+    export: Callable[[models.Model], dict[str, Any]]
+    queryset: Callable[[User], models.QuerySet]
+    # Who may import the kind, and into which programmes: an :class:`agreements.access.Level`.
+    level: str
+    lookups: dict[str, Callable[[ImportContext], Any]] = field(default_factory=dict)
+    write: Writer | None = None
+    example: dict[str, Any] = field(default_factory=dict)
+    record_field: str = ""
+    clean_model_instances: bool = True
+    field_columns: dict[str, str] = field(default_factory=dict)
+    create_defaults: Callable[[dict[str, Any], ImportContext], dict[str, Any]] | None = None
+    after_commit: Callable[[ImportContext], None] | None = None
+    check_existing: Callable[[models.Model, dict[str, Any], ImportContext], None] | None = None
+    check_file: Callable[[ImportContext], Iterable[Problem]] | None = None
+    order: int = 50
+    programme_lookup: str = ""
+    key_columns: list[str] = field(default_factory=list)
+
+    def can_import(self, user: User) -> bool:
+
+        return access.may_import(user, self.level)
+
+    @cached_property
+    def cleaned_fields(self) -> list[tuple[str, models.Field]]:
+        return [
+            (f.attname, f)
+            for f in self.model._meta.concrete_fields
+            if not f.is_relation and not f.primary_key
+        ]
+
+    @cached_property
+    def field_checks(self) -> list[tuple[str, models.Field, bool, tuple[Callable, ...]]]:
+        """``cleaned_fields`` with how :func:`clean_values` checks each: ``clean()`` (choices) or the validators."""
+        return [
+            (name, f, bool(f.choices), tuple(_compiled(v) for v in f.validators))
+            for name, f in self.cleaned_fields
+        ]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column_for_field(self, name: str) -> str:
+        name = name.removesuffix("_id")
+        if name in self.field_columns:
+            return self.field_columns[name]
+        return name if name in self.column_names else ""
+
+    def existing(self, keys: Sequence[tuple]) -> models.QuerySet:
+        """Objects of the model that may have one of ``keys`` as natural key (one query).
+
+        A composite key is narrowed by its first part only (``row_id IN (…)``): one simple query
+        instead of a thousand ORs, the exact match is made in Python.
+        """
+        first = self.natural_key[0]
+        return self.model._default_manager.filter(**{f"{first}__in": {key[0] for key in keys}})
+
+    def shown_key(self, cells: dict[str, Any]) -> str:
+        """The row's natural key as the file states it (``programa-cuadro-1 · 218 · y2006``), not as ids."""
+        names = self.key_columns or [
+            column for column in (self.column_for_field(name) for name in self.natural_key) if column
+        ]
+        return " · ".join(shown(cells.get(name)) for name in names)
+
+    def key_of(self, obj_or_values: Any) -> tuple:
+        if isinstance(obj_or_values, dict):
+            return tuple(obj_or_values[name] for name in self.natural_key)
+        return tuple(getattr(obj_or_values, name) for name in self.natural_key)
+
+    def export_rows(self, user: User, programme: Any = None) -> Iterator[dict[str, Any]]:
+        """The rows ``user`` may see, as the file's columns; only ``programme``'s when given."""
+        queryset = self.queryset(user)
+        if programme is not None:
+            if not self.programme_lookup:
+                raise ValueError(f"{self.kind} is not a programme's data.")
+            queryset = queryset.filter(**{self.programme_lookup: programme})
+        for obj in queryset.iterator(chunk_size=2000):
+            yield self.export(obj)
+
+    def template_rows(self) -> list[dict[str, Any]]:
+        example = dict(self.example) or {c.name: c.example for c in self.columns}
+        return [example]
+
+
+_REGISTRY: dict[str, Importer] = {}
+
+
+_discovered = False
+
+
+def register_importer(
+    kind: str,
+    *,
+    label: Any,
+    model: type[models.Model],
+    columns: Sequence[Column],
+    natural_key: Sequence[str],
+    build: RowFunction,
+    export: Callable[[models.Model], dict[str, Any]],
+    queryset: Callable[[User], models.QuerySet] | None = None,
+    level: str = "staff",
+    lookups: dict[str, Callable[[ImportContext], Any]] | None = None,
+    write: Writer | None = None,
+    example: dict[str, Any] | None = None,
+    record_field: str = "",
+    clean_model_instances: bool = True,
+    field_columns: dict[str, str] | None = None,
+    create_defaults: Callable[[dict[str, Any], ImportContext], dict[str, Any]] | None = None,
+    after_commit: Callable[[ImportContext], None] | None = None,
+    check_existing: Callable[[models.Model, dict[str, Any], ImportContext], None] | None = None,
+    check_file: Callable[[ImportContext], Iterable[Problem]] | None = None,
+    order: int = 50,
+    programme_lookup: str = "",
+    key_columns: Sequence[str] = (),
+) -> Importer:
+    """Register an importable kind; call it at module level in an app's ``resources.py``.
+
+    ``build(values, context)`` receives the typed cells of one row (keyed by column name) and
+    returns the model's field values (attnames, e.g. ``document_id``), raising
+    :class:`core.spreadsheets.CellError` (with ``column=``) for a row that cannot be imported.
+    ``natural_key`` names the model fields identifying a row. ``write(creates, updates, fields,
+    context)`` replaces the default bulk writer (:func:`bulk_write`). ``record_field`` names a
+    foreign key to :class:`ImportRecord` set on every created or changed row.
+    ``create_defaults(values, context)`` adds fields only a new object needs (copied from its
+    parents, say), kept out of the comparison so they never count as changes.
+    ``after_commit(context)`` runs inside the import's transaction after the last batch (to
+    recompute derived data, say). ``check_existing(obj, values, context)`` may refuse to change
+    an existing object (raising ``CellError``): an error of that row in the dry run.
+
+    Links between rows of the same file (a subtotal printed below the items it adds up, say) cannot
+    be resolved row by row: ``build`` returns them as *deferred* values, keys starting with ``@``,
+    kept out of the model's fields and of the comparison. ``check_file(context)`` runs after the
+    last row of the dry run (when ``build`` has seen every row) and yields located problems of the
+    file as a whole, such as a link to a row that is neither in the file nor in the database; at
+    commit, ``context.deferred`` lists ``(row, object, deferred values)`` for ``after_commit`` to
+    resolve, raising :class:`RowRefused` for what it cannot. ``order`` places the kind among the
+    others: files of a programme are imported in that order (tables before their figures, rules last).
+    ``programme_lookup`` is the path from the model to its programme (``"table__programme"``), for
+    exporting one programme's data; a kind without one holds data shared by all programmes.
+    ``key_columns`` name the file columns shown as a row's key in the preview (by default those of
+    the natural key's fields).
+    """
+    importer = Importer(
+        kind=kind,
+        label=label,
+        model=model,
+        columns=list(columns),
+        natural_key=tuple(natural_key),
+        build=build,
+        export=export,
+        queryset=queryset or (lambda user: model._default_manager.all()),
+        level=level,
+        lookups=lookups or {},
+        write=write,
+        example=example or {},
+        record_field=record_field,
+        clean_model_instances=clean_model_instances,
+        field_columns=field_columns or {},
+        create_defaults=create_defaults,
+        after_commit=after_commit,
+        check_existing=check_existing,
+        check_file=check_file,
+        order=order,
+        programme_lookup=programme_lookup,
+        key_columns=list(key_columns),
+    )
+    _REGISTRY[kind] = importer
+    return importer
+
+
+def registry() -> dict[str, Importer]:
+    """All importable kinds in import order, after importing every app's ``resources`` module once."""
+    global _discovered
+    if not _discovered:
+        autodiscover_modules("resources")
+        _discovered = True
+    # sorted() is stable: kinds of the same order keep their registration order.
+    return {importer.kind: importer for importer in sorted(_REGISTRY.values(), key=lambda i: i.order)}
+
+
+def get_importer(kind: str) -> Importer:
+    try:
+        return registry()[kind]
+    except KeyError:
+        raise LookupError(f"No importer registered for {kind!r}.") from None
+
+
+def importers_for(user: User) -> list[Importer]:
+    """The kinds ``user`` may import, in registration order."""
+    return [importer for importer in registry().values() if importer.can_import(user)]
+
+
+class RowRefused(Exception):
+    """A row that cannot be written after all (raised by ``check_existing`` at commit or ``after_commit``)."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem.message)
