@@ -19,6 +19,9 @@ holds a shared-strings table. Timed:
   PostgreSQL with ``COPY`` for the rates and their history rows, elsewhere with ``bulk_create``;
   one history row per rate with the user, the time and the reason ``import #<id>``).
 
+* ``plain_s``: the floor it is compared with: openpyxl reading the same file and
+  ``bulk_create_with_history`` writing the rates and their history rows, nothing checked.
+
 Not timed: writing the file and building the database. The database is a throwaway one built by
 Django's test machinery (``test_<name>``, migrated, then dropped), on whatever ``DATABASE_URL``
 names. Peak RSS is the process's maximum resident set, the openpyxl runs included. The last line
@@ -99,8 +102,8 @@ def time_import(path: Path, media: str) -> tuple[float, float, float, dict]:
     from django.core.files import File
     from django.test.utils import override_settings
 
-    from imports.services import import_commit, import_dry_run, import_start
     from core.models import ExchangeRate, User
+    from imports.services import import_commit, import_dry_run, import_start
 
     user = User.objects.create_superuser("bench", "bench@example.org", "bench-password")
     with override_settings(MEDIA_ROOT=media), open(path, "rb") as stream:
@@ -129,6 +132,45 @@ def time_import(path: Path, media: str) -> tuple[float, float, float, dict]:
     if not counts["created"] == counts["in_db"] == counts["history"]:
         raise SystemExit(f"rows written do not add up: {counts}")
     return finished - started, checked - started, finished - checked, counts
+
+
+def time_plain(path: Path) -> float:
+    """The floor: openpyxl reading the file and ``bulk_create_with_history`` writing it, nothing checked."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from openpyxl import load_workbook
+    from simple_history.utils import bulk_create_with_history
+
+    from core.models import ExchangeRate
+
+    user = get_user_model().objects.get(username="bench")
+    started = time.perf_counter()
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    rows = workbook.worksheets[0].iter_rows(values_only=True)
+    next(rows)
+    with transaction.atomic():
+        batch = []
+        for code, base, quote, rate, valid_from, valid_to, description, used_by, _doc, line in rows:
+            batch.append(
+                ExchangeRate(
+                    code=f"plain-{code}",
+                    base_currency=base,
+                    quote_currency=quote,
+                    rate=Decimal(str(rate)),
+                    valid_from=valid_from.date(),
+                    valid_to=valid_to.date(),
+                    description=description,
+                    used_by=used_by,
+                    line=line,
+                )
+            )
+            if len(batch) == 1000:
+                bulk_create_with_history(batch, ExchangeRate, default_user=user, default_change_reason="plain")
+                batch = []
+        if batch:
+            bulk_create_with_history(batch, ExchangeRate, default_user=user, default_change_reason="plain")
+    workbook.close()
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -161,6 +203,7 @@ def main() -> None:
         try:
             print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
             import_s, dry_run_s, commit_s, counts = time_import(path, folder)
+            plain_s = time_plain(path)
         finally:
             teardown_databases(old_config, verbosity=0)
         # Other work on the machine slows single runs down: the baseline is the faster of two.
@@ -173,6 +216,7 @@ def main() -> None:
         f"import: {import_s:.2f} s (dry run {dry_run_s:.2f} s, commit {commit_s:.2f} s), "
         f"created {counts['created']}, in database {counts['in_db']}, history rows {counts['history']}"
     )
+    print(f"plain openpyxl + bulk_create_with_history: {plain_s:.2f} s; import/plain {import_s / plain_s:.2f}")
     print(f"ratio import/openpyxl: {ratio:.2f}; peak RSS {peak_rss_mb:.0f} MB")
     print(
         json.dumps(
@@ -180,6 +224,8 @@ def main() -> None:
                 "rows": args.rows,
                 "openpyxl_s": round(openpyxl_s, 3),
                 "import_s": round(import_s, 3),
+                "plain_s": round(plain_s, 3),
+                "import_vs_plain": round(import_s / plain_s, 2),
                 "ratio": round(ratio, 2),
                 "peak_rss_mb": round(peak_rss_mb, 1),
             }

@@ -2,11 +2,9 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
-from imports.resources import ExchangeRateResource
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -58,8 +56,7 @@ class GlossaryTermAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExchangeRate)
-class ExchangeRateAdmin(ImportExportMixin, ChangeReasonAdmin):
-    resource_classes = [ExchangeRateResource]
+class ExchangeRateAdmin(ChangeReasonAdmin):
     list_display = ["code", "base_currency", "quote_currency", "rate", "valid_from", "valid_to", "line"]
     list_filter = ["base_currency", "quote_currency"]
     search_fields = ["code", "description", "used_by"]

@@ -52,18 +52,51 @@ Writer = Callable[[list[models.Model], list[models.Model], list[str], ImportCont
 
 @dataclass
 class Importer:
-    """An importable kind. See :func:`register_importer`."""
+    """An importable kind; registered at module level in an app's ``resources.py`` with :func:`register_importer`.
+
+    ``columns`` are the file's columns. ``stored`` names the columns whose typed value goes unchanged
+    into the model field of that name, and ``exported`` the columns read from an attribute path of
+    the object (``"plan.programme.code"``; an empty link exports as an empty cell); stored columns
+    are exported from their field. What is left is ``build`` and ``export``'s:
+    ``build(values, context)`` receives the typed cells of one row (keyed by column name) and
+    returns the other field values (attnames, e.g. ``document_id``), raising
+    :class:`core.spreadsheets.CellError` (with ``column=``) for a row that cannot be imported;
+    ``export(obj)`` returns the other cells of an object's row.
+    ``natural_key`` names the model fields identifying a row. ``write(creates, updates, fields,
+    context)`` replaces the default bulk writer (:func:`imports.writes.bulk_write`). ``record_field``
+    names a foreign key to :class:`~core.models.ImportRecord` set on every created or changed row.
+    ``create_defaults(values, context)`` adds fields only a new object needs (copied from its
+    parents, say), kept out of the comparison so they never count as changes.
+    ``after_commit(context)`` runs inside the import's transaction after the last batch (to
+    recompute derived data, say). ``check_existing(obj, values, context)`` may refuse to change
+    an existing object (raising ``CellError``): an error of that row in the dry run.
+
+    Links between rows of the same file (a subtotal printed below the items it adds up, say) cannot
+    be resolved row by row: ``build`` returns them as *deferred* values, keys starting with ``@``,
+    kept out of the model's fields and of the comparison. ``check_file(context)`` runs after the
+    last row of the dry run (when ``build`` has seen every row) and yields located problems of the
+    file as a whole, such as a link to a row that is neither in the file nor in the database; at
+    commit, ``context.deferred`` lists ``(row, object, deferred values)`` for ``after_commit`` to
+    resolve, raising :class:`RowRefused` for what it cannot. ``order`` places the kind among the
+    others: files of a programme are imported in that order (tables before their figures, rules last).
+    ``programme_lookup`` is the path from the model to its programme (``"table__programme"``), for
+    exporting one programme's data; a kind without one holds data shared by all programmes.
+    ``key_columns`` name the file columns shown as a row's key in the preview (by default those of
+    the natural key's fields). ``level`` says who may import the kind, and into which programmes
+    (an :class:`agreements.access.Level`).
+    """
 
     kind: str
     label: Any
     model: type[models.Model]
     columns: list[Column]
     natural_key: tuple[str, ...]
-    build: RowFunction
-    export: Callable[[models.Model], dict[str, Any]]
-    queryset: Callable[[User], models.QuerySet]
-    # Who may import the kind, and into which programmes: an :class:`agreements.access.Level`.
     level: str
+    stored: tuple[str, ...] = ()
+    exported: dict[str, str] = field(default_factory=dict)
+    build: RowFunction | None = None
+    export: Callable[[models.Model], dict[str, Any]] | None = None
+    queryset: Callable[[User], models.QuerySet] | None = None
     lookups: dict[str, Callable[[ImportContext], Any]] = field(default_factory=dict)
     write: Writer | None = None
     example: dict[str, Any] = field(default_factory=dict)
@@ -77,6 +110,42 @@ class Importer:
     order: int = 50
     programme_lookup: str = ""
     key_columns: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.columns = list(self.columns)
+        self.natural_key = tuple(self.natural_key)
+        self.stored = tuple(self.stored)
+        self.key_columns = list(self.key_columns)
+        unknown = (set(self.stored) | set(self.exported)) - set(self.column_names)
+        if unknown:
+            raise ValueError(f"{self.kind}: {sorted(unknown)} are not columns of the kind.")
+
+    def values_of(self, cells: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+        """The model field values of one row of typed cells (``stored`` ones, then ``build``'s)."""
+        values = {name: cells[name] for name in self.stored}
+        if self.build is not None:
+            values.update(self.build(cells, context))
+        return values
+
+    def row_of(self, obj: models.Model) -> dict[str, Any]:
+        """An object as one row of the file, keyed by column name."""
+        row = {name: getattr(obj, name) for name in self.stored}
+        for name, path in self.exported.items():
+            *links, last = path.split(".")
+            value = obj
+            for part in links:
+                value = getattr(value, part)
+                if value is None:  # an empty link: an empty cell
+                    break
+            row[name] = "" if value is None else getattr(value, last)
+        if self.export is not None:
+            row.update(self.export(obj))
+        return row
+
+    def all_objects(self, user: User) -> models.QuerySet:
+        if self.queryset is None:
+            return self.model._default_manager.all()
+        return self.queryset(user)
 
     def can_import(self, user: User) -> bool:
 
@@ -131,13 +200,13 @@ class Importer:
 
     def export_rows(self, user: User, programme: Any = None) -> Iterator[dict[str, Any]]:
         """The rows ``user`` may see, as the file's columns; only ``programme``'s when given."""
-        queryset = self.queryset(user)
+        queryset = self.all_objects(user)
         if programme is not None:
             if not self.programme_lookup:
                 raise ValueError(f"{self.kind} is not a programme's data.")
             queryset = queryset.filter(**{self.programme_lookup: programme})
         for obj in queryset.iterator(chunk_size=2000):
-            yield self.export(obj)
+            yield self.row_of(obj)
 
     def template_rows(self) -> list[dict[str, Any]]:
         example = dict(self.example) or {c.name: c.example for c in self.columns}
@@ -150,82 +219,9 @@ _REGISTRY: dict[str, Importer] = {}
 _discovered = False
 
 
-def register_importer(
-    kind: str,
-    *,
-    label: Any,
-    model: type[models.Model],
-    columns: Sequence[Column],
-    natural_key: Sequence[str],
-    build: RowFunction,
-    export: Callable[[models.Model], dict[str, Any]],
-    queryset: Callable[[User], models.QuerySet] | None = None,
-    level: str = "staff",
-    lookups: dict[str, Callable[[ImportContext], Any]] | None = None,
-    write: Writer | None = None,
-    example: dict[str, Any] | None = None,
-    record_field: str = "",
-    clean_model_instances: bool = True,
-    field_columns: dict[str, str] | None = None,
-    create_defaults: Callable[[dict[str, Any], ImportContext], dict[str, Any]] | None = None,
-    after_commit: Callable[[ImportContext], None] | None = None,
-    check_existing: Callable[[models.Model, dict[str, Any], ImportContext], None] | None = None,
-    check_file: Callable[[ImportContext], Iterable[Problem]] | None = None,
-    order: int = 50,
-    programme_lookup: str = "",
-    key_columns: Sequence[str] = (),
-) -> Importer:
-    """Register an importable kind; call it at module level in an app's ``resources.py``.
-
-    ``build(values, context)`` receives the typed cells of one row (keyed by column name) and
-    returns the model's field values (attnames, e.g. ``document_id``), raising
-    :class:`core.spreadsheets.CellError` (with ``column=``) for a row that cannot be imported.
-    ``natural_key`` names the model fields identifying a row. ``write(creates, updates, fields,
-    context)`` replaces the default bulk writer (:func:`bulk_write`). ``record_field`` names a
-    foreign key to :class:`ImportRecord` set on every created or changed row.
-    ``create_defaults(values, context)`` adds fields only a new object needs (copied from its
-    parents, say), kept out of the comparison so they never count as changes.
-    ``after_commit(context)`` runs inside the import's transaction after the last batch (to
-    recompute derived data, say). ``check_existing(obj, values, context)`` may refuse to change
-    an existing object (raising ``CellError``): an error of that row in the dry run.
-
-    Links between rows of the same file (a subtotal printed below the items it adds up, say) cannot
-    be resolved row by row: ``build`` returns them as *deferred* values, keys starting with ``@``,
-    kept out of the model's fields and of the comparison. ``check_file(context)`` runs after the
-    last row of the dry run (when ``build`` has seen every row) and yields located problems of the
-    file as a whole, such as a link to a row that is neither in the file nor in the database; at
-    commit, ``context.deferred`` lists ``(row, object, deferred values)`` for ``after_commit`` to
-    resolve, raising :class:`RowRefused` for what it cannot. ``order`` places the kind among the
-    others: files of a programme are imported in that order (tables before their figures, rules last).
-    ``programme_lookup`` is the path from the model to its programme (``"table__programme"``), for
-    exporting one programme's data; a kind without one holds data shared by all programmes.
-    ``key_columns`` name the file columns shown as a row's key in the preview (by default those of
-    the natural key's fields).
-    """
-    importer = Importer(
-        kind=kind,
-        label=label,
-        model=model,
-        columns=list(columns),
-        natural_key=tuple(natural_key),
-        build=build,
-        export=export,
-        queryset=queryset or (lambda user: model._default_manager.all()),
-        level=level,
-        lookups=lookups or {},
-        write=write,
-        example=example or {},
-        record_field=record_field,
-        clean_model_instances=clean_model_instances,
-        field_columns=field_columns or {},
-        create_defaults=create_defaults,
-        after_commit=after_commit,
-        check_existing=check_existing,
-        check_file=check_file,
-        order=order,
-        programme_lookup=programme_lookup,
-        key_columns=list(key_columns),
-    )
+def register_importer(kind: str, **options: Any) -> Importer:
+    """Register the importable kind ``kind`` (see :class:`Importer` for the options)."""
+    importer = Importer(kind=kind, **options)
     _REGISTRY[kind] = importer
     return importer
 

@@ -1,8 +1,7 @@
-"""Spreadsheet import/export of exchange rates, and the money widgets other apps' resources share.
+"""The ``exchange-rates`` importable kind: core's shared rates, keyed on their ``code``.
 
-Two doors on the same data: :class:`ExchangeRateResource` (django-import-export, for the admin)
-and the ``exchange-rates`` kind of :mod:`imports.services` (the staff pages, background jobs and
-templates). Both key rows on the rate's ``code``.
+Imported from the import pages, the admin's Import button and the command line alike; site
+administrators only.
 """
 
 from __future__ import annotations
@@ -12,85 +11,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from djmoney.money import Money
-from import_export import fields, resources, widgets
 
 from agreements.access import Level
-from core.models import Document, ExchangeRate
+from core.models import ExchangeRate
 from core.spreadsheets import CellError, Column, ColumnType
 from imports.lookups import SHARED_LOOKUPS, document_id
 from imports.registry import ImportContext, register_importer
-
-# --------------------------------------------------------------------------------------------
-# Money for django-import-export
-
-
-class MoneyAmountWidget(widgets.DecimalWidget):
-    """The amount of a ``MoneyField`` as a number cell; the currency travels in its own column.
-
-    django-import-export's default widget renders a ``Money`` as an empty cell; this one writes
-    the amount and reads it back as a ``Decimal`` (the currency field keeps the currency).
-    """
-
-    def render(self, value: Any, obj=None, **kwargs) -> Any:
-        if isinstance(value, Money):
-            value = value.amount
-        return super().render(value, obj, **kwargs)
-
-
-class InFileScope(widgets.ForeignKeyWidget):
-    """An object named as printed (a code, a line), looked up within what other cells of its row name.
-
-    ``InFileScope(BudgetRow, "line", table__programme__code="programme", table__code="table")``
-    finds the row at that line of the table and programme the same file row names.
-    """
-
-    def __init__(self, model, field: str, **scope: str):
-        super().__init__(model, field=field)
-        self.scope = scope
-
-    def get_queryset(self, value, row, *args, **kwargs):
-        return self.model.objects.filter(**{lookup: row[column] for lookup, column in self.scope.items()})
-
-
-def money_fields(name: str, *, label: str = "") -> dict[str, fields.Field]:
-    """The two resource fields of a money field: ``<name>`` (amount) and ``<name>_currency``."""
-    return {
-        name: fields.Field(attribute=name, column_name=label or name, widget=MoneyAmountWidget()),
-        f"{name}_currency": fields.Field(attribute=f"{name}_currency", column_name=f"{name}_currency"),
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# Exchange rates
-
-
-class ExchangeRateResource(resources.ModelResource):
-    document = fields.Field(
-        attribute="document", column_name="document", widget=widgets.ForeignKeyWidget(Document, field="code")
-    )
-
-    class Meta:
-        model = ExchangeRate
-        import_id_fields = ["code"]
-        fields = [
-            "code",
-            "base_currency",
-            "quote_currency",
-            "rate",
-            "valid_from",
-            "valid_to",
-            "description",
-            "used_by",
-            "document",
-            "line",
-        ]
-        export_order = fields
-        skip_diff = True
-        skip_unchanged = False
-        clean_model_instances = True
-        use_transactions = True
-
 
 EXCHANGE_RATE_COLUMNS = [
     Column(
@@ -124,33 +50,10 @@ def _exchange_rate_row(values: dict[str, Any], context: ImportContext) -> dict[s
     document = document_id(values, context)
     if values["line"] is not None and values["line"] < 1:
         raise CellError(gettext_noop("expected a line number from 1"), column="line")
-    return {
-        "code": values["code"],
-        "base_currency": values["base_currency"],
-        "quote_currency": values["quote_currency"],
-        "rate": values["rate"],
-        "valid_from": values["valid_from"],
-        "valid_to": values["valid_to"],
-        "description": values["description"],
-        "used_by": values["used_by"],
-        "document_id": document,
-        "line": values["line"],
-    }
+    return {"document_id": document}
 
 
-def _exchange_rate_export(rate: ExchangeRate) -> dict[str, Any]:
-    return {
-        "code": rate.code,
-        "base_currency": rate.base_currency,
-        "quote_currency": rate.quote_currency,
-        "rate": rate.rate,
-        "valid_from": rate.valid_from,
-        "valid_to": rate.valid_to,
-        "description": rate.description,
-        "used_by": rate.used_by,
-        "document": rate.document.code if rate.document_id else "",
-        "line": rate.line,
-    }
+STORED = ("code", "base_currency", "quote_currency", "rate", "valid_from", "valid_to", "description", "used_by", "line")
 
 
 register_importer(
@@ -159,8 +62,9 @@ register_importer(
     model=ExchangeRate,
     columns=EXCHANGE_RATE_COLUMNS,
     natural_key=["code"],
+    stored=STORED,
+    exported={"document": "document.code"},
     build=_exchange_rate_row,
-    export=_exchange_rate_export,
     queryset=lambda user: ExchangeRate.objects.select_related("document").order_by("valid_from", "code"),
     level=Level.SITE,
     lookups={"documents": SHARED_LOOKUPS["documents"]},

@@ -159,7 +159,7 @@ def check_rows(
             continue
         context.row = row.number
         try:
-            values = importer.build(typed, context)
+            values = importer.values_of(typed, context)
             if importer.clean_model_instances:
                 clean_values(importer, values)
         except CellError as error:

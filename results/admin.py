@@ -1,8 +1,8 @@
 from django.contrib import admin
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ChangeReasonAdmin
+from imports.admin import KindAdminMixin
 from results.models import (
     Activity,
     Footnote,
@@ -13,7 +13,6 @@ from results.models import (
     ScheduleMonth,
     WorkPlan,
 )
-from results.resources import ActivityResource, ProgressReportResource
 
 
 class ResultInline(admin.TabularInline):
@@ -50,8 +49,8 @@ class ScheduleMonthInline(admin.TabularInline):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ImportExportMixin, ChangeReasonAdmin):
-    resource_classes = [ActivityResource]
+class ActivityAdmin(KindAdminMixin, ChangeReasonAdmin):
+    import_kind = "activities"
     list_display = ["key", "plan", "statement", "target_text", "target_kind", "months_as_printed"]
     list_filter = ["plan", "target_kind"]
     search_fields = ["code", "statement"]
@@ -65,8 +64,8 @@ class ReportingPeriodAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(ImportExportMixin, ChangeReasonAdmin):
-    resource_classes = [ProgressReportResource]
+class ProgressReportAdmin(KindAdminMixin, ChangeReasonAdmin):
+    import_kind = "progress"
     list_display = ["pk", "period", "activity", "indicator", "status", "achieved_value"]
     list_filter = ["status", "period"]
     raw_id_fields = ["activity", "indicator"]

@@ -1,8 +1,8 @@
 """Spreadsheet import/export of budgets: tables as printed, their columns and rows, figures, rules.
 
-Two doors on the figures: :class:`BudgetFactResource` (django-import-export, for the admin) and the
-kinds of :mod:`imports.services` (staff pages, background jobs, templates, a programme's folder of
-spreadsheets). The kinds, in import order and each on its natural key:
+The kinds of :mod:`imports.registry`, used by the import pages, the admin's Import and Export buttons,
+background jobs, templates and a programme's folder of spreadsheets alike. In import order, each on
+its natural key:
 
 * ``budget-tables`` (programme, code), ``budget-columns`` (table, key) and ``budget-rows`` (table,
   line): the structure of the tables, for administrators. A row names its subtotal (``parent``)
@@ -21,6 +21,3 @@ the programmes whose figures, structure or rules changed are evaluated again.
 """
 
 from budgets.resources import figures, rules, structure  # noqa: F401  (each registers its kinds)
-from budgets.resources.admin import BudgetFactResource
-
-__all__ = ["BudgetFactResource"]

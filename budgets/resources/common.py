@@ -19,11 +19,11 @@ from budgets.models import (
     BudgetTable,
     Marker,
 )
+from core.models import User
+from core.spreadsheets import CellError, Column, Problem
 from imports.lookups import SHARED_LOOKUPS, programme_id
 from imports.registry import ImportContext, RowRefused, Writer
 from imports.writes import BATCH_SIZE, bulk_write
-from core.models import User
-from core.spreadsheets import CellError, Column, Problem
 
 MARKERS = [value for value in Marker.values if value]
 # In an optional link cell of a figure: no link. An empty cell keeps the stored link.

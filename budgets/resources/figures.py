@@ -32,9 +32,9 @@ from budgets.resources.common import (
     _table,
 )
 from budgets.rules import parse_ref, ref
-from imports.registry import register_importer, ImportContext
-from imports.writes import bulk_write
 from core.spreadsheets import CellError, Column, ColumnType, Problem
+from imports.registry import ImportContext, register_importer
+from imports.writes import bulk_write
 
 BUDGET_FACT_COLUMNS = [
     PROGRAMME_COLUMN,
@@ -315,15 +315,7 @@ def _budget_fact_defaults(values: dict[str, Any], context: ImportContext) -> dic
 
 def _budget_fact_export(fact: BudgetFact) -> dict[str, Any]:
     return {
-        "programme": fact.programme.code,
-        "table": fact.budget_table.code,
-        "line": fact.row.line,
-        "column": fact.column.key,
-        "amount": fact.amount,
-        "marker": fact.marker,
-        "text": fact.text,
         "counterpart": _ref_of(fact.counterpart) if fact.counterpart_id else "",
-        "rate": fact.rate.code if fact.rate_id else "",
     }
 
 
@@ -333,6 +325,7 @@ register_importer(
     model=BudgetFact,
     columns=BUDGET_FACT_COLUMNS,
     natural_key=["row_id", "column_id"],
+    exported={"programme": "programme.code", "table": "budget_table.code", "line": "row.line", "column": "column.key", "rate": "rate.code", "amount": "amount", "marker": "marker", "text": "text"},
     build=_budget_fact_row,
     export=_budget_fact_export,
     queryset=lambda user: (

@@ -22,9 +22,9 @@ from budgets.resources.common import (
     _structure_queryset,
     _table,
 )
-from imports.lookups import programme_id
-from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
+from imports.lookups import programme_id
+from imports.registry import ImportContext, register_importer
 
 RULE_COLUMNS = [
     PROGRAMME_COLUMN,

@@ -36,10 +36,10 @@ from budgets.resources.common import (
     _structure_queryset,
     _table,
 )
-from imports.lookups import component_id, document_id, programme_id
-from imports.registry import register_importer, ImportContext
-from imports.writes import bulk_write
 from core.spreadsheets import CellError, Column, ColumnType, Problem
+from imports.lookups import component_id, document_id, programme_id
+from imports.registry import ImportContext, register_importer
+from imports.writes import bulk_write
 
 BUDGET_TABLE_COLUMNS = [
     PROGRAMME_COLUMN,
@@ -90,42 +90,21 @@ def _budget_table_row(values: dict[str, Any], context: ImportContext) -> dict[st
         )
     return {
         "programme_id": programme,
-        "code": values["code"],
-        "title": values["title"],
         "component_id": component_id(values, programme, context),
         "document_id": document_id(values, context),
-        "title_line": values["title_line"],
-        "first_line": values["first_line"],
-        "last_line": values["last_line"],
         "layout": values["layout"] or TableLayout.GRID,
-        "decimal_separator": values["decimal_separator"],
         "currency": _currency(values),
         "rate_id": _named(values, "rate", "rates", NO_RATE, context),
         "notes": _json(
             values, "notes", list, gettext_noop('expected a JSON list, such as [{"line": 916, "text": "…"}]')
         ),
         "in_overview": bool(values["in_overview"]),
-        "order": values["order"],
     }
 
 
 def _budget_table_export(table: BudgetTable) -> dict[str, Any]:
     return {
-        "programme": table.programme.code,
-        "code": table.code,
-        "title": table.title,
-        "component": table.component.code if table.component_id else "",
-        "document": table.document.code,
-        "title_line": table.title_line,
-        "first_line": table.first_line,
-        "last_line": table.last_line,
-        "layout": table.layout,
-        "decimal_separator": table.decimal_separator,
-        "currency": table.currency,
-        "rate": table.rate.code if table.rate_id else "",
         "notes": json.dumps(table.notes, ensure_ascii=False, sort_keys=True) if table.notes else "",
-        "in_overview": table.in_overview,
-        "order": table.order,
     }
 
 
@@ -135,6 +114,8 @@ register_importer(
     model=BudgetTable,
     columns=BUDGET_TABLE_COLUMNS,
     natural_key=["programme_id", "code"],
+    stored=("code", "title", "title_line", "first_line", "last_line", "decimal_separator", "order"),
+    exported={"programme": "programme.code", "component": "component.code", "document": "document.code", "rate": "rate.code", "layout": "layout", "currency": "currency", "in_overview": "in_overview"},
     build=_budget_table_row,
     export=_budget_table_export,
     queryset=_structure_queryset(
@@ -179,16 +160,9 @@ def _budget_column_row(values: dict[str, Any], context: ImportContext) -> dict[s
     _period(values)
     return {
         "table_id": table.id,
-        "key": values["key"],
-        "header": values["header"],
-        "order": values["order"],
         "currency": _currency(values),
-        "figure": values["figure"],
         "is_total": bool(values["is_total"]),
         "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
-        "period_label": values["period_label"],
-        "period_start": values["period_start"],
-        "period_end": values["period_end"],
     }
 
 
@@ -200,22 +174,6 @@ def _budget_column_check_existing(
         raise CellError(CURRENCY_WITH_FIGURES, params, column="currency")
 
 
-def _budget_column_export(column: BudgetColumn) -> dict[str, Any]:
-    return {
-        "programme": column.table.programme.code,
-        "table": column.table.code,
-        "key": column.key,
-        "header": column.header,
-        "order": column.order,
-        "currency": column.currency,
-        "figure": column.figure,
-        "is_total": column.is_total,
-        "partner": column.partner.acronym if column.partner_id else "",
-        "period_label": column.period_label,
-        "period_start": column.period_start,
-        "period_end": column.period_end,
-    }
-
 
 STRUCTURE_ORDER = ["table__programme__code", "table__order", "table__first_line", "table__code"]
 
@@ -225,8 +183,9 @@ register_importer(
     model=BudgetColumn,
     columns=BUDGET_COLUMN_COLUMNS,
     natural_key=["table_id", "key"],
+    stored=("key", "header", "order", "figure", "period_label", "period_start", "period_end"),
+    exported={"programme": "table.programme.code", "table": "table.code", "partner": "partner.acronym", "currency": "currency", "is_total": "is_total"},
     build=_budget_column_row,
-    export=_budget_column_export,
     queryset=_structure_queryset(
         BudgetColumn,
         "table__programme",
@@ -299,13 +258,9 @@ def _budget_row_row(values: dict[str, Any], context: ImportContext) -> dict[str,
     result = {
         "table_id": table.id,
         "line": line,
-        "label": values["label"],
-        "order": values["order"],
         "role": values["role"] or RowRole.ITEM,
         "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
         "component_id": component_id(values, table.programme_id, context),
-        "result": values["result"],
-        "cost_category": values["cost_category"],
     }
     for name in ("parent", "section"):
         target = values[name]
@@ -375,18 +330,8 @@ def _budget_rows_after_commit(context: ImportContext) -> None:
 
 def _budget_row_export(row: BudgetRow) -> dict[str, Any]:
     return {
-        "programme": row.table.programme.code,
-        "table": row.table.code,
-        "line": row.line,
-        "label": row.label,
-        "order": row.order,
-        "role": row.role,
         "parent": row.parent.line if row.parent_id else None,
         "section": row.section.line if row.section_id else None,
-        "partner": row.partner.acronym if row.partner_id else "",
-        "component": row.component.code if row.component_id else "",
-        "result": row.result,
-        "cost_category": row.cost_category,
     }
 
 
@@ -396,6 +341,8 @@ register_importer(
     model=BudgetRow,
     columns=BUDGET_ROW_COLUMNS,
     natural_key=["table_id", "line"],
+    stored=("label", "order", "result", "cost_category"),
+    exported={"programme": "table.programme.code", "table": "table.code", "partner": "partner.acronym", "component": "component.code", "line": "line", "role": "role"},
     build=_budget_row_row,
     export=_budget_row_export,
     queryset=_structure_queryset(

@@ -20,10 +20,7 @@ Kinds of :mod:`imports.services`, on natural keys, in import ``order``:
   plans of their organisations: a row naming another partner's activity is an error, not a skip.
   New reports start as drafts; a report already submitted or approved, or a locked period, is an error.
 
-The django-import-export resources serve the admin.
+The admin's Import and Export buttons use these same kinds (:mod:`imports.admin`).
 """
 
 from results.resources import activities, indicators, plans, progress, schedule  # noqa: F401  (register kinds)
-from results.resources.admin import ActivityResource, ProgressReportResource
-
-__all__ = ["ActivityResource", "ProgressReportResource"]

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType, Problem
+from imports.registry import ImportContext, register_importer
 from results.models import (
     Activity,
     Aggregation,
@@ -84,19 +84,10 @@ def _activity_row(values: dict[str, Any], context: ImportContext) -> dict[str, A
     activities = context.cache("activity_objects")
     row = {
         "plan_id": plan.pk,
-        "key": values["key"],
         "result_id": _result_id(plan, values["result"], context),
-        "code": values["code"],
-        "group": values["group"],
-        "statement": values["statement"],
-        "unit": values["unit"],
         "months_as_printed": values["months"],
         "start_month": start,
         "end_month": end,
-        "responsible": values["responsible"],
-        "schedule_statement": values["schedule_statement"],
-        "schedule_line": values["schedule_line"],
-        "line": values["line"],
         "extra_lines": _extra_lines(values),
         **_target_fields(values, activities.get(key)),
         **_optional(values, "order"),
@@ -192,24 +183,7 @@ def _activity_defaults(values: dict[str, Any], context: ImportContext) -> dict[s
 
 def _activity_export(activity: Activity) -> dict[str, Any]:
     return {
-        "programme": activity.plan.programme.code,
-        "plan": activity.plan.code,
-        "key": activity.key,
-        "result": activity.result.code,
-        "parent": activity.parent.key if activity.parent_id else "",
-        "code": activity.code,
-        "group": activity.group,
-        "statement": activity.statement,
-        "unit": activity.unit,
         **_target_export(activity),
-        "months": activity.months_as_printed,
-        "start_month": activity.start_month,
-        "end_month": activity.end_month,
-        "responsible": activity.responsible,
-        "schedule_statement": activity.schedule_statement,
-        "schedule_line": activity.schedule_line,
-        "order": activity.order,
-        "line": activity.line,
         "extra_lines": _lines_export(activity.extra_lines),
     }
 
@@ -220,6 +194,8 @@ register_importer(
     model=Activity,
     columns=ACTIVITY_COLUMNS,
     natural_key=["plan_id", "key"],
+    stored=("key", "code", "group", "statement", "unit", "responsible", "schedule_statement", "schedule_line", "line"),
+    exported={"programme": "plan.programme.code", "plan": "plan.code", "result": "result.code", "parent": "parent.key", "months": "months_as_printed", "start_month": "start_month", "end_month": "end_month", "order": "order"},
     build=_activity_row,
     export=_activity_export,
     queryset=lambda user: (

@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements import access
-from imports.registry import ImportContext, RowRefused
-from imports.writes import bulk_write
 from core.models import User
 from core.spreadsheets import CellError, Column, ColumnType, Problem
+from imports.registry import ImportContext, RowRefused
+from imports.writes import bulk_write
 from results.models import (
     Activity,
     Aggregation,

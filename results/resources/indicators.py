@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType, Problem
+from imports.registry import ImportContext, register_importer
 from results.models import (
     Aggregation,
     Indicator,
@@ -77,13 +77,7 @@ def _indicator_row(values: dict[str, Any], context: ImportContext) -> dict[str, 
     indicators = context.cache("indicators")
     row = {
         "result_id": result_id,
-        "kind": values["kind"],
-        "code": values["code"],
-        "kind_as_printed": values["kind_as_printed"],
-        "statement": values["statement"],
         "baseline_text": values["baseline"],
-        "baseline_value": values["baseline_value"],
-        "line": values["line"],
         "extra_lines": _extra_lines(values),
         **_target_fields(values, indicators.get(key)),
         **_optional(values, "order"),
@@ -145,21 +139,8 @@ def _link_phase_indicators(context: ImportContext) -> None:
 
 
 def _indicator_export(indicator: Indicator) -> dict[str, Any]:
-    plan = indicator.result.plan
     return {
-        "programme": plan.programme.code,
-        "plan": plan.code,
-        "result": indicator.result.code,
-        "kind": indicator.kind,
-        "code": indicator.code,
-        "kind_as_printed": indicator.kind_as_printed,
-        "statement": indicator.statement,
-        "baseline": indicator.baseline_text,
-        "baseline_value": indicator.baseline_value,
         **_target_export(indicator),
-        "phase_indicator": indicator.phase_indicator.code if indicator.phase_indicator_id else "",
-        "order": indicator.order,
-        "line": indicator.line,
         "extra_lines": _lines_export(indicator.extra_lines),
     }
 
@@ -171,6 +152,8 @@ register_importer(
     columns=INDICATOR_COLUMNS,
     natural_key=["result_id", "kind", "code"],
     key_columns=["plan", "result", "kind", "code"],
+    stored=("kind", "code", "kind_as_printed", "statement", "baseline_value", "line"),
+    exported={"result": "result.code", "phase_indicator": "phase_indicator.code", "programme": "result.plan.programme.code", "plan": "result.plan.code", "baseline": "baseline_text", "order": "order"},
     build=_indicator_row,
     export=_indicator_export,
     queryset=lambda user: (

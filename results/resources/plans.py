@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from imports.lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
-from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
+from imports.lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
+from imports.registry import ImportContext, register_importer
 from results.models import (
     PeriodKind,
     ReportingPeriod,
@@ -49,19 +49,8 @@ def _reporting_period_row(values: dict[str, Any], context: ImportContext) -> dic
         "programme_id": programme,
         "start_date": values["start"],
         "end_date": values["end"],
-        "kind": values["kind"],
-        "label": values["label"],
     }
 
-
-def _reporting_period_export(period: ReportingPeriod) -> dict[str, Any]:
-    return {
-        "programme": period.programme.code,
-        "kind": period.kind,
-        "start": period.start_date,
-        "end": period.end_date,
-        "label": period.label,
-    }
 
 
 register_importer(
@@ -70,8 +59,9 @@ register_importer(
     model=ReportingPeriod,
     columns=REPORTING_PERIOD_COLUMNS,
     natural_key=["programme_id", "start_date", "end_date"],
+    stored=("kind", "label"),
+    exported={"programme": "programme.code", "start": "start_date", "end": "end_date"},
     build=_reporting_period_row,
-    export=_reporting_period_export,
     queryset=lambda user: (
         ReportingPeriod.objects.for_user(user)
         .select_related("programme")
@@ -136,16 +126,9 @@ def _work_plan_row(values: dict[str, Any], context: ImportContext) -> dict[str, 
         raise CellError(gettext_noop("the last line comes before the seed line"), column="end_line")
     return {
         "programme_id": programme,
-        "code": values["code"],
         "organisation_id": organisation_id,
         "component_id": component,
-        "title": values["title"],
-        "period_start": values["period_start"],
-        "period_end": values["period_end"],
-        "period_label": values["period_label"],
         "document_id": document,
-        "line": values["line"],
-        "end_line": values["end_line"],
         **_optional(values, "order"),
         # The whole set of other partners, written once the plans exist.
         "@partners": sorted(partner_ids),
@@ -191,19 +174,7 @@ def _set_partners(context: ImportContext) -> None:
 
 def _work_plan_export(plan: WorkPlan) -> dict[str, Any]:
     return {
-        "programme": plan.programme.code,
-        "code": plan.code,
-        "organisation": plan.organisation.acronym,
         "partners": ", ".join(sorted(partner.acronym for partner in plan.partners.all())),
-        "component": plan.component.code if plan.component_id else "",
-        "title": plan.title,
-        "period_start": plan.period_start,
-        "period_end": plan.period_end,
-        "period_label": plan.period_label,
-        "order": plan.order,
-        "document": plan.document.code,
-        "line": plan.line,
-        "end_line": plan.end_line,
     }
 
 
@@ -213,6 +184,8 @@ register_importer(
     model=WorkPlan,
     columns=WORK_PLAN_COLUMNS,
     natural_key=["programme_id", "code"],
+    stored=("code", "title", "period_start", "period_end", "period_label", "line", "end_line"),
+    exported={"programme": "programme.code", "organisation": "organisation.acronym", "component": "component.code", "document": "document.code", "order": "order"},
     build=_work_plan_row,
     export=_work_plan_export,
     queryset=lambda user: (
@@ -253,11 +226,6 @@ def _result_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any
     plan = _plan(values, context)
     return {
         "plan_id": plan.pk,
-        "code": values["code"],
-        "statement": values["statement"],
-        "activities_heading": values["activities_heading"],
-        "activities_heading_line": values["activities_heading_line"],
-        "line": values["line"],
         "extra_lines": _extra_lines(values),
         **_optional(values, "order"),
     }
@@ -265,14 +233,6 @@ def _result_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any
 
 def _result_export(result: Result) -> dict[str, Any]:
     return {
-        "programme": result.plan.programme.code,
-        "plan": result.plan.code,
-        "code": result.code,
-        "statement": result.statement,
-        "activities_heading": result.activities_heading,
-        "activities_heading_line": result.activities_heading_line,
-        "order": result.order,
-        "line": result.line,
         "extra_lines": _lines_export(result.extra_lines),
     }
 
@@ -283,6 +243,8 @@ register_importer(
     model=Result,
     columns=RESULT_COLUMNS,
     natural_key=["plan_id", "code"],
+    stored=("code", "statement", "activities_heading", "activities_heading_line", "line"),
+    exported={"programme": "plan.programme.code", "plan": "plan.code", "order": "order"},
     build=_result_row,
     export=_result_export,
     queryset=lambda user: (

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_noop
 
 from agreements import access
 from agreements.access import Level
-from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
+from imports.registry import ImportContext, register_importer
 from results.models import (
     EDITABLE_STATUSES,
     Activity,
@@ -101,10 +101,6 @@ def _progress_row(values: dict[str, Any], context: ImportContext) -> dict[str, A
     return {
         "activity_id": activity.pk,
         "period_id": period.pk,
-        "reported_on": values["reported_on"],
-        "achieved_value": values["achieved_value"],
-        "achieved_text": values["achieved_text"],
-        "narrative": values["narrative"],
     }
 
 
@@ -129,10 +125,6 @@ def _progress_export(report: ProgressReport) -> dict[str, Any]:
         "activity": activity.key,
         "period_start": period.start_date,
         "period_end": period.end_date,
-        "reported_on": report.reported_on,
-        "achieved_value": report.achieved_value,
-        "achieved_text": report.achieved_text,
-        "narrative": report.narrative,
     }
 
 
@@ -143,6 +135,7 @@ register_importer(
     columns=PROGRESS_COLUMNS,
     natural_key=["activity_id", "period_id"],
     key_columns=["plan", "activity", "period_start"],
+    stored=("reported_on", "achieved_value", "achieved_text", "narrative"),
     build=_progress_row,
     export=_progress_export,
     queryset=lambda user: (

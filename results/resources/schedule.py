@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from imports.registry import register_importer, ImportContext
 from core.spreadsheets import CellError, Column, ColumnType
+from imports.registry import ImportContext, register_importer
 from results.models import (
     Footnote,
     Indicator,
@@ -49,17 +49,6 @@ def _schedule_month_row(values: dict[str, Any], context: ImportContext) -> dict[
     return {"activity_id": activity_id, "month": month, "planned": values["planned"], "line": values["line"]}
 
 
-def _schedule_month_export(cell: ScheduleMonth) -> dict[str, Any]:
-    plan = cell.activity.plan
-    return {
-        "programme": plan.programme.code,
-        "plan": plan.code,
-        "activity": cell.activity.key,
-        "month": cell.month,
-        "planned": cell.planned,
-        "line": cell.line,
-    }
-
 
 register_importer(
     "schedule-months",
@@ -68,8 +57,8 @@ register_importer(
     columns=SCHEDULE_MONTH_COLUMNS,
     natural_key=["activity_id", "month"],
     key_columns=["plan", "activity", "month"],
+    exported={"activity": "activity.key", "programme": "activity.plan.programme.code", "plan": "activity.plan.code", "month": "month", "planned": "planned", "line": "line"},
     build=_schedule_month_row,
-    export=_schedule_month_export,
     queryset=lambda user: (
         _visible(ScheduleMonth.objects.all(), user, "activity__plan__")
         .select_related("activity__plan__programme")
@@ -156,11 +145,6 @@ def _footnote_row(values: dict[str, Any], context: ImportContext) -> dict[str, A
         anchor["activity_id"] = _activity_id(plan, activity, context)
     return {
         "plan_id": plan.pk,
-        "marker": values["marker"],
-        "text": values["text"],
-        "line": values["line"],
-        "anchor_line": values["anchor_line"],
-        "annotates": values["annotates"],
         **anchor,
     }
 
@@ -169,17 +153,9 @@ def _footnote_export(footnote: Footnote) -> dict[str, Any]:
     indicator = footnote.indicator
     result = footnote.result or (indicator.result if indicator else None)
     return {
-        "programme": footnote.plan.programme.code,
-        "plan": footnote.plan.code,
-        "marker": footnote.marker,
-        "text": footnote.text,
-        "line": footnote.line,
-        "anchor_line": footnote.anchor_line,
-        "annotates": footnote.annotates,
         "result": result.code if result else "",
         "indicator_kind": indicator.kind if indicator else None,
         "indicator": indicator.code if indicator else "",
-        "activity": footnote.activity.key if footnote.activity_id else "",
     }
 
 
@@ -189,6 +165,8 @@ register_importer(
     model=Footnote,
     columns=FOOTNOTE_COLUMNS,
     natural_key=["plan_id", "marker"],
+    stored=("marker", "text", "line", "anchor_line", "annotates"),
+    exported={"programme": "plan.programme.code", "plan": "plan.code", "activity": "activity.key"},
     build=_footnote_row,
     export=_footnote_export,
     queryset=lambda user: (

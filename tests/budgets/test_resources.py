@@ -103,25 +103,6 @@ def test_partners_cannot_import_budget_figures(partner_a_user):
         checked(partner_a_user, csv_bytes([HEADER]))
 
 
-def test_admin_resource_updates_a_figure_on_its_natural_key(staff_user):
-    import tablib
-
-    from budgets.resources import BudgetFactResource
-
-    fact = a_fact()
-    new = fact.amount.amount + Decimal("1.00")
-    dataset = tablib.Dataset(headers=HEADER)
-    dataset.append(fact_row(fact, amount=f"{new:f}"))
-    result = BudgetFactResource().import_data(dataset, dry_run=True)
-    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
-    assert [row.import_type for row in result.rows] == ["update"]
-    BudgetFactResource().import_data(dataset, dry_run=False)
-    fact.refresh_from_db()
-    assert fact.amount == Money(new, fact.amount.currency)
-    exported = BudgetFactResource().export(BudgetFact.objects.filter(pk=fact.pk))
-    assert exported.dict[0]["amount"] not in ("", None) and exported.dict[0]["amount_currency"]
-
-
 def test_template_example_row_is_a_real_cell(staff_user):
     from imports.registry import get_importer
 

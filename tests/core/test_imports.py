@@ -314,38 +314,6 @@ def test_export_then_reimport_is_unchanged(admin_user):
     assert record.unchanged_count == ExchangeRate.objects.count() > 0
 
 
-def test_admin_resource_imports_rates_on_their_code(admin_user):
-    import tablib
-
-    from imports.resources import ExchangeRateResource
-
-    dataset = tablib.Dataset(headers=HEADER)
-    dataset.append(
-        [
-            "pcc-chf-usd-1-25",
-            "USD",
-            "CHF",
-            "1.26",
-            "2005-09-01",
-            "2008-12-31",
-            "changed",
-            "",
-            "pcc-enmienda-2009",
-            214,
-        ]
-    )
-    dataset.append(["admin-new", "CHF", "PEN", "2.65", "2008-09-01", "2008-12-31", "", "", "", ""])
-    result = ExchangeRateResource().import_data(dataset, dry_run=True)
-    assert not result.has_errors() and not result.has_validation_errors()
-    assert [row.import_type for row in result.rows] == ["update", "new"]
-    assert not ExchangeRate.objects.filter(code="admin-new").exists()
-    ExchangeRateResource().import_data(dataset, dry_run=False)
-    assert ExchangeRate.objects.get(code="pcc-chf-usd-1-25").rate == Decimal("1.26")
-    assert ExchangeRate.objects.get(code="admin-new").document is None
-    exported = ExchangeRateResource().export()
-    assert exported.headers[:4] == ["code", "base_currency", "quote_currency", "rate"]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_commit_progress_is_visible_to_other_sessions_on_postgresql(monkeypatch):

@@ -388,14 +388,6 @@ def test_csv_export_writes_money_as_amount_and_currency_and_reads_back():
     assert value == Money(Decimal("-23940.00"), "PEN")
 
 
-def test_import_export_money_widget_writes_the_amount():
-    from imports.resources import MoneyAmountWidget
-
-    money = Money(Decimal("28154.00"), "CHF")
-    assert MoneyAmountWidget().render(money) in ("28154.00", "28154,00")
-    assert MoneyAmountWidget().render(money, force_native_type=True) == Decimal("28154.00")
-
-
 def _with_sheet_xml(sheet_xml: str) -> bytes:
     """An openpyxl workbook whose first sheet is replaced by ``sheet_xml`` (as other programs write it)."""
     source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["x"]])))

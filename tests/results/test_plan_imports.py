@@ -309,7 +309,7 @@ def test_continued_lines_are_a_list_of_line_numbers(pcc, admin_user):
     imported(admin_user, "activities", [row])
     activity = Activity.objects.get(plan__code="poa-prosur-2008", key="9.1")
     assert activity.extra_lines == [488, 854]
-    assert get_importer("activities").export(activity)["extra_lines"] == "488, 854"
+    assert get_importer("activities").row_of(activity)["extra_lines"] == "488, 854"
     record = checked(admin_user, "activities", [{**row, "extra_lines": "488, p. 12"}])
     assert located(record) == {(2, "extra_lines")}
 
@@ -352,8 +352,8 @@ def test_typed_target_columns_are_stored_as_given_and_blank_ones_read_the_printe
         "talleres",
     )
     assert parsed.aggregation == "per_period"
-    assert get_importer("activities").export(parsed)["target_kind"] is None
-    assert get_importer("activities").export(typed)["target_kind"] == "percentage"
+    assert get_importer("activities").row_of(parsed)["target_kind"] is None
+    assert get_importer("activities").row_of(typed)["target_kind"] == "percentage"
 
 
 def test_incomplete_typed_targets_are_located_errors(pcc, admin_user):
