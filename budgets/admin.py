@@ -2,7 +2,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from budgets.models import (
@@ -16,9 +15,9 @@ from budgets.models import (
     RuleOrigin,
 )
 from budgets.reconciliation import rule_kinds
-from budgets.resources import BudgetFactResource
 from budgets.services import finding_reopen
 from core.admin import ChangeReasonAdmin
+from imports.admin import KindAdminMixin
 
 
 class ColumnInline(admin.TabularInline):
@@ -71,8 +70,8 @@ class BudgetColumnAdmin(ChangeReasonAdmin):
 
 
 @admin.register(BudgetFact)
-class BudgetFactAdmin(ImportExportMixin, ChangeReasonAdmin):
-    resource_classes = [BudgetFactResource]
+class BudgetFactAdmin(KindAdminMixin, ChangeReasonAdmin):
+    import_kind = "budget-facts"
     list_display = [
         "budget_table",
         "line",
