@@ -12,8 +12,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    # Source lines cited before the source view moved under /programmes/ (printed PDFs link there).
-    path("sources/<slug:code>/", RedirectView.as_view(pattern_name="agreements:document", query_string=True)),
     path("", include("core.urls")),
     path("", include("imports.urls")),
     path("programmes/", include("agreements.urls")),
