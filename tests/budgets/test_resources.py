@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from djmoney.money import Money
 
 from budgets.models import BudgetFact
-from imports.registry import get_importer
-from imports.services import import_commit, import_dry_run, import_start
 from core.models import ImportStatus
 from core.spreadsheets import write_xlsx
+from imports.registry import get_importer
+from imports.services import import_commit, import_dry_run, import_start
 from tests.core.test_spreadsheets import csv_bytes
 
 HEADER = ["programme", "table", "line", "column", "amount", "amount_currency", "marker", "text"]

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import translation
 
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
-from imports.registry import get_importer, ImportContext
-from imports.services import import_commit
 from core.loading import load_programme
 from core.models import ImportRecord, ImportStatus
 from core.spreadsheets import Problem
+from imports.registry import ImportContext, get_importer
+from imports.services import import_commit
 from tests.budgets.test_structure_imports import checked, committed, exported, located, xlsx
 from tests.conftest import PCC_FOLDER
 from tests.core.test_import_writes import AWKWARD, assert_same_rows, reason, write

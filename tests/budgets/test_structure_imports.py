@@ -17,10 +17,10 @@ from agreements import access
 from agreements.models import Role
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, ReconciliationRule, RowRole
 from budgets.reconciliation import reconcile
-from imports.registry import get_importer
-from imports.services import export_kind, import_commit, import_dry_run, import_start
 from core.models import ImportRecord, ImportStatus
 from core.spreadsheets import write_xlsx
+from imports.registry import get_importer
+from imports.services import export_kind, import_commit, import_dry_run, import_start
 from tests.factories import OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory
 
 STRUCTURE_KINDS = ["budget-tables", "budget-columns", "budget-rows", "reconciliation-rules"]

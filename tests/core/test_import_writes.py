@@ -21,9 +21,9 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from budgets.models import BudgetFact, BudgetRow, Finding, ReconciliationRule
-from imports.registry import get_importer, ImportContext
-from imports.writes import bulk_write
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord
+from imports.registry import ImportContext, get_importer
+from imports.writes import bulk_write
 
 pytestmark = pytest.mark.postgres
 

@@ -9,10 +9,10 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.models import ExchangeRate, ImportRecord, ImportStatus
 from imports import services as imports
 from imports.registry import get_importer
 from imports.services import import_cancel, import_commit, import_dry_run, import_start
-from core.models import ExchangeRate, ImportRecord, ImportStatus
 from tests.core.test_spreadsheets import csv_bytes, xlsx_bytes
 
 HEADER = [

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from imports import services as imports
 from core.models import ExchangeRate, ImportRecord, ImportStatus
+from imports import services as imports
 from tests.core.test_imports import HEADER, rate_row
 from tests.core.test_spreadsheets import csv_bytes, xlsx_bytes
 

@@ -12,9 +12,9 @@ from django.utils import translation
 from budgets.models import Finding, FindingStatus
 from budgets.services import finding_explain, finding_reopen, finding_resolve
 from core.exceptions import TransitionNotAllowed
-from imports.services import import_cancel
 from core.models import ImportRecord, ImportStatus, StatusChange
 from core.workflow import Workflow, transition
+from imports.services import import_cancel
 from reports.models import ReportJob, ReportJobStatus, ReportKind
 from results import services
 from results.models import Activity, PlanStatus, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan

@@ -18,10 +18,10 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Component, Programme, Role
 from budgets.reconciliation import reconcile
-from imports.registry import get_importer, registry
-from imports.services import export_kind, import_commit, import_dry_run, import_start
 from core.models import Document, ImportRecord, ImportStatus, Organisation, User
 from core.spreadsheets import write_xlsx
+from imports.registry import get_importer, registry
+from imports.services import export_kind, import_commit, import_dry_run, import_start
 from results.models import (
     Activity,
     Footnote,

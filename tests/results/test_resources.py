@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from imports.services import import_commit, import_dry_run, import_start
 from core.models import ImportStatus
+from imports.services import import_commit, import_dry_run, import_start
 from results.models import Activity, ProgressReport, ProgressStatus, ReportingPeriod
 from tests.core.test_spreadsheets import csv_bytes
 
@@ -96,8 +96,8 @@ def test_staff_and_viewers_cannot_import_progress(staff_user, partner_a_viewer):
 def test_exports_reimport_unchanged(kind, staff_user, partner_a_user):
     import io
 
-    from imports.registry import get_importer
     from core.spreadsheets import write_xlsx
+    from imports.registry import get_importer
     from results.services import progress_create
 
     activity = activity_of("poa-prosur-2008")
@@ -163,8 +163,8 @@ def test_target_of_an_approved_plan_changes_only_on_its_page(staff_user):
 def test_template_example_rows_import_cleanly(kind, staff_user, partner_a_user):
     import io
 
-    from imports.registry import get_importer
     from core.spreadsheets import write_xlsx
+    from imports.registry import get_importer
 
     importer = get_importer(kind)
     stream = io.BytesIO()
