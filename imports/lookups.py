@@ -62,15 +62,19 @@ def component_id(values: dict[str, Any], programme: int, context: ImportContext)
     return found
 
 
+def named(values: dict[str, Any], column: str, cache: str, message: str, context: ImportContext) -> int | None:
+    """The id of what a cell names by code (or acronym) in the look-up ``cache``; ``None`` when empty.
+
+    ``message`` (with ``%(code)s``) says what is missing when the code names nothing.
+    """
+    if not values[column]:
+        return None
+    found = context.cache(cache).get(values[column])
+    if found is None:
+        raise CellError(message, {"code": values[column]}, column=column)
+    return found
+
+
 def document_id(values: dict[str, Any], context: ImportContext) -> int | None:
     """The source document a row names by code; ``None`` for an empty cell."""
-    if not values["document"]:
-        return None
-    found = context.cache("documents").get(values["document"])
-    if found is None:
-        raise CellError(
-            gettext_noop("no source document with the code %(code)s"),
-            {"code": values["document"]},
-            column="document",
-        )
-    return found
+    return named(values, "document", "documents", gettext_noop("no source document with the code %(code)s"), context)

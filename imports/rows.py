@@ -163,16 +163,7 @@ def check_rows(
             if importer.clean_model_instances:
                 clean_values(importer, values)
         except CellError as error:
-            tally.add_error(
-                Problem(
-                    error.message,
-                    error.params,
-                    row=row.number,
-                    column=error.column,
-                    value=shown(row.values.get(error.column, "")),
-                    **where,
-                )
-            )
+            tally.add_error(row_problem(error, row, reader))
             continue
         except ValidationError as error:
             for name, messages in error.message_dict.items():
@@ -202,6 +193,19 @@ def check_rows(
             )
             continue
         yield row, values
+
+
+def row_problem(error: CellError, row, reader: SpreadsheetReader) -> Problem:
+    """A row's refusal as a located problem: file, sheet, row, column and the cell as written."""
+    return Problem(
+        error.message,
+        error.params,
+        row=row.number,
+        column=error.column,
+        value=shown(row.values.get(error.column, "")),
+        file=reader.name,
+        sheet=reader.sheet,
+    )
 
 
 def clean_values(importer: Importer, values: dict[str, Any]) -> None:

@@ -46,7 +46,7 @@ from imports.rows import (
     differences_of,
     existing_by_key,
     new_object,
-    shown,
+    row_problem,
     split_deferred,
 )
 from imports.staging import (
@@ -164,17 +164,7 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
                         try:
                             importer.check_existing(obj, values, context)
                         except CellError as error:
-                            tally.add_error(
-                                Problem(
-                                    error.message,
-                                    error.params,
-                                    row=row.number,
-                                    column=error.column,
-                                    value=shown(row.values.get(error.column, "")),
-                                    file=reader.name,
-                                    sheet=reader.sheet,
-                                )
-                            )
+                            tally.add_error(row_problem(error, row, reader))
                             continue
                     tally.classify(row, values, obj, importer)
                     staged.write(STAGE_ENCODER.encode([row.number, values]))

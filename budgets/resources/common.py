@@ -55,18 +55,6 @@ def _table(values: dict[str, Any], context: ImportContext, column: str = "table"
     return table
 
 
-def _named(
-    values: dict[str, Any], column: str, cache: str, message: str, context: ImportContext
-) -> int | None:
-    """The id of what a cell names by code (or acronym) in the look-up ``cache``; ``None`` when empty."""
-    if not values[column]:
-        return None
-    found = context.cache(cache).get(values[column])
-    if found is None:
-        raise CellError(message, {"code": values[column]}, column=column)
-    return found
-
-
 def _currency(values: dict[str, Any], column: str = "currency") -> str:
     if values[column] not in settings.CURRENCIES:
         raise CellError(

@@ -25,7 +25,6 @@ from budgets.resources.common import (
     PROGRAMME_COLUMN,
     _history,
     _located,
-    _named,
     _note_row,
     _reconcile,
     _refused,
@@ -33,6 +32,7 @@ from budgets.resources.common import (
 )
 from budgets.rules import parse_ref, ref
 from core.spreadsheets import CellError, Column, ColumnType, Problem
+from imports.lookups import named
 from imports.registry import ImportContext, register_importer
 from imports.writes import bulk_write
 
@@ -149,7 +149,7 @@ def _budget_fact_row(values: dict[str, Any], context: ImportContext) -> dict[str
     if values["rate"] == NO_LINK:
         result["rate_id"] = None
     elif values["rate"]:
-        result["rate_id"] = _named(values, "rate", "rates", NO_RATE, context)
+        result["rate_id"] = named(values, "rate", "rates", NO_RATE, context)
     result.update(_stated_counterpart(values, table, context))
     return result
 

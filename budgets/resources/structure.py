@@ -28,7 +28,6 @@ from budgets.resources.common import (
     _follow_structure,
     _json,
     _located,
-    _named,
     _note_row,
     _noting,
     _period,
@@ -37,7 +36,7 @@ from budgets.resources.common import (
     _table,
 )
 from core.spreadsheets import CellError, Column, ColumnType, Problem
-from imports.lookups import component_id, document_id, programme_id
+from imports.lookups import component_id, document_id, named, programme_id
 from imports.registry import ImportContext, register_importer
 from imports.writes import bulk_write
 
@@ -94,7 +93,7 @@ def _budget_table_row(values: dict[str, Any], context: ImportContext) -> dict[st
         "document_id": document_id(values, context),
         "layout": values["layout"] or TableLayout.GRID,
         "currency": _currency(values),
-        "rate_id": _named(values, "rate", "rates", NO_RATE, context),
+        "rate_id": named(values, "rate", "rates", NO_RATE, context),
         "notes": _json(
             values, "notes", list, gettext_noop('expected a JSON list, such as [{"line": 916, "text": "…"}]')
         ),
@@ -162,7 +161,7 @@ def _budget_column_row(values: dict[str, Any], context: ImportContext) -> dict[s
         "table_id": table.id,
         "currency": _currency(values),
         "is_total": bool(values["is_total"]),
-        "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
+        "partner_id": named(values, "partner", "organisations", NO_ORGANISATION, context),
     }
 
 
@@ -259,7 +258,7 @@ def _budget_row_row(values: dict[str, Any], context: ImportContext) -> dict[str,
         "table_id": table.id,
         "line": line,
         "role": values["role"] or RowRole.ITEM,
-        "partner_id": _named(values, "partner", "organisations", NO_ORGANISATION, context),
+        "partner_id": named(values, "partner", "organisations", NO_ORGANISATION, context),
         "component_id": component_id(values, table.programme_id, context),
     }
     for name in ("parent", "section"):
