@@ -353,7 +353,7 @@ def budget_facts(user) -> QuerySet:
 
 
 def findings(user) -> QuerySet:
-    return apps.get_model("budgets", "Finding").objects.for_user(user)
+    return apps.get_model("reconciliation", "Finding").objects.for_user(user)
 
 
 def get_finding_for_user_or_404(user, programme: Programme, pk: int):

@@ -91,9 +91,9 @@ def main() -> None:
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         from agreements.models import Membership, Programme, Role
-        from budgets.reconciliation import reconcile
         from core.loading import load_programme
         from core.models import Organisation, User
+        from reconciliation.engine import reconcile
         from reports.synthetic import generate_portfolio
 
         print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")

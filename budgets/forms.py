@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from budgets.models import Severity
+from reconciliation.models import Severity
 
 
 class ExplainForm(forms.Form):

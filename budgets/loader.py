@@ -20,22 +20,13 @@ from django.db import models
 from djmoney.money import Money
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from budgets.checks import BUDGET_RULE_KINDS
-from budgets.models import (
-    BudgetColumn,
-    BudgetFact,
-    BudgetRow,
-    BudgetTable,
-    FigureKind,
-    ReconciliationRule,
-    RowRole,
-    RuleOrigin,
-    TableLayout,
-)
-from budgets.reconciliation import rule_kinds
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, FigureKind, RowRole, TableLayout
+from budgets.rule_kinds import BUDGET_RULE_KINDS
 from budgets.rules import StructuralRule, structural_rules
 from core.loading import FixtureError, LoadContext, parse_date
 from core.numbers import AmbiguousNumberError, NumberFormatError, parse_amount
+from reconciliation.models import ReconciliationRule, RuleOrigin
+from reconciliation.registry import rule_kinds
 
 FOLDER = "budgets"
 
@@ -422,7 +413,7 @@ def save_rules(ctx: LoadContext, rules: list[StructuralRule]) -> list[int]:
                 "kind": rule.kind,
                 "description": rule.description,
                 "params": rule.params,
-                "table": rule.table,
+                **ReconciliationRule.about(rule.table),
                 "origin": RuleOrigin.LOADER,
             },
             existing,

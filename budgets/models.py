@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -16,9 +15,8 @@ from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
-from budgets.querysets import BudgetFactQuerySet, FindingQuerySet
-from core.models import Document, ExchangeRate, Organisation, SourceReference, StatusChange
-from core.workflow import Workflow
+from budgets.querysets import BudgetFactQuerySet
+from core.models import Document, ExchangeRate, Organisation, SourceReference
 
 
 class TableLayout(models.TextChoices):
@@ -109,6 +107,13 @@ class BudgetTable(models.Model):
         ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Rules about this table: ``ReconciliationRule.objects.filter(budget_table__code=…)`` works.
+    rules = GenericRelation(
+        "reconciliation.ReconciliationRule",
+        content_type_field="subject_type",
+        object_id_field="subject_id",
+        related_query_name="budget_table",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -355,151 +360,3 @@ class BudgetFact(SourceReference):
             "figure": column.figure,
             "is_total": row.role in (RowRole.SUBTOTAL, RowRole.TOTAL) or column.is_total,
         }
-
-
-class RuleOrigin(models.TextChoices):
-    LOADER = "loader", _("Created by the loader")
-    STAFF = "staff", _("Added by staff")
-
-
-class ReconciliationRule(models.Model):
-    """A check as data: ``kind`` names an evaluator registered in :mod:`budgets.reconciliation`."""
-
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reconciliation_rules")
-    code = models.CharField(_("code"), max_length=160)
-    kind = models.CharField(_("kind"), max_length=40)
-    description = models.TextField(_("rule in words"))
-    params = models.JSONField(_("parameters"), default=dict, blank=True)
-    table = models.ForeignKey(
-        BudgetTable,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="rules",
-        verbose_name=_("table"),
-    )
-    absolute_tolerance = models.DecimalField(
-        _("rounding tolerance (currency units)"),
-        max_digits=12,
-        decimal_places=2,
-        null=True,
-        blank=True,
-        help_text=_("Empty: the kind's default (1 unit on a sum)."),
-    )
-    relative_tolerance = models.DecimalField(
-        _("rounding tolerance (%)"),
-        max_digits=6,
-        decimal_places=3,
-        null=True,
-        blank=True,
-        help_text=_("Empty: the kind's default (0.5 % on a conversion)."),
-    )
-    origin = models.CharField(
-        _("origin"), max_length=10, choices=RuleOrigin.choices, default=RuleOrigin.STAFF
-    )
-    active = models.BooleanField(_("active"), default=True)
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["programme", "code"]
-        verbose_name = _("reconciliation rule")
-        verbose_name_plural = _("reconciliation rules")
-        constraints = [
-            models.UniqueConstraint(fields=["programme", "code"], name="unique_reconciliation_rule_code"),
-            models.CheckConstraint(
-                condition=Q(absolute_tolerance__gte=0) | Q(absolute_tolerance__isnull=True),
-                name="rule_absolute_tolerance_positive",
-            ),
-            models.CheckConstraint(
-                condition=Q(relative_tolerance__gte=0) | Q(relative_tolerance__isnull=True),
-                name="rule_relative_tolerance_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.code
-
-
-class Severity(models.TextChoices):
-    ROUNDING = "rounding", _("Rounding")
-    MATERIAL = "material", _("Material")
-    UNCHECKED = "unchecked", _("Could not be checked")
-
-
-class FindingStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    EXPLAINED = "explained", _("Explained")
-    RESOLVED = "resolved", _("No longer found")
-
-
-FINDING_WORKFLOW = Workflow(
-    FindingStatus,
-    {
-        FindingStatus.OPEN: {FindingStatus.EXPLAINED, FindingStatus.RESOLVED},
-        FindingStatus.EXPLAINED: {FindingStatus.OPEN, FindingStatus.RESOLVED},
-        FindingStatus.RESOLVED: {FindingStatus.OPEN},
-    },
-)
-
-
-class Finding(models.Model):
-    """What a rule found that does not hold, kept across runs: explained findings stay explained
-    until their figures change."""
-
-    workflow = FINDING_WORKFLOW
-
-    rule = models.ForeignKey(ReconciliationRule, on_delete=models.CASCADE, related_name="findings")
-    key = models.CharField(_("key"), max_length=160, blank=True)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
-    stated = models.CharField(_("stated"), max_length=255, blank=True)
-    recomputed = models.CharField(_("recomputed"), max_length=255, blank=True)
-    difference = models.DecimalField(_("difference"), max_digits=21, decimal_places=6, null=True, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, blank=True)
-    table = models.CharField(_("table as printed"), max_length=500, blank=True)
-    partner = models.ForeignKey(
-        Organisation,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("partner"),
-    )
-    lines = models.JSONField(_("seed lines"), default=list)
-    message = models.TextField(_("message"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
-    )
-    explanation = models.TextField(_("explanation"), blank=True)
-    explained_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("explained by"),
-    )
-    explained_at = models.DateTimeField(_("explained at"), null=True, blank=True)
-    first_seen = models.DateTimeField(_("first found"), auto_now_add=True)
-    status_changes = GenericRelation(StatusChange)
-    history = HistoricalRecords()
-
-    objects = FindingQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["rule__code", "key"]
-        verbose_name = _("finding")
-        verbose_name_plural = _("findings")
-        constraints = [
-            models.UniqueConstraint(fields=["rule", "key"], name="unique_finding_per_rule_key"),
-            models.CheckConstraint(
-                condition=~Q(status=FindingStatus.EXPLAINED) | ~Q(explanation=""),
-                name="finding_explained_has_comment",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.rule.code} {self.key}: {self.get_severity_display()}"
-
-    @property
-    def is_current(self) -> bool:
-        return self.status != FindingStatus.RESOLVED

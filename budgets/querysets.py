@@ -11,17 +11,6 @@ class BudgetFactQuerySet(models.QuerySet):
         return access.scope(self, user, programme="programme", partner="partner")
 
 
-class FindingQuerySet(models.QuerySet):
-    def for_user(self, user) -> FindingQuerySet:
-        """Findings the user may read: all of a programme for its staff, those about its organisation for a partner."""
-        from agreements import access
-
-        return access.scope(self, user, programme="rule__programme", partner="partner")
-
-    def current(self) -> FindingQuerySet:
-        return self.exclude(status="resolved")
-
-
 def totals_by_currency(queryset: models.QuerySet, *fields: str) -> list[dict]:
     """``Sum("amount")`` grouped by ``fields`` and the currency, never adding two currencies.
 

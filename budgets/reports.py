@@ -11,9 +11,10 @@ from typing import Any
 from djmoney.money import Money
 
 from agreements import access
-from budgets.models import BudgetColumn, BudgetFact, BudgetTable, FigureKind, Finding, RowRole
+from budgets.models import BudgetColumn, BudgetFact, BudgetTable, FigureKind, RowRole
 from budgets.querysets import totals_by_currency
 from budgets.rules import parse_ref
+from reconciliation.models import Finding
 
 OVERVIEW_FIGURES = [
     FigureKind.PLANNED,
@@ -59,7 +60,7 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
     findings = (
         Finding.objects.for_user(user)
         .current()
-        .filter(rule__table=table)
+        .filter(rule__budget_table=table)
         .select_related("rule")
         .only(
             "severity",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -20,20 +21,22 @@ from agreements.access import (
 )
 from agreements.models import Programme
 from budgets.forms import ExplainForm, FindingFilterForm
-from budgets.models import BudgetFact, BudgetTable, Finding, ReconciliationRule
-from budgets.reconciliation import reconcile, rule_kinds, summarise
+from budgets.models import BudgetFact, BudgetTable
 from budgets.reports import budget_overview, table_grid
-from budgets.services import finding_explain
 from core.models import Organisation
+from reconciliation.engine import reconcile, summarise
+from reconciliation.models import Computation, Finding, ReconciliationRule
+from reconciliation.registry import rule_kinds
+from reconciliation.services import finding_explain
 
 FINDINGS_PER_PAGE = 50
 
 
 def _source_links(finding: Finding) -> list[tuple[int, str]]:
-    table = finding.rule.table
-    if table is None:
+    document = getattr(finding.rule.subject, "document", None)
+    if document is None:
         return [(line, "") for line in finding.lines]
-    return [(line, table.document.line_url(line)) for line in finding.lines]
+    return [(line, document.line_url(line)) for line in finding.lines]
 
 
 @login_required
@@ -56,16 +59,22 @@ def reconciliation(request, code: str):
     findings = (
         Finding.objects.for_user(request.user)
         .filter(rule__programme=programme)
-        .select_related("rule__table__document", "partner", "explained_by")
-        .prefetch_related("status_changes")
-        .defer("rule__table__document__text", "rule__table__notes", "rule__params")
-        .order_by("rule__table__order", "rule__code", "key")
+        .select_related("rule", "partner", "explained_by")
+        .prefetch_related(
+            "status_changes",
+            GenericPrefetch(
+                "rule__subject",
+                [BudgetTable.objects.select_related("document", "programme").defer("document__text", "notes")],
+            ),
+        )
+        .defer("rule__params")
+        .order_by("rule__budget_table__order", "rule__code", "key")
     )
     status = ""
     if form.is_valid():
         data = form.cleaned_data
         if data["table"]:
-            findings = findings.filter(rule__table__code=data["table"])
+            findings = findings.filter(rule__budget_table__code=data["table"])
         if data["partner"]:
             findings = findings.filter(partner__acronym=data["partner"])
         if data["kind"]:
@@ -85,6 +94,8 @@ def reconciliation(request, code: str):
         {
             "programme": programme,
             "summary": summarise(programme),
+            "tolerances": [(label, registered[k].describe_tolerance()) for k, label in kinds if k in registered],
+            "last_run": Computation.objects.filter(programme=programme).first(),
             "form": form,
             "page": page,
             "query": query.urlencode(),
@@ -125,7 +136,7 @@ def recompute(request, code: str):
     programme, is_staff = get_programme_for_user_or_404(request.user, code)
     if not is_staff:
         raise PermissionDenied
-    findings = reconcile(programme)
+    findings = reconcile(programme, _("Recompute pressed by %(user)s") % {"user": request.user})
     messages.success(request, _("Reconciled: %(n)s findings.") % {"n": len(findings)})
     return redirect(programme_url(programme))
 

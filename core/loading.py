@@ -162,5 +162,5 @@ def load_programme(folder: Path) -> LoadContext:
         import_string(dotted)(ctx)
     if ctx.programme is not None:
         for dotted in settings.PCC_AFTER_LOAD:
-            import_string(dotted)(ctx.programme)
+            import_string(dotted)(ctx.programme, f"load_programme {folder.name}")
     return ctx

@@ -59,6 +59,7 @@ from imports.staging import (
     write_progress,
 )
 from imports.writes import BATCH_SIZE, bulk_write
+from reconciliation.services import figures_changed
 
 logger = logging.getLogger(__name__)
 
@@ -229,6 +230,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
         return record
     progress = SideProgress(record)
     tally = Tally(samples=False)
+    programmes: set[int] = set()  # whose figures this import wrote: reconciled once it commits
     try:
         with transaction.atomic():
             with default_storage.open(record.staged, "rb") as staged:
@@ -280,11 +282,15 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                         tally.changed += 1
                     tally.rows += len(batch)
                     (importer.write or bulk_write)(creates, updates, sorted(changed_fields), context)
+                    programmes.update(_programmes_of(importer, [*creates, *updates]))
                     progress.write(rows_done=tally.rows)
                     if cancel_requested(record):
                         raise Cancelled
             if importer.after_commit:
                 importer.after_commit(context)
+            cause = gettext("import #%(pk)s (%(kind)s)") % {"pk": record.pk, "kind": importer.label}
+            for programme in sorted(programmes):
+                figures_changed(programme, cause)
             record = _move(record, ImportStatus.DONE, staged="", **tally.counts())
         drop_staged_name(record, staged_name)
         return record
@@ -305,6 +311,22 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
         return _move(record, ImportStatus.FAILED, reason=message, rows_done=0, message=message)
     finally:
         progress.close()
+
+
+def _programmes_of(importer, written: list) -> set[int]:
+    """The programmes of the rows a batch wrote (one query); a kind of no programme (exchange rates)
+    is shared by all of them."""
+    from agreements.models import Programme
+
+    if not written:
+        return set()
+    if not importer.programme_lookup:
+        return set(Programme.objects.values_list("pk", flat=True))
+    return set(
+        importer.model.objects.filter(pk__in=[obj.pk for obj in written])
+        .values_list(importer.programme_lookup, flat=True)
+        .distinct()
+    )
 
 
 def run_or_enqueue(record: ImportRecord, step: str) -> ImportRecord:

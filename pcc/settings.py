@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "core",
     "agreements",
     "imports",
+    "reconciliation",
     "budgets",
     "results",
     "reports",
@@ -260,9 +261,9 @@ PCC_LOADERS = [
     "budgets.loader.load",
     "results.loader.load",
 ]
-# Run on the loaded programme, in the same transaction, once every loader is done.
+# Called with (programme, cause) once every loader is done, in the load's transaction.
 PCC_AFTER_LOAD = [
-    "budgets.reconciliation.reconcile",
+    "reconciliation.services.figures_changed",
 ]
 
 # Error reporting, only when SENTRY_DSN is set (needs the "sentry" extra: pip install -e ".[sentry]").

@@ -21,11 +21,12 @@ from djmoney.money import Money
 from agreements import access
 from agreements.models import Agreement, Amendment, Programme
 from agreements.terms import consolidated_terms
-from budgets.models import BudgetFact, FigureKind, Finding
+from budgets.models import BudgetFact, FigureKind
 from budgets.querysets import totals_by_currency
 from core.models import ExchangeRate
 from core.money import convert
 from core.templatetags.pcc import CURRENCY_LABELS
+from reconciliation.models import Finding
 from reports.charts import Chart, Series
 from reports.filters import Filters
 from results.models import (
@@ -358,7 +359,7 @@ def partner_rows(totals: list[dict]) -> list[dict]:
 
 
 def programme_dashboard(user, programme: Programme, filters: Filters) -> ProgrammeDashboard:
-    from budgets.reconciliation import summarise
+    from reconciliation.engine import summarise
 
     as_of = filters.date_to or timezone.localdate()
     facts = facts_for(user, [programme], filters)

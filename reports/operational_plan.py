@@ -15,9 +15,10 @@ from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from agreements.models import Programme
-from budgets.models import BudgetFact, BudgetTable, ReconciliationRule, RowRole
-from budgets.reconciliation import EvaluationContext, evaluate
+from budgets.models import BudgetFact, BudgetTable, RowRole
 from budgets.rules import parse_ref
+from reconciliation.engine import evaluate
+from reconciliation.models import ReconciliationRule
 from reports.dashboard import plans_for
 from reports.filters import Filters
 from results.models import Activity, Indicator, ProgressReport, ReportingPeriod, Result, WorkPlan
@@ -104,11 +105,11 @@ def _plan_sections(plans: list[WorkPlan]) -> list[PlanSection]:
 def _recomputed_totals(programme: Programme, tables: list[BudgetTable]) -> dict[tuple[str, int, str], list]:
     rules = list(
         ReconciliationRule.objects.filter(
-            programme=programme, active=True, kind="sum", table__in=tables
-        ).select_related("table")
+            programme=programme, active=True, kind="sum", budget_table__in=tables
+        ).prefetch_related("subject")
     )
     recomputed: dict[tuple[str, int, str], list[Recomputed]] = {}
-    for verdict in evaluate(rules, EvaluationContext(programme)):
+    for verdict in evaluate(rules, programme):
         value = verdict.outcome.recomputed
         total = (verdict.rule.params or {}).get("total")
         if not isinstance(value, Decimal) or not isinstance(total, str):

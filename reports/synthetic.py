@@ -19,9 +19,10 @@ from django.db import transaction
 from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Component, Phase, Programme, ProgrammeParticipant
-from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Finding, ReconciliationRule
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from core.models import Document, ExchangeRate, Organisation, User
 from core.money import convert
+from reconciliation.models import Finding, ReconciliationRule
 from results.models import (
     Activity,
     Indicator,
@@ -302,7 +303,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                     programme_id=table.programme_id,
                     code=f"{total_ref}:sum-rows",
                     kind="sum",
-                    table=table,
+                    subject=table,
                     description=f"{column.header}: the total is the sum of the partners' rows",
                     params={
                         "total": total_ref,
@@ -326,7 +327,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                 difference=stated - recomputed,
                 currency=currency,
                 table=title,
-                lines=[table_by_pk[rules[index].table_id].first_line],
+                lines=[table_by_pk[rules[index].subject_id].first_line],
                 message=f"Stated {stated}; the sum of its terms is {recomputed}.",
             )
             for index, stated, recomputed, currency, title in findings_wanted

@@ -316,8 +316,8 @@ def _load_footnote(ctx, path, where, plan, spec: dict, results: dict, activities
 
 def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
     """Reconciliation rules about work plans, evaluated by the budgets engine (kinds in reconciliation.py)."""
-    from budgets.models import ReconciliationRule, RuleOrigin
-    from results.reconciliation import RESULTS_RULE_KINDS
+    from reconciliation.models import ReconciliationRule, RuleOrigin
+    from results.rule_kinds import RESULTS_RULE_KINDS
 
     codes = []
     for i, row in enumerate(rows):
@@ -335,7 +335,7 @@ def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
                 "kind": row["kind"],
                 "description": " ".join(row["description"].split()),
                 "params": row["params"],
-                "table": None,
+                **ReconciliationRule.about(None),
                 "origin": RuleOrigin.LOADER,
             },
             "results reconciliation rule",
@@ -345,8 +345,8 @@ def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
 
 def _prune_rules(ctx: LoadContext, codes: list[str]) -> None:
     """Delete the loader's rules of the results kinds that the fixtures no longer define."""
-    from budgets.models import ReconciliationRule, RuleOrigin
-    from results.reconciliation import RESULTS_RULE_KINDS
+    from reconciliation.models import ReconciliationRule, RuleOrigin
+    from results.rule_kinds import RESULTS_RULE_KINDS
 
     ReconciliationRule.objects.filter(
         programme=ctx.programme, origin=RuleOrigin.LOADER, kind__in=RESULTS_RULE_KINDS

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from agreements import access
 from core.models import Organisation, User
 from core.workflow import HISTORY_REASON_MAX_LENGTH, transition
+from reconciliation.services import figures_changed
 from results.models import (
     Activity,
     Indicator,
@@ -214,7 +215,7 @@ def progress_approve(*, report: ProgressReport, user: User) -> ProgressReport:
     """Approve a submitted report; it is then locked until staff reopen it."""
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     _check_reviewer(report, user)
-    return transition(
+    report = transition(
         report,
         ProgressStatus.APPROVED,
         user=user,
@@ -222,6 +223,9 @@ def progress_approve(*, report: ProgressReport, user: User) -> ProgressReport:
         reviewed_at=timezone.now(),
         review_comment="",
     )
+    # An approved report becomes a figure of the programme (achieved values, soon money spent).
+    figures_changed(report.plan.programme_id, f"progress report #{report.pk} approved")
+    return report
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -13,12 +13,7 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from agreements import access
-from agreements.models import Programme
-from budgets.models import (
-    BudgetFact,
-    BudgetTable,
-    Marker,
-)
+from budgets.models import BudgetFact, BudgetTable, Marker
 from core.models import User
 from core.spreadsheets import CellError, Column, Problem
 from imports.lookups import SHARED_LOOKUPS, programme_id
@@ -91,7 +86,6 @@ LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
     **SHARED_LOOKUPS,
     "tables": _tables,
     # What a commit changed, noted by the writers for ``after_commit`` (``build`` does not run then).
-    "touched": lambda context: set(),
     "changed_tables": lambda context: set(),
     "row_numbers": lambda context: {},
 }
@@ -115,15 +109,8 @@ def _history(context: ImportContext) -> dict[str, Any]:
     return {"batch_size": BATCH_SIZE, "default_user": context.user, "default_change_reason": reason}
 
 
-def _reconcile(programmes: Iterable[int] | models.QuerySet) -> None:
-    from budgets.reconciliation import reconcile
-
-    for programme in Programme.objects.filter(pk__in=programmes):
-        reconcile(programme)
-
-
 def _follow_structure(context: ImportContext) -> None:
-    """Copy a changed table, column or row to its figures again (as the loader does), then reconcile."""
+    """Copy a changed table, column or row to its figures again (as the loader does)."""
     table_ids = context.cache("changed_tables")
     if not table_ids:
         return
@@ -141,7 +128,6 @@ def _follow_structure(context: ImportContext) -> None:
             changed.append(fact)
     if changed:
         bulk_update_with_history(changed, BudgetFact, sorted(names), **_history(context))
-    _reconcile(BudgetTable.objects.filter(pk__in=table_ids).values("programme_id"))
 
 
 def _refused(

@@ -11,12 +11,7 @@ from djmoney.money import Money
 from simple_history.utils import bulk_update_with_history
 
 from agreements.access import Level
-from budgets.models import (
-    BudgetColumn,
-    BudgetFact,
-    BudgetRow,
-    BudgetTable,
-)
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from budgets.resources.common import (
     LOOKUPS,
     MARKERS,
@@ -26,7 +21,6 @@ from budgets.resources.common import (
     _history,
     _located,
     _note_row,
-    _reconcile,
     _refused,
     _table,
 )
@@ -242,7 +236,6 @@ def _write_facts(creates, updates, fields, context: ImportContext) -> None:
     for fact in creates:
         fact.counterpart_id = None  # linked by _link_counterparts
     bulk_write(creates, updates, [name for name in fields if name != "counterpart_id"], context)
-    context.cache("touched").update(fact.programme_id for fact in [*creates, *updates])
 
 
 def _ref_of(fact: BudgetFact) -> str:
@@ -299,12 +292,10 @@ def _link_counterparts(context: ImportContext) -> None:
     bulk_update_with_history(
         [fact for _n, fact, _t in changed], BudgetFact, ["counterpart"], **_history(context)
     )
-    context.cache("touched").update(fact.programme_id for _n, fact, _t in changed)
 
 
 def _budget_facts_after_commit(context: ImportContext) -> None:
     _link_counterparts(context)
-    _reconcile(context.cache("touched"))
 
 
 def _budget_fact_defaults(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:

@@ -9,22 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from budgets.models import (
-    ReconciliationRule,
-    RuleOrigin,
-)
 from budgets.resources.common import (
     LOOKUPS,
     PROGRAMME_COLUMN,
     _json,
-    _noting,
-    _reconcile,
     _structure_queryset,
     _table,
 )
 from core.spreadsheets import CellError, Column, ColumnType
 from imports.lookups import programme_id
 from imports.registry import ImportContext, register_importer
+from reconciliation.models import ReconciliationRule, RuleOrigin
 
 RULE_COLUMNS = [
     PROGRAMME_COLUMN,
@@ -78,7 +73,7 @@ RULE_COLUMNS = [
 
 def _rule_kinds(context: ImportContext) -> set[str]:
     # Other apps register kinds of their own: the registry is read when a file is checked.
-    from budgets.reconciliation import rule_kinds
+    from reconciliation.registry import rule_kinds
 
     return set(rule_kinds())
 
@@ -106,7 +101,7 @@ def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
             dict,
             gettext_noop('expected a JSON object, such as {"total": "…", "terms": ["…"]}'),
         ),
-        "table_id": _table(values, context).id if values["table"] else None,
+        **ReconciliationRule.about(_table(values, context) if values["table"] else None),
         "absolute_tolerance": values["absolute_tolerance"],
         "relative_tolerance": values["relative_tolerance"],
         "active": True if values["active"] is None else values["active"],
@@ -124,7 +119,7 @@ def _rule_export(rule: ReconciliationRule) -> dict[str, Any]:
         "description": rule.description,
         # Sorted keys: PostgreSQL (jsonb) and SQLite store an object's keys in different orders.
         "params": json.dumps(rule.params, ensure_ascii=False, sort_keys=True),
-        "table": rule.table.code if rule.table_id else "",
+        "table": getattr(rule.subject, "code", "") if rule.subject_id else "",
         "absolute_tolerance": rule.absolute_tolerance,
         "relative_tolerance": rule.relative_tolerance,
         "origin": rule.origin,
@@ -140,13 +135,11 @@ register_importer(
     natural_key=["programme_id", "code"],
     build=_rule_row,
     export=_rule_export,
-    queryset=_structure_queryset(
-        ReconciliationRule, "programme", "programme", "table", order=["programme__code", "code"]
-    ),
+    queryset=lambda user: _structure_queryset(
+        ReconciliationRule, "programme", "programme", order=["programme__code", "code"]
+    )(user).prefetch_related("subject"),
     level=Level.ADMIN,
     lookups={**LOOKUPS, "rule_kinds": _rule_kinds},
-    write=_noting("touched", lambda rule: rule.programme_id),
-    after_commit=lambda context: _reconcile(context.cache("touched")),
     order=90,
     programme_lookup="programme",
 )

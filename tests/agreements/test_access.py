@@ -10,8 +10,9 @@ import pytest
 from django.urls import reverse
 
 from agreements.models import DocumentAccess, Membership, Role
-from budgets.models import BudgetFact, BudgetRow, Finding, FindingStatus
+from budgets.models import BudgetFact, BudgetRow
 from core.models import ImportRecord, ImportStatus, Organisation
+from reconciliation.models import Finding, FindingStatus
 from results.models import Activity, ProgressReport
 from tests.factories import OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory
 
@@ -57,7 +58,7 @@ def test_two_hats_cannot_explain_a_pcc_finding(login, two_hats, pcc):
 
 def test_two_hats_cannot_recompute_the_pcc_reconciliation(login, two_hats, pcc, monkeypatch):
     calls = []
-    monkeypatch.setattr("budgets.views.reconcile", lambda programme: calls.append(programme) or [])
+    monkeypatch.setattr("budgets.views.reconcile", lambda programme, cause="": calls.append(programme) or [])
     response = login(two_hats).post(reverse("budgets:recompute", args=["pcc"]))
     assert response.status_code == 403 and calls == []
 

@@ -23,8 +23,9 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from agreements.models import Agreement, Membership, Programme, Role
-from budgets.models import BudgetTable, Finding
+from budgets.models import BudgetTable
 from core.models import ImportRecord, ImportStatus, Organisation
+from reconciliation.models import Finding
 from reports.models import ReportJob
 from reports.synthetic import generate_portfolio
 from results.models import Activity, Indicator, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan

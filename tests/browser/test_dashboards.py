@@ -5,7 +5,7 @@ import re
 
 from playwright.sync_api import expect
 
-from budgets.reconciliation import reconcile
+from reconciliation.engine import reconcile
 from results.models import WorkPlan
 
 CHART_DRAWN = (

@@ -1,6 +1,6 @@
 import pytest
 
-from budgets.reconciliation import reconcile
+from reconciliation.engine import reconcile
 
 
 @pytest.fixture

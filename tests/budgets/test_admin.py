@@ -1,18 +1,27 @@
-"""The budgets admin pages open, search and filter without an unbounded query per row."""
+"""The budgets and reconciliation admin pages open, search and filter without an unbounded query per row."""
 
 import pytest
 from django.urls import reverse
 
-from budgets.models import BudgetFact, BudgetTable, Finding, ReconciliationRule
+from budgets.models import BudgetFact, BudgetTable
+from reconciliation.models import Finding, ReconciliationRule
 
-MODELS = ["budgettable", "budgetrow", "budgetcolumn", "budgetfact", "reconciliationrule", "finding"]
+MODELS = [
+    "budgets_budgettable",
+    "budgets_budgetrow",
+    "budgets_budgetcolumn",
+    "budgets_budgetfact",
+    "reconciliation_reconciliationrule",
+    "reconciliation_finding",
+    "reconciliation_computation",
+]
 
 
 @pytest.mark.parametrize("model", MODELS)
 def test_changelist_opens_with_search(login, admin_user, findings, model, django_assert_max_num_queries):
     client = login(admin_user)
     with django_assert_max_num_queries(20):
-        response = client.get(reverse(f"admin:budgets_{model}_changelist"), {"q": "1"})
+        response = client.get(reverse(f"admin:{model}_changelist"), {"q": "1"})
     assert response.status_code == 200
 
 
@@ -24,13 +33,13 @@ def test_change_pages_open(login, admin_user, findings):
         ReconciliationRule.objects.first(),
         Finding.objects.first(),
     ):
-        url = reverse(f"admin:budgets_{obj._meta.model_name}_change", args=[obj.pk])
+        url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
         assert client.get(url).status_code == 200
 
 
 def test_staff_add_a_rule_in_the_admin(login, admin_user, pcc):
     response = login(admin_user).post(
-        reverse("admin:budgets_reconciliationrule_add"),
+        reverse("admin:reconciliation_reconciliationrule_add"),
         {
             "programme": pcc.pk,
             "code": "staff/check",
@@ -47,7 +56,7 @@ def test_staff_add_a_rule_in_the_admin(login, admin_user, pcc):
 
 def test_the_admin_offers_only_registered_kinds(login, admin_user, pcc):
     response = login(admin_user).post(
-        reverse("admin:budgets_reconciliationrule_add"),
+        reverse("admin:reconciliation_reconciliationrule_add"),
         {
             "programme": pcc.pk,
             "code": "staff/x",

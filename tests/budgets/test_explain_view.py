@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from budgets.models import Finding, FindingStatus
+from reconciliation.models import Finding, FindingStatus
 
 
 def _url(finding):

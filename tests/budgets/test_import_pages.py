@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from djmoney.money import Money
 
-from budgets.models import BudgetFact, Finding
+from budgets.models import BudgetFact
 from core.models import ImportRecord, ImportStatus
+from reconciliation.models import Finding
 from tests.budgets.test_resources import HEADER
 from tests.core.test_spreadsheets import xlsx_bytes
 
@@ -42,7 +43,7 @@ def findings_on_line(programme, line: int) -> set[tuple[str, str, str]]:
     return {(code, severity, recomputed) for code, severity, recomputed, lines in findings if line in lines}
 
 
-def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(login, admin_user):
+def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(login, admin_user, django_capture_on_commit_callbacks):
     client = login(admin_user)
     fact = adex_2006()
     assert fact.amount == Money(Decimal("240000"), "CHF")
@@ -71,8 +72,10 @@ def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(logi
     assert "<td>amount</td><td>CHF 240000.00</td><td>CHF 250000.00</td>" in content
     assert adex_2006().amount == Money(Decimal("240000"), "CHF")
 
-    # 3. Confirmed: the figure is in the table and the reconciliation has been run again.
-    response = client.post(reverse("imports:import_confirm", args=[record.pk]))
+    # 3. Confirmed: the figure is in the table and, once the import commits, the reconciliation has run.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(reverse("imports:import_confirm", args=[record.pk]))
+    assert len(callbacks) == 1  # one run for the programme, however many rows changed
     assert response.status_code == 302
     record.refresh_from_db()
     assert record.status == ImportStatus.DONE

@@ -6,10 +6,11 @@ from decimal import Decimal
 import pytest
 from djmoney.money import Money
 
-from budgets.checks import BUDGET_RULE_KINDS
-from budgets.models import BudgetFact, BudgetRow, BudgetTable, ReconciliationRule, RowRole
+from budgets.models import BudgetFact, BudgetRow, BudgetTable, RowRole
+from budgets.rule_kinds import BUDGET_RULE_KINDS
 from core.loading import FixtureError, load_programme
 from core.numbers import NumberFormatError, parse_amount
+from reconciliation.models import ReconciliationRule
 from tests.conftest import PCC_FOLDER
 
 TABLES = {

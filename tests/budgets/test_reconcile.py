@@ -5,10 +5,12 @@ from decimal import Decimal
 import pytest
 from djmoney.money import Money
 
-from budgets import reconciliation
-from budgets.models import BudgetFact, Finding, FindingStatus, ReconciliationRule, RuleOrigin, Severity
-from budgets.reconciliation import Outcome, reconcile, register_rule_kind, summarise
-from budgets.services import finding_explain
+from budgets.models import BudgetFact
+from reconciliation import registry
+from reconciliation.engine import reconcile, summarise
+from reconciliation.models import Finding, FindingStatus, ReconciliationRule, RuleOrigin, Severity
+from reconciliation.registry import Outcome, register_rule_kind
+from reconciliation.services import finding_explain
 
 
 def _finding(code, key=""):
@@ -194,7 +196,7 @@ def test_a_rule_pointing_at_a_missing_cell_is_unchecked(pcc):
 
 
 def test_another_app_registers_a_rule_kind(pcc, monkeypatch):
-    monkeypatch.setattr(reconciliation, "_REGISTRY", dict(reconciliation._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
     @register_rule_kind("months_in_phase", "Months within the phase")
     def months_in_phase(rule, ctx):
@@ -299,7 +301,7 @@ def test_us_dollar_figures_printed_as_francs_are_flagged(findings):
 
 
 def test_outcomes_sharing_a_key_are_kept_apart(pcc, monkeypatch):
-    monkeypatch.setattr(reconciliation, "_REGISTRY", dict(reconciliation._REGISTRY))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
 
     @register_rule_kind("twice", "Two outcomes without keys")
     def twice(rule, ctx):

@@ -53,7 +53,7 @@ def test_fail_on_material_exits_non_zero(pcc, capsys):
 
 
 def test_fail_on_material_passes_when_every_material_finding_is_fixed(pcc, capsys):
-    from budgets.models import ReconciliationRule
+    from reconciliation.models import ReconciliationRule
 
     call_command("reconcile", "--format", "json")
     material = [r["rule"] for r in json.loads(capsys.readouterr().out) if r["severity"] == "material"]

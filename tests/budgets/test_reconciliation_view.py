@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from budgets.models import Finding, FindingStatus, ReconciliationRule
-from budgets.reconciliation import reconcile
+from reconciliation.engine import reconcile
+from reconciliation.models import Finding, FindingStatus, ReconciliationRule
 from tests.factories import ParticipantFactory, ProgrammeFactory
 
 URL = reverse("budgets:reconciliation", args=["pcc"])

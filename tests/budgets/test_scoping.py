@@ -1,6 +1,7 @@
 from agreements.models import Membership, Role
-from budgets.models import BudgetFact, Finding
+from budgets.models import BudgetFact
 from core.models import Organisation
+from reconciliation.models import Finding
 from tests.factories import OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory
 
 

@@ -15,12 +15,13 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements import access
 from agreements.models import Role
-from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, ReconciliationRule, RowRole
-from budgets.reconciliation import reconcile
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, RowRole
 from core.models import ImportRecord, ImportStatus
 from core.spreadsheets import write_xlsx
 from imports.registry import get_importer
 from imports.services import export_kind, import_commit, import_dry_run, import_start
+from reconciliation.engine import reconcile
+from reconciliation.models import ReconciliationRule
 from tests.factories import OrganisationFactory, ParticipantFactory, ProgrammeFactory, UserFactory
 
 STRUCTURE_KINDS = ["budget-tables", "budget-columns", "budget-rows", "reconciliation-rules"]
@@ -153,7 +154,7 @@ def captured(programme) -> dict[str, set[tuple]]:
                 "kind",
                 "description",
                 "params",
-                "table__code",
+                "budget_table__code",
                 "absolute_tolerance",
                 "relative_tolerance",
                 "origin",

@@ -20,10 +20,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from djmoney.money import Money
 
-from budgets.models import BudgetFact, BudgetRow, Finding, ReconciliationRule
+from budgets.models import BudgetFact, BudgetRow
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord
 from imports.registry import ImportContext, get_importer
 from imports.writes import bulk_write
+from reconciliation.models import Finding, ReconciliationRule
 
 pytestmark = pytest.mark.postgres
 

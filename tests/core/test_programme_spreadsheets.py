@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from openpyxl import load_workbook
 
 from agreements.models import Programme
-from budgets.models import BudgetFact, Finding
+from budgets.models import BudgetFact
 from core.loading import load_programme
 from imports.folders import (
     FolderImportError,
@@ -24,6 +24,7 @@ from imports.folders import (
     import_folder,
     programme_kinds,
 )
+from reconciliation.models import Finding
 from tests.budgets.test_structure_imports import captured
 from tests.conftest import PCC_FOLDER
 from tests.factories import UserFactory

@@ -9,12 +9,12 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.utils import translation
 
-from budgets.models import Finding, FindingStatus
-from budgets.services import finding_explain, finding_reopen, finding_resolve
 from core.exceptions import TransitionNotAllowed
 from core.models import ImportRecord, ImportStatus, StatusChange
 from core.workflow import Workflow, transition
 from imports.services import import_cancel
+from reconciliation.models import Finding, FindingStatus
+from reconciliation.services import finding_explain, finding_reopen, finding_resolve
 from reports.models import ReportJob, ReportJobStatus, ReportKind
 from results import services
 from results.models import Activity, PlanStatus, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan

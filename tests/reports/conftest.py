@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.urls import resolve, reverse
 
-from budgets.reconciliation import reconcile
+from reconciliation.engine import reconcile
 from reports.models import ReportJob
 from reports.synthetic import generate_portfolio
 from results.models import Activity, ReportingPeriod

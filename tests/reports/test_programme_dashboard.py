@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from budgets.reconciliation import summarise
+from reconciliation.engine import summarise
 
 URL = reverse("reports:programme_dashboard", args=["pcc"])
 

@@ -17,11 +17,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Component, Programme, Role
-from budgets.reconciliation import reconcile
 from core.models import Document, ImportRecord, ImportStatus, Organisation, User
 from core.spreadsheets import write_xlsx
 from imports.registry import get_importer, registry
 from imports.services import export_kind, import_commit, import_dry_run, import_start
+from reconciliation.engine import reconcile
 from results.models import (
     Activity,
     Footnote,
@@ -31,7 +31,7 @@ from results.models import (
     ScheduleMonth,
     WorkPlan,
 )
-from results.reconciliation import RESULTS_RULE_KINDS
+from results.rule_kinds import RESULTS_RULE_KINDS
 from tests.factories import ParticipantFactory, ProgrammeFactory, UserFactory
 
 KINDS = [

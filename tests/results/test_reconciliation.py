@@ -1,12 +1,13 @@
 """The work-plan rule kinds, run by the budgets reconciliation engine on the loaded PCC."""
 
-from budgets.models import ReconciliationRule
-from budgets.reconciliation import EvaluationContext, evaluate, rule_kinds
+from reconciliation.engine import evaluate
+from reconciliation.models import ReconciliationRule
+from reconciliation.registry import rule_kinds
 
 
 def _verdicts(pcc, code):
     rule = ReconciliationRule.objects.get(programme=pcc, code=code)
-    return {v.outcome.key: v for v in evaluate([rule], EvaluationContext(pcc))}
+    return {v.outcome.key: v for v in evaluate([rule], pcc)}
 
 
 def test_the_results_rule_kinds_are_registered_and_loaded(pcc):
@@ -55,3 +56,19 @@ def test_loading_twice_keeps_the_results_rules_as_they_are(pcc):
     assert sorted(rules.values_list("pk", "code", "origin")) == before
     assert ReconciliationRule.history.filter(code__startswith="results-").count() == history
     assert {origin for _pk, _code, origin in before} == {"loader"}
+
+
+def test_approving_a_progress_report_reconciles_its_programme_on_commit(
+    submitted_report, staff_user, django_capture_on_commit_callbacks
+):
+    from reconciliation.models import Computation
+    from results import services
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.progress_approve(report=submitted_report, user=staff_user)
+    assert len(callbacks) == 1
+    run = Computation.objects.first()
+    assert (run.programme, run.cause) == (
+        submitted_report.plan.programme,
+        f"progress report #{submitted_report.pk} approved",
+    )

@@ -7,8 +7,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from agreements.models import Programme
-from budgets.models import Severity
-from budgets.reconciliation import reconcile, summarise
+from reconciliation.engine import reconcile, summarise
+from reconciliation.models import Severity
 
 FAIL_LEVELS = {"material": {Severity.MATERIAL}, "rounding": {Severity.MATERIAL, Severity.ROUNDING}}
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             for f in sorted(
                 findings,
                 key=lambda f: (
-                    f.rule.table.order if f.rule.table else 0,
+                    getattr(f.rule.subject, "order", 0),
                     min(f.lines or [0]),
                     f.rule.code,
                     f.key,

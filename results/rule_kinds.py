@@ -1,10 +1,11 @@
-"""Reconciliation rule kinds about work plans, evaluated by :mod:`budgets.reconciliation`.
+"""Reconciliation rule kinds about work plans (see :mod:`reconciliation.registry`).
 
 ``schedule_months``: the months an activity is marked in the Cronograma against its printed month range.
 ``year_vs_phase_target``: a 2008 indicator against the phase indicator it completes (numbering, and a
 year target may not exceed the phase target when both are numbers in the same unit).
 ``target_text_vs_table``: a target quoted in a plan's narrative against the target printed in its table.
-Inconsistencies of the source are kept as printed; these rules make them findings.
+Inconsistencies of the source are kept as printed; these rules make them findings. A change of a plan,
+result, indicator, activity or schedule month makes the programme's findings be computed again.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from budgets.reconciliation import Outcome, RuleError, register_rule_kind
-from results.models import Activity, Indicator, IndicatorKind, WorkPlan
+from reconciliation.registry import Outcome, RuleError, register_rule_kind
+from reconciliation.services import watch
+from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
 from results.targets import NUMERIC_KINDS
 
 # The results loader owns (and prunes) loader rules of these kinds only.
@@ -165,3 +167,26 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
             partner=plan.organisation.acronym,
         )
     ]
+
+
+watch(WorkPlan, lambda plan: plan.programme_id, "work plan %(object)s")
+watch(
+    Result,
+    lambda result: WorkPlan.objects.filter(pk=result.plan_id).values_list("programme_id", flat=True).first(),
+    "result %(object)s",
+)
+watch(
+    Indicator,
+    lambda i: Result.objects.filter(pk=i.result_id).values_list("plan__programme_id", flat=True).first(),
+    "indicator %(object)s",
+)
+watch(
+    Activity,
+    lambda a: WorkPlan.objects.filter(pk=a.plan_id).values_list("programme_id", flat=True).first(),
+    "activity %(object)s",
+)
+watch(
+    ScheduleMonth,
+    lambda m: Activity.objects.filter(pk=m.activity_id).values_list("plan__programme_id", flat=True).first(),
+    "schedule month %(object)s",
+)

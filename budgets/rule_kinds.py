@@ -1,27 +1,35 @@
 """The rule kinds of budgets: sums, conversions, the same figure in several tables, amounts quoted in the
-text, the agreement's ceilings and result statements against the work plan (see :mod:`budgets.reconciliation`).
+text, the agreement's ceilings and result statements against the work plan (see :mod:`reconciliation`),
+and the models whose changes make the findings be computed again.
 """
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
-from budgets.models import ReconciliationRule
-from budgets.reconciliation import (
-    Cell,
-    EvaluationContext,
+from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange, Programme
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
+from budgets.rules import parse_ref
+from core.models import ExchangeRate
+from core.money import convert
+from reconciliation.models import ReconciliationRule
+from reconciliation.registry import (
     Outcome,
     RuleError,
+    RunContext,
     format_decimal,
     register_rule_kind,
+    register_subject,
 )
-from budgets.rules import parse_ref
-from core.money import convert
+from reconciliation.services import watch
 
 # The budgets loader owns (and may delete) loader rules of these kinds only; other apps load their own.
 BUDGET_RULE_KINDS = frozenset(
@@ -37,13 +45,84 @@ BUDGET_RULE_KINDS = frozenset(
 )
 
 
+@dataclass
+class Cell:
+    """A fact as the engine reads it (no model instance per cell)."""
+
+    ref: str
+    table_title: str
+    line: int
+    amount: Decimal | None
+    currency: str
+    text: str
+    partner: str
+
+    @property
+    def value_or_zero(self) -> Decimal:
+        return self.amount if self.amount is not None else Decimal(0)
+
+
+class BudgetFigures(RunContext):
+    """What the budget kinds read, fetched once per reconciliation (the facts in one query)."""
+
+    @cached_property
+    def cells(self) -> dict[str, Cell]:
+        rows = BudgetFact.objects.filter(programme=self.programme).values_list(
+            "budget_table__code",
+            "budget_table__title",
+            "line",
+            "column__key",
+            "amount",
+            "amount_currency",
+            "text",
+            "partner__acronym",
+        )
+        return {
+            f"{code}/{line}/{key}": Cell(
+                f"{code}/{line}/{key}", title, line, amount, currency or "", text, partner or ""
+            )
+            for code, title, line, key, amount, currency, text, partner in rows
+        }
+
+    @cached_property
+    def tables(self) -> dict[str, BudgetTable]:
+        return {
+            t.code: t
+            for t in BudgetTable.objects.filter(programme=self.programme).prefetch_related("columns")
+        }
+
+    @cached_property
+    def rates(self) -> dict:
+        return {r.code: r for r in ExchangeRate.objects.all()}
+
+    def cell(self, reference: str) -> Cell | None:
+        """The cell at ``table/line/column``; ``None`` when the cell exists but is blank."""
+        _, code, line, column = parse_ref(reference)
+        if code not in self.tables:
+            raise RuleError(_("Unknown table %(code)s in %(ref)s.") % {"code": code, "ref": reference})
+        table = self.tables[code]
+        if not table.first_line <= line <= table.last_line or column not in {
+            c.key for c in table.columns.all()
+        }:
+            raise RuleError(_("No cell %(ref)s.") % {"ref": reference})
+        return self.cells.get(f"{code}/{line}/{column}")
+
+    def table_title(self, reference: str) -> str:
+        return self.tables[parse_ref(reference)[1]].title
+
+
+
+# The budgets kinds read the programme's cells, tables and rates once per run.
+budget_kind = partial(register_rule_kind, context=BudgetFigures)
+
+
 def _common_partner(cells: list[Cell | None]) -> str:
     partners = {c.partner for c in cells if c is not None}
     return partners.pop() if len(partners) == 1 else ""
 
 
-@register_rule_kind("sum", gettext_lazy("Total equals the sum of its terms"))
-def evaluate_sum(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+@budget_kind("sum", gettext_lazy("Total equals the sum of its terms"))
+def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     total_ref = rule.params["total"]
     total = ctx.cell(total_ref)
     terms = [(parse_ref(t)[0], t, ctx.cell(t)) for t in rule.params["terms"]]
@@ -84,13 +163,13 @@ def evaluate_sum(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outco
     ]
 
 
-@register_rule_kind(
+@budget_kind(
     "conversion",
     gettext_lazy("Figure in US$ is the CHF figure at the table's rate"),
     absolute_tolerance=None,
     relative_tolerance=Decimal("0.5"),
 )
-def evaluate_conversion(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     source, target = ctx.cell(rule.params["from"]), ctx.cell(rule.params["to"])
     rate = ctx.rates.get(rule.params["rate"])
     if rate is None:
@@ -133,8 +212,8 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: EvaluationContext) -> lis
     ]
 
 
-@register_rule_kind("same_figure", gettext_lazy("The same figure in several tables"))
-def evaluate_same_figure(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+@budget_kind("same_figure", gettext_lazy("The same figure in several tables"))
+def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     refs = rule.params["cells"]
     first_ref, others = refs[0], refs[1:]
     first = ctx.cell(first_ref)
@@ -205,8 +284,8 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: EvaluationContext) -> li
     return outcomes
 
 
-@register_rule_kind("same_table", gettext_lazy("A table repeated cell by cell"))
-def evaluate_same_table(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+@budget_kind("same_table", gettext_lazy("A table repeated cell by cell"))
+def evaluate_same_table(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     codes = rule.params["tables"]
     try:
         first, second = (ctx.tables[c] for c in codes)
@@ -251,8 +330,8 @@ def evaluate_same_table(rule: ReconciliationRule, ctx: EvaluationContext) -> lis
     return outcomes
 
 
-@register_rule_kind("quoted_amount", gettext_lazy("An amount quoted in the text equals a table's figure"))
-def evaluate_quoted_amount(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+@budget_kind("quoted_amount", gettext_lazy("An amount quoted in the text equals a table's figure"))
+def evaluate_quoted_amount(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     quoted = rule.params["quoted"]
     cell = ctx.cell(rule.params["cell"])
     amount = Decimal(str(quoted["amount"]))
@@ -284,9 +363,8 @@ def evaluate_quoted_amount(rule: ReconciliationRule, ctx: EvaluationContext) -> 
     ]
 
 
-@register_rule_kind("agreement_ceiling", gettext_lazy("Budget total against the agreement as amended"))
-def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
-    from agreements.models import Agreement
+@budget_kind("agreement_ceiling", gettext_lazy("Budget total against the agreement as amended"))
+def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     from agreements.terms import consolidated_terms
 
     params = rule.params
@@ -336,16 +414,16 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: EvaluationContext)
     ]
 
 
-@register_rule_kind(
+@budget_kind(
     "statement_vs_text", gettext_lazy("A result as stated in a budget table against the work plan")
 )
-def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: EvaluationContext) -> list[Outcome]:
+def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     stated, quoted = rule.params["stated"], rule.params["quoted"]
     quoted = quoted if isinstance(quoted, list) else [quoted]
     number = Decimal(str(stated["number"]))
     differing = [q for q in quoted if Decimal(str(q["number"])) != number]
     lines = sorted({int(stated["line"]), *(int(q["line"]) for q in quoted)})
-    table = rule.table.title if rule.table else ""
+    table = rule.subject_title
     return [
         Outcome(
             stated["text"],
@@ -362,3 +440,40 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: EvaluationContext)
             holds=not differing,
         )
     ]
+
+
+# A rule may be about a budget table (its findings link to it).
+register_subject(BudgetTable)
+
+# What the budget kinds read: a change of any of it makes the programme's findings be computed again.
+
+
+def _programme_of_table(instance):
+    return BudgetTable.objects.filter(pk=instance.table_id).values_list("programme_id", flat=True).first()
+
+
+def _every_programme(instance):
+    return list(Programme.objects.values_list("pk", flat=True))  # rates are shared by all programmes
+
+
+watch(BudgetFact, lambda fact: fact.programme_id, "budget figure %(object)s")
+watch(BudgetTable, lambda table: table.programme_id, "budget table %(object)s")
+watch(BudgetColumn, _programme_of_table, "budget column %(object)s")
+watch(BudgetRow, _programme_of_table, "budget row %(object)s")
+watch(ExchangeRate, _every_programme, "exchange rate %(object)s")
+watch(Agreement, lambda agreement: agreement.programme_id, "agreement %(object)s")
+watch(
+    AgreementCeiling,
+    lambda c: Agreement.objects.filter(pk=c.agreement_id).values_list("programme_id", flat=True).first(),
+    "agreement ceiling %(object)s",
+)
+watch(
+    Amendment,
+    lambda a: Agreement.objects.filter(pk=a.agreement_id).values_list("programme_id", flat=True).first(),
+    "amendment %(object)s",
+)
+watch(
+    CeilingChange,
+    lambda c: Amendment.objects.filter(pk=c.amendment_id).values_list("agreement__programme_id", flat=True).first(),
+    "ceiling change %(object)s",
+)

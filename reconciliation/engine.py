@@ -1,0 +1,201 @@
+"""The engine: evaluate every active rule of a programme, classify each outcome, keep the findings.
+
+All arithmetic is in :class:`~decimal.Decimal`, added in Python (never by the database) and never across
+currencies. Who calls :func:`reconcile`: :func:`reconciliation.services.figures_changed`, on commit of
+whatever changed the figures.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.models import Organisation
+from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, Severity
+from reconciliation.registry import Outcome, RuleError, RuleKind, RunContext, format_decimal, rule_kinds
+from reconciliation.services import finding_reopen, finding_resolve
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Verdict:
+    """An outcome classified: severity ``None`` when it holds."""
+
+    rule: ReconciliationRule
+    outcome: Outcome
+    severity: str | None
+    difference: Decimal | None = None
+
+
+def classify(
+    outcome: Outcome, rule: ReconciliationRule, kind: RuleKind | None
+) -> tuple[str | None, Decimal | None]:
+    if outcome.holds is not None:
+        return (None if outcome.holds else Severity.MATERIAL), None
+    stated, recomputed = outcome.stated, outcome.recomputed
+    if not isinstance(stated, Decimal) or not isinstance(recomputed, Decimal):
+        return Severity.MATERIAL, None
+    difference = stated - recomputed
+    if difference == 0:
+        return None, difference
+    absolute = (
+        rule.absolute_tolerance if rule.absolute_tolerance is not None else (kind and kind.absolute_tolerance)
+    )
+    relative = (
+        rule.relative_tolerance if rule.relative_tolerance is not None else (kind and kind.relative_tolerance)
+    )
+    if absolute is not None and abs(difference) <= absolute:
+        return Severity.ROUNDING, difference
+    if relative is not None and recomputed and abs(difference) * 100 <= relative * abs(recomputed):
+        return Severity.ROUNDING, difference
+    return Severity.MATERIAL, difference
+
+
+def _unchecked(rule: ReconciliationRule, message: str) -> Verdict:
+    return Verdict(rule, Outcome(None, None, "", [], rule.subject_title, message), Severity.UNCHECKED)
+
+
+def evaluate(rules: list[ReconciliationRule], programme) -> list[Verdict]:
+    """Every rule's outcomes, classified. Each kind's context is built once for the run and shared."""
+    kinds = rule_kinds()
+    contexts: dict[type[RunContext], RunContext] = {}
+    verdicts: list[Verdict] = []
+    for rule in rules:
+        kind = kinds.get(rule.kind)
+        if kind is None:
+            verdicts.append(
+                _unchecked(
+                    rule,
+                    _("No evaluator is registered for rules of kind “%(kind)s”; the rule was not checked.")
+                    % {"kind": rule.kind},
+                )
+            )
+            continue
+        if kind.context not in contexts:
+            contexts[kind.context] = kind.context(programme)
+        try:
+            outcomes = kind.evaluate(rule, contexts[kind.context])
+        except (RuleError, KeyError, ValueError, TypeError, InvalidOperation) as exc:
+            logger.warning("Rule %s could not be evaluated: %r", rule.code, exc)
+            verdicts.append(_unchecked(rule, _("The rule could not be checked: %(error)s") % {"error": exc}))
+            continue
+        for outcome in outcomes:
+            severity, difference = classify(outcome, rule, kind)
+            verdicts.append(Verdict(rule, outcome, severity, difference))
+    return verdicts
+
+
+DIFFERENCE_PLACES = Decimal("0.000001")  # Finding.difference has six decimal places
+
+
+def _text(value: Decimal | str | None) -> str:
+    if value is None:
+        return ""
+    return format_decimal(value) if isinstance(value, Decimal) else str(value)
+
+
+@transaction.atomic
+def reconcile(programme, cause: str = "") -> list[Finding]:
+    """Recompute every active rule of ``programme`` and persist what does not hold.
+
+    A finding is kept per (rule, outcome key): unchanged figures keep its status (an explanation stays);
+    different stated/recomputed figures reopen it; a finding no longer found is marked resolved.
+    Returns the current (not resolved) findings, and notes the run (when, why, what it found) as a
+    :class:`~reconciliation.models.Computation`.
+    """
+    rules = list(
+        ReconciliationRule.objects.filter(programme=programme, active=True).prefetch_related("subject")
+    )
+    verdicts = evaluate(rules, programme)
+    existing = {(f.rule_id, f.key): f for f in Finding.objects.filter(rule__programme=programme)}
+    partners = {o.acronym: o for o in Organisation.objects.all()}
+    seen: set[int] = set()
+    keys: dict[tuple[int, str], int] = {}
+    current: list[Finding] = []
+    for verdict in verdicts:
+        if verdict.severity is None:
+            continue
+        outcome = verdict.outcome
+        # Two outcomes of one rule with the same key are kept apart, in the evaluator's order.
+        key = (verdict.rule.pk, outcome.key)
+        keys[key] = keys.get(key, 0) + 1
+        finding_key = outcome.key if keys[key] == 1 else f"{outcome.key}#{keys[key]}"
+        values = {
+            "severity": verdict.severity,
+            "stated": _text(outcome.stated)[:255],
+            "recomputed": _text(outcome.recomputed)[:255],
+            "difference": None
+            if verdict.difference is None
+            else verdict.difference.quantize(DIFFERENCE_PLACES),
+            "currency": outcome.currency,
+            "table": outcome.table[:500],
+            "partner": partners.get(outcome.partner or (verdict.rule.params or {}).get("partner", "")),
+            "lines": sorted(set(outcome.lines)),
+            "message": outcome.message,
+        }
+        finding = existing.get((verdict.rule.pk, finding_key))
+        if finding is None:
+            finding = Finding.objects.create(rule=verdict.rule, key=finding_key, **values)
+        else:
+            figures_changed = (finding.stated, finding.recomputed) != (values["stated"], values["recomputed"])
+            changed = [k for k, v in values.items() if getattr(finding, k) != v]
+            if finding.status == FindingStatus.RESOLVED or (
+                finding.status == FindingStatus.EXPLAINED and figures_changed
+            ):
+                finding = finding_reopen(
+                    finding=finding,
+                    user=None,
+                    reason=_("Found again with stated %(s)s and recomputed %(r)s.")
+                    % {"s": values["stated"] or "—", "r": values["recomputed"] or "—"},
+                    changes={k: values[k] for k in changed},
+                )
+            elif changed:
+                for k in changed:
+                    setattr(finding, k, values[k])
+                finding.save(update_fields=changed)
+        seen.add(finding.pk)
+        current.append(finding)
+    for finding in existing.values():
+        if finding.pk not in seen and finding.status != FindingStatus.RESOLVED:
+            finding_resolve(finding=finding)
+    Computation.note(programme, cause, summarise(programme, current))
+    return current
+
+
+@dataclass
+class Summary:
+    rules: int = 0
+    holding: int = 0
+    rounding: int = 0
+    material: int = 0
+    unchecked: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def summarise(programme, findings: list[Finding] | None = None) -> Summary:
+    """Rules by their worst current finding; a rule without one holds. Two queries."""
+    rules = dict(
+        ReconciliationRule.objects.filter(programme=programme, active=True).values_list("pk", "kind")
+    )
+    if findings is None:
+        findings = (
+            Finding.objects.filter(rule__programme=programme, rule__active=True)
+            .current()
+            .only("rule_id", "severity")
+        )
+    worst: dict[int, str] = {}
+    order = {Severity.ROUNDING: 1, Severity.UNCHECKED: 2, Severity.MATERIAL: 3}
+    for f in findings:
+        if f.rule_id in rules and order[f.severity] > order.get(worst.get(f.rule_id), 0):
+            worst[f.rule_id] = f.severity
+    summary = Summary(rules=len(rules), holding=len(rules) - len(worst))
+    for severity in worst.values():
+        setattr(summary, severity, getattr(summary, severity) + 1)
+    for kind in rules.values():
+        summary.by_kind[kind] = summary.by_kind.get(kind, 0) + 1
+    return summary

@@ -1,0 +1,127 @@
+"""The rule kinds every app registers, from its own ``rule_kinds.py`` (imported in ``AppConfig.ready()``)::
+
+    from reconciliation.registry import Outcome, register_rule_kind
+
+    @register_rule_kind("schedule_months", gettext_lazy("Schedule within the months of the period"))
+    def schedule_months(rule, ctx) -> list[Outcome]: ...
+
+An evaluator returns one :class:`Outcome` per thing it checked. A numeric outcome (``holds`` left ``None``)
+holds when stated equals recomputed, is *rounding* within the rule's tolerance and *material* beyond it; a
+non-numeric outcome says ``holds`` itself. A kind's default tolerances live here, on the kind, only; a rule
+may override them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class Outcome:
+    """The result of one check of a rule."""
+
+    stated: Decimal | str | None
+    recomputed: Decimal | str | None
+    currency: str  # "" if not money
+    lines: list[int]
+    table: str
+    message: str
+    key: str = ""
+    holds: bool | None = None  # for non-numeric checks
+    partner: str = ""  # acronym of the organisation the check is about, if one
+
+
+def format_decimal(value: Decimal | None) -> str:
+    """How an outcome's figure is written in a finding.
+
+    ``Decimal("4086384.00")`` → ``4086384``, ``Decimal("152849.31")`` → ``152849.31``, ``None`` → ``—``.
+    """
+    if value is None:
+        return "—"
+    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+
+
+class RuleError(Exception):
+    """A rule's parameters do not resolve (unknown cell, table or rate); reported as *unchecked*."""
+
+
+class RunContext:
+    """What every evaluator may read during one run; a kind names a subclass (``context=``) that adds what
+    it needs, built once per run and shared by every kind naming the same class."""
+
+    def __init__(self, programme):
+        self.programme = programme
+
+
+Evaluator = Callable[[Any, RunContext], list]
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    kind: str
+    label: Any
+    evaluate: Evaluator
+    context: type[RunContext]
+    absolute_tolerance: Decimal | None
+    relative_tolerance: Decimal | None  # percent
+
+    def describe_tolerance(self) -> str:
+        """The default in words, e.g. "1 unit" or "0.5 %", or "exact"."""
+        parts = []
+        if self.absolute_tolerance is not None:
+            parts.append(_("%(n)s unit(s)") % {"n": f"{self.absolute_tolerance.normalize():f}"})
+        if self.relative_tolerance is not None:
+            parts.append(f"{self.relative_tolerance.normalize():f} %")
+        return _(" or ").join(parts) if parts else _("exact")
+
+
+_REGISTRY: dict[str, RuleKind] = {}
+
+
+def register_rule_kind(
+    kind: str,
+    label,
+    *,
+    context: type[RunContext] = RunContext,
+    absolute_tolerance: Decimal | None = Decimal("1"),
+    relative_tolerance: Decimal | None = None,
+):
+    """Decorator registering ``evaluate(rule, ctx) -> list[Outcome]`` for rules of ``kind``.
+
+    Default tolerance: a difference of at most one currency unit is *rounding*. Registering a kind twice
+    replaces the evaluator (module reloads in development).
+    """
+
+    def decorator(evaluate: Evaluator) -> Evaluator:
+        _REGISTRY[kind] = RuleKind(kind, label, evaluate, context, absolute_tolerance, relative_tolerance)
+        return evaluate
+
+    return decorator
+
+
+_SUBJECTS: list[type] = []
+
+
+def register_subject(model: type) -> None:
+    """Let rules be about instances of ``model`` (e.g. a budget table): their findings link to it."""
+    if model not in _SUBJECTS:
+        _SUBJECTS.append(model)
+
+
+def subject_models() -> list[type]:
+    return list(_SUBJECTS)
+
+
+def discover() -> None:
+    """Import ``<app>.rule_kinds`` of every installed app, where each app registers its kinds."""
+    autodiscover_modules("rule_kinds")
+
+
+def rule_kinds() -> dict[str, RuleKind]:
+    return dict(_REGISTRY)

@@ -1,0 +1,131 @@
+"""What changes findings: the workflows (explained by staff, reopened when found again or by staff,
+resolved when no longer found; each a :func:`core.workflow.transition` along ``Finding.workflow``) and
+:func:`figures_changed`, the one way a writer asks for the findings to be computed again."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.models import User
+from core.workflow import transition
+from reconciliation.models import Finding, FindingStatus
+
+
+def finding_reopen(
+    *, finding: Finding, user: User | None, reason: str, changes: dict[str, Any] | None = None
+) -> Finding:
+    """Open an explained or resolved finding again, saying why; ``user`` is ``None`` for the reconciliation.
+
+    The explanation it had stays in its history and status changes. ``changes`` are the figures the
+    reconciliation found now, written in the same UPDATE as the status.
+    """
+    return transition(
+        finding,
+        FindingStatus.OPEN,
+        user=user,
+        reason=reason,
+        explanation="",
+        explained_by=None,
+        explained_at=None,
+        **(changes or {}),
+    )
+
+
+def finding_resolve(*, finding: Finding) -> Finding:
+    """The reconciliation no longer finds it: the finding is kept, resolved, until found again."""
+    return transition(finding, FindingStatus.RESOLVED)
+
+
+def finding_explain(*, finding: Finding, user, comment: str) -> Finding:
+    """Staff record why a finding is acceptable; it stays explained until its figures change."""
+    if not user.has_perm("budgets.explain_finding", finding.rule.programme):
+        raise PermissionDenied
+    comment = comment.strip()
+    if not comment:
+        raise ValidationError(_("An explanation needs a comment."))
+    return transition(
+        finding,
+        FindingStatus.EXPLAINED,
+        user=user,
+        reason=comment,
+        explanation=comment,
+        explained_by=user,
+        explained_at=timezone.now(),
+    )
+
+
+logger = logging.getLogger(__name__)
+
+
+class _Recompute:
+    """The on-commit job of one programme: reconciles it once, whatever number of changes asked for it."""
+
+    def __init__(self, programme_id: int, cause: str, using: str | None):
+        self.programme_id, self.causes, self.using = programme_id, [cause], using
+
+    def add(self, cause: str) -> None:
+        if cause not in self.causes:
+            self.causes.append(cause)
+
+    @property
+    def cause(self) -> str:
+        shown = self.causes[:3]
+        more = len(self.causes) - len(shown)
+        return "; ".join(shown) + (f" (+{more})" if more > 0 else "")
+
+    def __call__(self) -> None:
+        from agreements.models import Programme
+        from reconciliation.engine import reconcile
+
+        programme = Programme.objects.using(self.using).filter(pk=self.programme_id).first()
+        if programme is not None:  # deleted in the same transaction: nothing left to reconcile
+            reconcile(programme, self.cause[:255])
+
+
+def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
+    """Reconcile ``programme`` (an instance or its pk) once the current transaction commits; at once when
+    there is none. Every writer calls this: admin saves and deletes (through :func:`watch`), imports,
+    loaders, approvals, rate changes. Several calls in one transaction make one run, noting each cause.
+    A rolled-back transaction runs nothing.
+    """
+    programme_id = getattr(programme, "pk", programme)
+    if programme_id is None:
+        return
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        # One job per programme per transaction: Django keeps the pending callbacks on the connection.
+        for _savepoints, job, _robust in connection.run_on_commit:
+            if isinstance(job, _Recompute) and job.programme_id == programme_id:
+                job.add(cause)
+                return
+    transaction.on_commit(_Recompute(programme_id, cause, using), using=using)
+
+
+def watch(model: type[models.Model], programmes_of: Callable[[models.Model], Any], cause: str) -> None:
+    """Call :func:`figures_changed` for ``programmes_of(instance)`` (a programme, a pk, an iterable of
+    them or ``None``) after every save and delete of ``model``: the admin, the shell, any ``save()``.
+    Bulk writes (imports) send no signals and call :func:`figures_changed` themselves.
+    """
+
+    def changed(sender, instance, raw=False, **kwargs):
+        if raw:  # loaddata: the figures arrive with their findings
+            return
+        programmes = programmes_of(instance)
+        if programmes is None:
+            return
+        if not isinstance(programmes, (list, tuple, set, frozenset, models.QuerySet)):
+            programmes = [programmes]
+        for programme in programmes:
+            figures_changed(programme, cause % {"object": instance}, using=kwargs.get("using"))
+
+    uid = f"reconciliation.watch:{model._meta.label}"
+    post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
+    post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")

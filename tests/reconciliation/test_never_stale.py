@@ -1,0 +1,91 @@
+"""Findings are never stale: whatever changes the figures makes the reconciliation run again once the
+change commits, without anybody pressing "Recompute"."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from budgets.models import BudgetFact
+from core.models import ExchangeRate
+from reconciliation.models import Computation, Finding, FindingStatus
+from reconciliation.services import figures_changed, finding_explain
+from tests.admin_forms import change_form_data
+
+# Cuadro 1 of the programme, line 238 (source line 238): the TOTAL row prints 577'000 + 1'422'000 +
+# 1'115'000 + 886'000 = 4'000'000 against a total of 4'086'384.
+TOTAL_RULE = "programa-cuadro-1/238/total:sum-columns"
+
+
+def _fact(line: int, column: str) -> BudgetFact:
+    return BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=line, column__key=column)
+
+
+def test_an_admin_edit_of_a_figure_reopens_its_explained_finding(
+    login, admin_user, staff_user, findings, django_capture_on_commit_callbacks
+):
+    finding = Finding.objects.get(rule__code=TOTAL_RULE)
+    assert (finding.stated, finding.recomputed, finding.lines) == ("4086384", "4000000", [238])
+    finding_explain(finding=finding, user=staff_user, comment="El total incluye CHF 86'384 sin año")
+    fact = _fact(238, "y2005")
+    assert fact.amount.amount == Decimal("577000")
+    client = login(admin_user)
+    url = reverse("admin:budgets_budgetfact_change", args=[fact.pk])
+    data = change_form_data(client, url, amount_0="578000.00", change_reason="errata")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    finding.refresh_from_db()
+    assert (finding.status, finding.recomputed, finding.explanation) == (FindingStatus.OPEN, "4001000", "")
+    run = Computation.objects.filter(programme=fact.programme).first()
+    assert run.cause.startswith("budget figure") and run.material >= 1
+    page = client.get(reverse("budgets:reconciliation", args=["pcc"])).content.decode()
+    assert "budget figure" in page.split('id="last-computed"', 1)[1].split("</p>", 1)[0]
+
+
+def test_deleting_a_figure_in_the_admin_reconciles_too(login, admin_user, findings, django_capture_on_commit_callbacks):
+    fact = _fact(238, "y2008")
+    client = login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:budgets_budgetfact_delete", args=[fact.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    # 577'000 + 1'422'000 + 1'115'000 without the 886'000 of 2008.
+    assert Finding.objects.get(rule__code=TOTAL_RULE).recomputed == "3114000"
+
+
+def test_an_exchange_rate_changed_reconciles_the_conversions_at_that_rate(
+    findings, django_capture_on_commit_callbacks
+):
+    finding = Finding.objects.filter(rule__kind="conversion").current().select_related("rule").first()
+    rate = ExchangeRate.objects.get(code=finding.rule.params["rate"])
+    with django_capture_on_commit_callbacks(execute=True):
+        rate.rate = rate.rate * 2
+        rate.save()
+    finding.refresh_from_db()
+    assert finding.recomputed != findings[findings.index(finding)].recomputed
+    assert Computation.objects.first().cause.startswith("exchange rate")
+
+
+def test_many_changes_in_one_transaction_make_one_run(findings, django_capture_on_commit_callbacks):
+    runs = Computation.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            for line in (218, 219, 220):
+                fact = _fact(line, "y2006")
+                fact.amount = fact.amount + fact.amount.__class__(1, fact.amount.currency)
+                fact.save()
+    assert len(callbacks) == 1
+    assert Computation.objects.count() == runs + 1
+    assert Computation.objects.first().cause.count("budget figure") == 3
+
+
+def test_a_rolled_back_change_runs_nothing(findings, django_capture_on_commit_callbacks):
+    runs = Computation.objects.count()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            figures_changed(_fact(238, "y2005").programme, "a change given up")
+            raise RuntimeError
+    assert callbacks == [] and Computation.objects.count() == runs
