@@ -164,9 +164,6 @@ class Phase(models.Model):
     def __str__(self) -> str:
         return f"{self.programme.code.upper()} {self.name}"
 
-    def is_active_on(self, date: datetime.date) -> bool:
-        return self.start_date <= date <= self.end_date
-
 
 class Agreement(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="agreements")

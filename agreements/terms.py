@@ -1,7 +1,8 @@
 """Consolidated terms of an agreement and the checks of its amendments.
 
 Expects the agreement with ``ceilings`` and ``amendments__ceiling_changes`` prefetched
-(see :func:`agreements.views.agreement_queryset`), so it runs no query per amendment.
+(as :func:`agreements.views.agreement_detail` and :func:`reports.dashboard.agreements_with_terms`
+fetch it), so it runs no query per amendment.
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from django.db import models
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
+from core.money import round_amount
 from core.spreadsheets import CellError, Problem, SpreadsheetReader
 
 if TYPE_CHECKING:
@@ -314,9 +315,7 @@ def shown(value: Any) -> str:
         return ""
     if isinstance(value, Money):
         # Two decimals at least, so an unchanged 240000.00 and a new 250000 look alike in the preview.
-        amount = (
-            value.amount if value.amount.as_tuple().exponent < -2 else value.amount.quantize(Decimal("0.01"))
-        )
+        amount = value.amount if value.amount.as_tuple().exponent < -2 else round_amount(value.amount)
         return f"{value.currency} {amount}"
     if isinstance(value, Decimal):
         return f"{value:f}"

@@ -182,6 +182,8 @@ TASKS = {
 
 # Imports write new rows and their history with COPY on PostgreSQL (off: Django's bulk_create).
 PCC_IMPORT_COPY = read_bool("PCC_IMPORT_COPY", True)
+# The largest spreadsheet an import accepts, in bytes (core.spreadsheets refuses bigger uploads).
+PCC_IMPORT_MAX_BYTES = read_int("PCC_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
 
 # /healthz reports the task worker missing when tasks have waited this long and it has touched none since.
 WORKER_STALE_SECONDS = read_int("WORKER_STALE_SECONDS", 600, minimum=1)

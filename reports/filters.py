@@ -19,10 +19,6 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
-    @property
-    def has_period(self) -> bool:
-        return self.date_from is not None or self.date_to is not None
-
 
 # Beyond this many options a select is slow to render and to use: the field becomes a text box.
 MAX_CHOICES = 50

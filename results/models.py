@@ -351,10 +351,6 @@ class Activity(Target):
     def get_absolute_url(self) -> str:
         return reverse("results:activity_detail", args=[self.pk])
 
-    @property
-    def depth(self) -> int:
-        return self.code.count(".") if self.code else 3
-
     def range_months(self) -> list[datetime.date]:
         if self.start_month is None:
             return []

@@ -15,6 +15,8 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.numbers import AmbiguousNumberError, NumberFormatError, parse_amount
+
 
 class TargetKind(models.TextChoices):
     NUMBER = "number", _("Number")
@@ -39,7 +41,9 @@ class ParsedTarget:
     currency: str = ""
 
 
-_NUMBER = r"\d+(?:[.,]\d+)?"
+# Digits with the separators the source prints ("1.5", "1,500", "1'500", "1.500,50"); the
+# reading itself is core.numbers', so targets and amounts follow the same conventions.
+_NUMBER = r"\d(?:[\d'.,]*\d)?"
 _PERCENT = re.compile(rf"^({_NUMBER})\s*%\s*(.*)$")
 _PLAIN = re.compile(rf"^({_NUMBER})$")
 _MONEY = re.compile(rf"^(\$|US\$|S/\.?|CHF)\s*({_NUMBER})\s*(.*)$")
@@ -49,8 +53,20 @@ _CURRENCIES = {"$": "USD", "US$": "USD", "S/": "PEN", "S/.": "PEN", "CHF": "CHF"
 
 
 def _decimal(text: str) -> Decimal:
-    # Targets print one separator at most and it is always the decimal one ("1.5%").
-    return Decimal(text.replace(",", "."))
+    """The number in a target, read by :func:`core.numbers.parse_amount`.
+
+    A lone separator before three digits is a thousands separator in a target: the work plans
+    write thousands with a comma ("10,000 empleos", "7,700 unidades productivas", source line
+    295) and the tourism budget with a point ("321.895", line 1087), while their decimals
+    have one or two digits ("1.5%", line 413; "0,00", line 1041). Only exchange rates print three
+    decimals ("1.123 CHF por US$", line 916), and a rate is never a target.
+    Raises :class:`core.numbers.NumberFormatError` for digits that are not a number ("1,50,0").
+    """
+    try:
+        parsed = parse_amount(text)
+    except AmbiguousNumberError:
+        parsed = parse_amount(text, decimal_separator="." if "," in text else ",")
+    return parsed.value
 
 
 def parse_target(printed: str) -> ParsedTarget:
@@ -60,16 +76,21 @@ def parse_target(printed: str) -> ParsedTarget:
         return ParsedTarget(TargetKind.BLANK)
     if text.lower() in {"n.d.", "n.d", "-", "–", "—"}:
         return ParsedTarget(TargetKind.NOT_AVAILABLE)
-    if m := _PLAIN.match(text):
-        return ParsedTarget(TargetKind.NUMBER, _decimal(m[1]))
-    if m := _PERCENT.match(text):
-        return ParsedTarget(TargetKind.PERCENTAGE, _decimal(m[1]), unit=f"% {m[2]}".strip())
-    if m := _MONEY.match(text):
-        return ParsedTarget(TargetKind.MONEY, _decimal(m[2]), unit=m[3].strip(), currency=_CURRENCIES[m[1]])
-    if m := _PAIR.match(text):
-        return ParsedTarget(TargetKind.PAIR, _decimal(m[1]), _decimal(m[2]))
-    if m := _QUANTITY.match(text):
-        return ParsedTarget(TargetKind.QUANTITY, _decimal(m[1]), unit=m[2].strip())
+    try:
+        if m := _PLAIN.match(text):
+            return ParsedTarget(TargetKind.NUMBER, _decimal(m[1]))
+        if m := _PERCENT.match(text):
+            return ParsedTarget(TargetKind.PERCENTAGE, _decimal(m[1]), unit=f"% {m[2]}".strip())
+        if m := _MONEY.match(text):
+            return ParsedTarget(
+                TargetKind.MONEY, _decimal(m[2]), unit=m[3].strip(), currency=_CURRENCIES[m[1]]
+            )
+        if m := _PAIR.match(text):
+            return ParsedTarget(TargetKind.PAIR, _decimal(m[1]), _decimal(m[2]))
+        if m := _QUANTITY.match(text):
+            return ParsedTarget(TargetKind.QUANTITY, _decimal(m[1]), unit=m[2].strip())
+    except NumberFormatError:
+        pass
     return ParsedTarget(TargetKind.TEXT)
 
 

@@ -74,6 +74,5 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () { drawAll(document); });
-  document.addEventListener("htmx:afterSwap", function (event) { drawAll(event.target); });
   window.pccCharts = { drawAll: drawAll, formatNumber: formatNumber };
 })();

@@ -125,6 +125,26 @@ def _manage(args, env_overrides):
     )
 
 
+def test_every_variable_in_the_readme_table_is_read_by_the_settings_or_the_serve_script():
+    settings_source = (ROOT / "pcc" / "settings.py").read_text()
+    serve_source = (ROOT / "scripts" / "serve.sh").read_text()
+    unread = {
+        name
+        for name in SETTINGS_VARIABLES
+        if f'"{name}"' not in settings_source and f"${{{name}:-" not in serve_source
+    }
+    assert unread == set()
+
+
+def test_the_import_size_limit_is_read_from_the_environment(tmp_path):
+    result = _manage(
+        ["shell", "-c", "from core import spreadsheets; print(spreadsheets.MAX_FILE_BYTES)"],
+        _documented_production_environment(tmp_path) | {"PCC_IMPORT_MAX_BYTES": "1048576"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "1048576"
+
+
 def test_the_documented_production_environment_passes_the_deployment_checks(tmp_path):
     environment = _documented_production_environment(tmp_path)
     result = _manage(["check", "--deploy", "--fail-level", "WARNING"], environment)
@@ -158,6 +178,7 @@ def test_production_defaults_redirect_to_https_and_send_hsts(tmp_path):
         ("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto", "SECURE_PROXY_SSL_HEADER='X-Forwarded-Proto'"),
         ("LOGIN_FAILURE_LIMIT", "0", "LOGIN_FAILURE_LIMIT='0' must be at least 1"),
         ("LOGIN_COOLOFF_MINUTES", "15m", "LOGIN_COOLOFF_MINUTES='15m' is not a whole number"),
+        ("PCC_IMPORT_MAX_BYTES", "50MB", "PCC_IMPORT_MAX_BYTES='50MB' is not a whole number"),
     ],
 )
 def test_a_bad_security_value_stops_the_app_with_its_name(tmp_path, variable, value, message):

@@ -13,15 +13,16 @@ from results.targets import TargetKind, parse_month_range, parse_target
 @pytest.mark.parametrize(
     ("printed", "kind", "value", "unit"),
     [
-        ("10", TargetKind.NUMBER, Decimal("10"), ""),
-        ("80%", TargetKind.PERCENTAGE, Decimal("80"), "%"),
-        ("1.5%", TargetKind.PERCENTAGE, Decimal("1.5"), "%"),
-        ("70% de asistencia", TargetKind.PERCENTAGE, Decimal("70"), "% de asistencia"),
-        ("1 millar", TargetKind.QUANTITY, Decimal("1"), "millar"),
+        ("10", TargetKind.NUMBER, Decimal("10"), ""),  # PROSUR IPR.2.1, line 341
+        ("80%", TargetKind.PERCENTAGE, Decimal("80"), "%"),  # PROSUR 1.1, line 351
+        ("1.5%", TargetKind.PERCENTAGE, Decimal("1.5"), "%"),  # PROSUR 4.2.2, line 413
+        ("70% de asistencia", TargetKind.PERCENTAGE, Decimal("70"), "% de asistencia"),  # line 508
+        ("1 millar", TargetKind.QUANTITY, Decimal("1"), "millar"),  # AMPEX 2.1.2, line 516
+        # AMPEX IR 4.1, line 477
         ("2 reuniones anuales por socio", TargetKind.QUANTITY, Decimal("2"), "reuniones anuales por socio"),
-        ("$ 10 (mes/socio)", TargetKind.MONEY, Decimal("10"), "(mes/socio)"),
-        ("1 y 2", TargetKind.PAIR, Decimal("1"), ""),
-        ("Prosur recibe ingresos", TargetKind.TEXT, None, ""),
+        ("$ 10 (mes/socio)", TargetKind.MONEY, Decimal("10"), "(mes/socio)"),  # AMPEX 8.2, line 563
+        ("1 y 2", TargetKind.PAIR, Decimal("1"), ""),  # AMPEX 2.1.6, line 519
+        ("Prosur recibe ingresos", TargetKind.TEXT, None, ""),  # PROSUR IR.4.2, line 344
         ("n.d.", TargetKind.NOT_AVAILABLE, None, ""),
         ("-", TargetKind.NOT_AVAILABLE, None, ""),
         ("", TargetKind.BLANK, None, ""),
@@ -30,6 +31,45 @@ from results.targets import TargetKind, parse_month_range, parse_target
 def test_printed_targets_are_read_by_type(printed, kind, value, unit):
     parsed = parse_target(printed)
     assert (parsed.kind, parsed.value, parsed.unit) == (kind, value, unit)
+
+
+@pytest.mark.parametrize(
+    ("printed", "value"),
+    [
+        # The work plans' thousands comma: "10,000 empleos", "7,700 unidades productivas" (line 295).
+        ("1,500 empresas", Decimal("1500")),
+        ("10,000 empresas", Decimal("10000")),
+        # The tourism budget's thousands point: "321.895" (line 1087).
+        ("1.500 empresas", Decimal("1500")),
+        ("1'500 empresas", Decimal("1500")),
+        # Decimals: a point in the work plans ("1.5%", line 413), a comma in that budget ("0,00", line 1041).
+        ("2,5 empresas", Decimal("2.5")),
+        ("1.500,25 empresas", Decimal("1500.25")),
+        ("1,500.25 empresas", Decimal("1500.25")),
+    ],
+)
+def test_target_numbers_are_read_by_the_projects_number_parser(printed, value):
+    parsed = parse_target(printed)
+    assert (parsed.kind, parsed.value, parsed.unit) == (TargetKind.QUANTITY, value, "empresas")
+
+
+def test_thousands_separators_in_every_numeric_kind():
+    assert parse_target("10,000").value == Decimal("10000")
+    assert parse_target("1,500%").value == Decimal("1500")
+    assert (parse_target("US$ 1,500").value, parse_target("US$ 1,500").currency) == (Decimal("1500"), "USD")
+    assert (parse_target("1,500 y 2.000").value, parse_target("1,500 y 2.000").second_value) == (
+        Decimal("1500"),
+        Decimal("2000"),
+    )
+
+
+def test_digits_that_are_not_a_number_are_text():
+    assert parse_target("1,50,0 empresas").kind == TargetKind.TEXT
+
+
+def test_loaded_targets_keep_the_decimal_point_of_the_work_plan(pcc):
+    alpaca = Activity.objects.get(plan__code="poa-prosur-2008", key="4.2.2")  # "1.5%", line 413
+    assert (alpaca.target_kind, alpaca.target_value) == (TargetKind.PERCENTAGE, Decimal("1.5"))
 
 
 @pytest.mark.parametrize(
