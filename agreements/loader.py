@@ -18,6 +18,7 @@ from agreements.models import (
     ProgrammeParticipant,
 )
 from core.loading import FixtureError, LoadContext, parse_date, parse_printed
+from core.upsert import upsert
 
 
 def _money(spec: dict, where: str, path) -> tuple[Money, str, int]:
@@ -33,44 +34,53 @@ def load(ctx: LoadContext) -> None:
     if not spec:
         return
     path = ctx.folder / "programme.yaml"
-    programme, created = Programme.objects.update_or_create(
-        code=spec["code"],
-        defaults={"name": spec["name"], "country": spec["country"],
-                  "binding_currency": spec.get("binding_currency", "CHF"),
-                  "description": spec.get("description", "")},
+    programme, changed = upsert(
+        Programme,
+        {"code": spec["code"]},
+        {"name": spec["name"], "country": spec["country"],
+         "binding_currency": spec.get("binding_currency", "CHF"),
+         "description": spec.get("description", "")},
+        reason=ctx.change_reason,
     )
     ctx.programme = programme
-    ctx.count("programme", created)
+    ctx.count("programme", changed)
     for i, p in enumerate(ctx.data.get("participants", [])):
-        _, created = ProgrammeParticipant.objects.get_or_create(
-            programme=programme, organisation=ctx.organisation(p["organisation"], f"participants[{i}]"),
-            role=p["role"],
+        _, changed = upsert(
+            ProgrammeParticipant,
+            {"programme": programme, "organisation": ctx.organisation(p["organisation"], f"participants[{i}]"),
+             "role": p["role"]},
+            {},
+            reason=ctx.change_reason,
         )
-        ctx.count("participant", created)
+        ctx.count("participant", changed)
     phases = {}
     for i, ph in enumerate(ctx.data.get("phases", [])):
         where = f"phases[{i}]"
-        phases[ph["code"]], created = Phase.objects.update_or_create(
-            programme=programme, code=ph["code"],
-            defaults={"name": ph["name"], "start_date": parse_date(ph["start"], where, path),
-                      "end_date": parse_date(ph["end"], where, path),
-                      "document": ctx.document(ph["document"], where) if ph.get("document") else None,
-                      "line": ph.get("line")},
+        phases[ph["code"]], changed = upsert(
+            Phase,
+            {"programme": programme, "code": ph["code"]},
+            {"name": ph["name"], "start_date": parse_date(ph["start"], where, path),
+             "end_date": parse_date(ph["end"], where, path),
+             "document": ctx.document(ph["document"], where) if ph.get("document") else None,
+             "line": ph.get("line")},
+            reason=ctx.change_reason,
         )
-        ctx.count("phase", created)
+        ctx.count("phase", changed)
     components = {}
     for i, comp in enumerate(ctx.data.get("components", [])):
         where = f"components[{i}]"
         parent = components.get(comp.get("parent")) if comp.get("parent") else None
         if comp.get("parent") and parent is None:
             raise FixtureError(path, where, f"parent {comp['parent']!r} must be listed before its children")
-        components[comp["code"]], created = Component.objects.update_or_create(
-            programme=programme, code=comp["code"],
-            defaults={"name": comp["name"], "kind": comp["kind"], "parent": parent, "order": i,
-                      "document": ctx.document(comp["document"], where) if comp.get("document") else None,
-                      "line": comp.get("line")},
+        components[comp["code"]], changed = upsert(
+            Component,
+            {"programme": programme, "code": comp["code"]},
+            {"name": comp["name"], "kind": comp["kind"], "parent": parent, "order": i,
+             "document": ctx.document(comp["document"], where) if comp.get("document") else None,
+             "line": comp.get("line")},
+            reason=ctx.change_reason,
         )
-        ctx.count("component", created)
+        ctx.count("component", changed)
     ctx.components = components
     for file_name in ctx.data.get("agreements", []):
         _load_agreement(ctx, file_name, programme, phases)
@@ -81,9 +91,10 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
     data = ctx.read_yaml(file_name)
     where = "agreement"
     document = ctx.document(data["document"], where)
-    agreement, created = Agreement.objects.update_or_create(
-        programme=programme, code=data["code"],
-        defaults={
+    agreement, changed = upsert(
+        Agreement,
+        {"programme": programme, "code": data["code"]},
+        {
             "phase": phases.get(data.get("phase")),
             "title": data["title"],
             "signed_on": parse_date(data.get("signed_on"), where, path),
@@ -97,26 +108,33 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
             "document": document,
             "line": data["line"],
         },
+        reason=ctx.change_reason,
     )
-    ctx.count("agreement", created)
+    ctx.count("agreement", changed)
     for i, party in enumerate(data.get("parties", [])):
-        _, created = AgreementParty.objects.update_or_create(
-            agreement=agreement, organisation=ctx.organisation(party["organisation"], f"parties[{i}]"),
-            role=party["role"], defaults={"represents": party.get("represents", ""), "line": party.get("line")},
+        _, changed = upsert(
+            AgreementParty,
+            {"agreement": agreement, "organisation": ctx.organisation(party["organisation"], f"parties[{i}]"),
+             "role": party["role"]},
+            {"represents": party.get("represents", ""), "line": party.get("line")},
+            reason=ctx.change_reason,
         )
-        ctx.count("agreement party", created)
+        ctx.count("agreement party", changed)
     for i, ceiling in enumerate(data.get("ceilings", [])):
         amount, _, line = _money(ceiling, f"ceilings[{i}]", path)
-        _, created = AgreementCeiling.objects.update_or_create(
-            agreement=agreement, amount_currency=str(amount.currency),
-            defaults={"amount": amount, "is_cap": ceiling.get("is_cap", False), "line": line},
+        _, changed = upsert(
+            AgreementCeiling,
+            {"agreement": agreement, "amount_currency": str(amount.currency)},
+            {"amount": amount, "is_cap": ceiling.get("is_cap", False), "line": line},
+            reason=ctx.change_reason,
         )
-        ctx.count("ceiling", created)
+        ctx.count("ceiling", changed)
     for i, am in enumerate(data.get("amendments", [])):
         w = f"amendments[{i}]"
-        amendment, created = Amendment.objects.update_or_create(
-            agreement=agreement, sequence=am["sequence"],
-            defaults={
+        amendment, changed = upsert(
+            Amendment,
+            {"agreement": agreement, "sequence": am["sequence"]},
+            {
                 "number": am.get("number", ""), "title": am["title"],
                 "signed_on": parse_date(am["signed_on"], w, path), "signed_place": am["signed_place"],
                 "retroactive_from": parse_date(am.get("retroactive_from"), w, path),
@@ -127,32 +145,39 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
                 "document": ctx.document(am.get("document", data["document"]), w),
                 "line": am["line"],
             },
+            reason=ctx.change_reason,
         )
-        ctx.count("amendment", created)
+        ctx.count("amendment", changed)
         for j, s in enumerate(am.get("signatories", [])):
-            _, created = AmendmentSignatory.objects.update_or_create(
-                amendment=amendment, name=s["name"],
-                defaults={"position": s["position"], "on_behalf_of": s["on_behalf_of"], "line": s["line"],
-                          "organisation": ctx.organisation(s["organisation"], f"{w}.signatories[{j}]")
-                          if s.get("organisation") else None},
+            _, changed = upsert(
+                AmendmentSignatory,
+                {"amendment": amendment, "name": s["name"]},
+                {"position": s["position"], "on_behalf_of": s["on_behalf_of"], "line": s["line"],
+                 "organisation": ctx.organisation(s["organisation"], f"{w}.signatories[{j}]")
+                 if s.get("organisation") else None},
+                reason=ctx.change_reason,
             )
-            ctx.count("signatory", created)
+            ctx.count("signatory", changed)
         for art in am.get("articles", []):
-            _, created = AmendedArticle.objects.update_or_create(
-                amendment=amendment, article=art["article"],
-                defaults={"scope": art.get("scope", ""), "new_text": art["new_text"].strip(), "line": art["line"]},
+            _, changed = upsert(
+                AmendedArticle,
+                {"amendment": amendment, "article": art["article"]},
+                {"scope": art.get("scope", ""), "new_text": art["new_text"].strip(), "line": art["line"]},
+                reason=ctx.change_reason,
             )
-            ctx.count("amended article", created)
+            ctx.count("amended article", changed)
         for j, ch in enumerate(am.get("ceiling_changes", [])):
             cw = f"{w}.ceiling_changes[{j}]"
             increase, inc_printed, inc_line = _money(ch["increase"], cw + ".increase", path)
             new_total, new_printed, new_line = _money(ch["new_total"], cw + ".new_total", path)
             if increase.currency != new_total.currency:
                 raise FixtureError(path, cw, "increase and new total must be in the same currency")
-            _, created = CeilingChange.objects.update_or_create(
-                amendment=amendment, increase_currency=str(increase.currency),
-                defaults={"increase": increase, "increase_as_printed": inc_printed, "increase_line": inc_line,
-                          "new_total": new_total, "new_total_as_printed": new_printed, "new_total_line": new_line,
-                          "is_cap": ch.get("is_cap", False)},
+            _, changed = upsert(
+                CeilingChange,
+                {"amendment": amendment, "increase_currency": str(increase.currency)},
+                {"increase": increase, "increase_as_printed": inc_printed, "increase_line": inc_line,
+                 "new_total": new_total, "new_total_as_printed": new_printed, "new_total_line": new_line,
+                 "is_cap": ch.get("is_cap", False)},
+                reason=ctx.change_reason,
             )
-            ctx.count("ceiling change", created)
+            ctx.count("ceiling change", changed)

@@ -18,64 +18,18 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from djmoney.money import Money
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, FigureKind, RowRole, TableLayout
 from budgets.rule_kinds import BUDGET_RULE_KINDS
 from budgets.rules import StructuralRule, structural_rules
 from core.loading import FixtureError, LoadContext, parse_date
 from core.numbers import AmbiguousNumberError, NumberFormatError, parse_amount
+from core.upsert import create_pending, upsert
 from reconciliation.models import ReconciliationRule, RuleOrigin
 from reconciliation.registry import rule_kinds
 
 FOLDER = "budgets"
-
-
-def upsert(
-    model: type[models.Model],
-    lookup: dict[str, Any],
-    values: dict[str, Any],
-    existing: dict | None = None,
-    existing_key: Any = None,
-    pending: list | None = None,
-    *,
-    reason: str = "",
-) -> tuple[models.Model, bool]:
-    """``update_or_create`` that saves only when a value differs, so a reload leaves no history behind.
-
-    ``existing`` (a dict of instances already fetched, keyed by ``existing_key``) saves the look-up query;
-    with ``pending``, a new object is appended there for :func:`create_pending` instead of being saved.
-    ``reason`` is the change reason of the history row a save writes (``LoadContext.change_reason``).
-    """
-    if existing is not None:
-        obj = existing.get(existing_key)
-    else:
-        obj = model.objects.filter(**lookup).first()
-    if obj is None:
-        obj = model(**lookup, **values)
-        if pending is None:
-            _save(obj, reason)
-        else:
-            pending.append(obj)
-        return obj, True
-    changed = [name for name, value in values.items() if _current(obj, name) != _comparable(value)]
-    if changed:
-        for name in changed:
-            setattr(obj, name, values[name])
-        _save(obj, reason)
-    return obj, False
-
-
-def _save(obj: models.Model, reason: str) -> None:
-    if reason:
-        obj._change_reason = reason  # read by simple-history for the history row of this save
-    obj.save()
-
-
-def create_pending(model: type[models.Model], objs: list[models.Model], *, reason: str = "") -> None:
-    """Insert new objects in bulk, each with its creation history record (the instances get their pk)."""
-    if objs:
-        bulk_create_with_history(objs, model, batch_size=500, default_change_reason=reason or None)
 
 
 def delete_stale(queryset: models.QuerySet, reason: str) -> None:
@@ -86,15 +40,6 @@ def delete_stale(queryset: models.QuerySet, reason: str) -> None:
     for obj in queryset:
         obj._change_reason = reason
         obj.delete()
-
-
-def _current(obj: models.Model, name: str) -> Any:
-    field_ = obj._meta.get_field(name)
-    return getattr(obj, field_.attname) if field_.is_relation else getattr(obj, name)
-
-
-def _comparable(value: Any) -> Any:
-    return value.pk if isinstance(value, models.Model) else value
 
 
 @dataclass
@@ -173,7 +118,7 @@ def _choice(value: str, choices: type[models.TextChoices], path: Path, where: st
 def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -> LoadedTable:
     code = _require(spec, "code", path, "table")
     where = f"table {code}"
-    table, created = upsert(
+    table, changed = upsert(
         BudgetTable,
         {"programme": ctx.programme, "code": code},
         {
@@ -195,7 +140,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
         },
         reason=ctx.change_reason,
     )
-    ctx.count("budget table", created)
+    ctx.count("budget table", changed)
     loaded = LoadedTable(table=table, spec=spec, path=path)
     table_partner = ctx.organisation(spec["partner"], where) if spec.get("partner") else None
 
@@ -204,7 +149,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
         cwhere = f"{where}, column {i + 1}"
         key = _require(col, "key", path, cwhere)
         period = col.get("period") or {}
-        column, created = upsert(
+        column, changed = upsert(
             BudgetColumn,
             {"table": table, "key": key},
             {
@@ -222,7 +167,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             key,
             reason=ctx.change_reason,
         )
-        ctx.count("budget column", created)
+        ctx.count("budget column", changed)
         loaded.columns.append(column)
     delete_stale(table.columns.exclude(pk__in=[c.pk for c in loaded.columns]), ctx.change_reason)
 
@@ -239,7 +184,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             raise FixtureError(path, rwhere, f"line outside the table ({table.first_line}–{table.last_line})")
         label = _require(rs, "label", path, rwhere)
         role = _choice(rs.get("role", RowRole.ITEM), RowRole, path, rwhere)
-        row, created = upsert(
+        row, changed = upsert(
             BudgetRow,
             {"table": table, "line": line},
             {
@@ -253,7 +198,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             line,
             reason=ctx.change_reason,
         )
-        ctx.count("budget row", created)
+        ctx.count("budget row", changed)
         rows_by_line[line] = row
         loaded.rows.append(row)
     delete_stale(table.rows.exclude(pk__in=[r.pk for r in loaded.rows]), ctx.change_reason)
@@ -291,11 +236,14 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
 
     for row in loaded.rows:
         parent, section, partner, component = resolve(row)
-        values = {"parent": parent, "section": section, "partner": partner, "component": component}
-        if any(_current(row, k) != _comparable(v) for k, v in values.items()):
-            for k, v in values.items():
-                setattr(row, k, v)
-            _save(row, ctx.change_reason)
+        upsert(
+            BudgetRow,
+            {"table": table, "line": row.line},
+            {"parent": parent, "section": section, "partner": partner, "component": component},
+            rows_by_line,
+            row.line,
+            reason=ctx.change_reason,
+        )
 
     new_facts: list[BudgetFact] = []
     existing_facts = {(f.row_id, f.column_id): f for f in table.facts.all()}
@@ -320,7 +268,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             cwhere = f"{where}, row at line {row.line} ({row.label!r}), column {column.header!r}"
             cell = parse_cell(text, separator, path, cwhere)
             loaded.cells[(row.line, column.key)] = cell
-            fact, created = upsert(
+            fact, changed = upsert(
                 BudgetFact,
                 {"row": row, "column": column},
                 {
@@ -334,7 +282,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
                 new_facts,
                 reason=ctx.change_reason,
             )
-            ctx.count("budget fact", created)
+            ctx.count("budget fact", changed)
             fact.budget_table, fact.row, fact.column = table, row, column  # cached for the rules, not saved
             loaded.facts[(row.line, column.key)] = fact
     create_pending(BudgetFact, new_facts, reason=ctx.change_reason)

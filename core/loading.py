@@ -1,7 +1,8 @@
 """Load a programme's folder of text fixtures (``programme.yaml`` and what it names) into the database.
 
 Every app that owns data registers a loader in ``settings.PCC_LOADERS``; each is a function
-``load(ctx: LoadContext) -> None`` that upserts on natural keys, so loading twice changes nothing.
+``load(ctx: LoadContext) -> None`` that writes with :func:`core.upsert.upsert` on natural keys, so
+loading twice writes nothing, not even a history row.
 A problem in a file raises :class:`FixtureError` naming the file and the entry.
 """
 
@@ -22,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from core.models import Document, ExchangeRate, GlossaryTerm, Organisation
 from core.numbers import NumberFormatError, parse_amount
+from core.upsert import upsert
 
 
 class FixtureError(Exception):
@@ -77,8 +79,8 @@ class LoadContext:
             folder = self.folder
         return f"loaded from {folder}"[:100]  # simple-history's change reason holds 100 characters
 
-    def count(self, model_label: str, created: bool) -> None:
-        self.stats[f"{model_label} {'created' if created else 'unchanged/updated'}"] += 1
+    def count(self, model_label: str, changed: bool) -> None:
+        self.stats[f"{model_label} {'written' if changed else 'unchanged'}"] += 1
 
 
 def parse_date(value: Any, where: str, path: Path | str) -> datetime.date | None:
@@ -107,36 +109,43 @@ def _load_core(ctx: LoadContext) -> None:
     for doc in ctx.data.get("documents", []):
         file_path = ctx.folder / doc["file"]
         raw = file_path.read_bytes()
-        obj, created = Document.objects.update_or_create(
-            code=doc["code"],
-            defaults={"title": doc["title"], "file_name": file_path.name,
-                      "sha256": hashlib.sha256(raw).hexdigest(), "text": raw.decode("utf-8")},
+        obj, changed = upsert(
+            Document,
+            {"code": doc["code"]},
+            {"title": doc["title"], "file_name": file_path.name,
+             "sha256": hashlib.sha256(raw).hexdigest(), "text": raw.decode("utf-8")},
+            reason=ctx.change_reason,
         )
         ctx.documents[obj.code] = obj
-        ctx.count("document", created)
+        ctx.count("document", changed)
     for org in ctx.data.get("organisations", []):
-        obj, created = Organisation.objects.update_or_create(
-            acronym=org["acronym"],
-            defaults={"name": org["name"], "kind": org["kind"], "country": org["country"],
-                      "number_format": org.get("number_format", "pe")},
+        obj, changed = upsert(
+            Organisation,
+            {"acronym": org["acronym"]},
+            {"name": org["name"], "kind": org["kind"], "country": org["country"],
+             "number_format": org.get("number_format", "pe")},
+            reason=ctx.change_reason,
         )
         ctx.organisations[obj.acronym] = obj
-        ctx.count("organisation", created)
+        ctx.count("organisation", changed)
     ctx.organisations.update({o.acronym: o for o in Organisation.objects.all()})
     glossary = ctx.data.get("glossary")
     if glossary:
         document = ctx.document(glossary["document"], "glossary")
         for row in ctx.read_tsv(glossary["file"]):
-            _, created = GlossaryTerm.objects.update_or_create(
-                acronym=row["acronym"],
-                defaults={"meaning": row["meaning"], "document": document, "line": int(row["line"])},
+            _, changed = upsert(
+                GlossaryTerm,
+                {"acronym": row["acronym"]},
+                {"meaning": row["meaning"], "document": document, "line": int(row["line"])},
+                reason=ctx.change_reason,
             )
-            ctx.count("glossary term", created)
+            ctx.count("glossary term", changed)
     for i, rate in enumerate(ctx.data.get("exchange_rates", [])):
         where = f"exchange_rates[{i}]"
-        obj, created = ExchangeRate.objects.update_or_create(
-            code=rate["code"],
-            defaults={
+        obj, changed = upsert(
+            ExchangeRate,
+            {"code": rate["code"]},
+            {
                 "base_currency": rate["base"], "quote_currency": rate["quote"],
                 "rate": parse_printed(rate["rate"], where, path, rate.get("decimal_separator")),
                 "valid_from": parse_date(rate["valid_from"], where, path),
@@ -144,9 +153,10 @@ def _load_core(ctx: LoadContext) -> None:
                 "description": rate.get("as_printed", ""), "used_by": ", ".join(rate.get("used_by", [])),
                 "document": ctx.document(rate["document"], where), "line": rate["line"],
             },
+            reason=ctx.change_reason,
         )
         ctx.rates[obj.code] = obj
-        ctx.count("exchange rate", created)
+        ctx.count("exchange rate", changed)
 
 
 @transaction.atomic

@@ -11,9 +11,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import models
-
 from core.loading import FixtureError, LoadContext, parse_date
+from core.upsert import upsert
 from results.models import (
     Activity,
     Aggregation,
@@ -30,26 +29,6 @@ from results.targets import MonthRangeError, parse_month_range, parse_target
 
 FOLDER = "results"
 SCHEDULE_LETTERS = "SOND"
-LOAD_REASON = "Loaded from the programme's fixtures"
-
-
-def upsert(ctx: LoadContext, model: type[models.Model], lookup: dict, values: dict, label: str):
-    """``update_or_create`` that writes (and leaves history) only when a value differs."""
-    obj = model.objects.filter(**lookup).first()
-    created = obj is None
-    if created:
-        obj = model(**lookup, **values)
-    else:
-        changed = [name for name, value in values.items() if getattr(obj, name) != value]
-        if not changed:
-            ctx.count(label, False)
-            return obj
-        for name in changed:
-            setattr(obj, name, values[name])
-    obj._change_reason = LOAD_REASON
-    obj.save()
-    ctx.count(label, created)
-    return obj
 
 
 def load(ctx: LoadContext) -> None:
@@ -71,8 +50,7 @@ def load(ctx: LoadContext) -> None:
 def _load_periods(ctx: LoadContext, path: Path, rows: list[dict]) -> None:
     for i, row in enumerate(rows):
         where = f"reporting_periods[{i}]"
-        upsert(
-            ctx,
+        _, changed = upsert(
             ReportingPeriod,
             {
                 "programme": ctx.programme,
@@ -80,8 +58,9 @@ def _load_periods(ctx: LoadContext, path: Path, rows: list[dict]) -> None:
                 "end_date": parse_date(row["end"], where, path),
             },
             {"kind": row["kind"], "label": row["label"]},
-            "reporting period",
+            reason=ctx.change_reason,
         )
+        ctx.count("reporting period", changed)
 
 
 def _decimal(value: Any, where: str, path: Path) -> Decimal | None:
@@ -126,8 +105,7 @@ def _activity_key(code: str) -> str:
 def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
     where = "work_plan"
     period = spec["period"]
-    plan = upsert(
-        ctx,
+    plan, changed = upsert(
         WorkPlan,
         {"programme": ctx.programme, "code": spec["code"]},
         {
@@ -143,8 +121,9 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
             "line": spec["line"],
             "end_line": spec["end_line"],
         },
-        "work plan",
+        reason=ctx.change_reason,
     )
+    ctx.count("work plan", changed)
     partners = [ctx.organisation(acronym, f"{where}.partners") for acronym in spec.get("partners", [])]
     if set(plan.partners.values_list("pk", flat=True)) != {p.pk for p in partners}:
         plan.partners.set(partners)
@@ -154,8 +133,7 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
     for r_index, r_spec in enumerate(spec.get("results", [])):
         r_where = f"{where}.results[{r_index}]"
         heading = r_spec.get("heading") or {}
-        result = upsert(
-            ctx,
+        result, changed = upsert(
             Result,
             {"plan": plan, "code": str(r_spec["code"])},
             {
@@ -166,16 +144,16 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
                 "activities_heading": heading.get("text", ""),
                 "activities_heading_line": heading.get("line"),
             },
-            "result",
+            reason=ctx.change_reason,
         )
+        ctx.count("result", changed)
         results[result.code] = result
         indicators: dict[tuple[str, str], Indicator] = {}
         for i_index, i_spec in enumerate(r_spec.get("indicators", [])):
             i_where = f"{r_where}.indicators[{i_index}]"
             if i_spec["kind"] not in IndicatorKind.values:
                 raise FixtureError(path, i_where, f"unknown indicator kind {i_spec['kind']!r}")
-            indicator = upsert(
-                ctx,
+            indicator, changed = upsert(
                 Indicator,
                 {"result": result, "kind": i_spec["kind"], "code": i_spec["code"]},
                 {
@@ -186,8 +164,9 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
                     "order": i_index,
                     **_target_values(i_spec, i_where, path, Aggregation.CUMULATIVE),
                 },
-                "indicator",
+                reason=ctx.change_reason,
             )
+            ctx.count("indicator", changed)
             indicators[(indicator.kind, indicator.code)] = indicator
         _link_year_to_phase(ctx, path, r_where, r_spec.get("indicators", []), indicators)
         for a_index, a_spec in enumerate(r_spec.get("activities") or []):
@@ -205,8 +184,7 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
                 raise FixtureError(path, a_where, str(exc)) from None
             schedule = a_spec.get("schedule") or {}
             order_counter += 1
-            activity = upsert(
-                ctx,
+            activity, changed = upsert(
                 Activity,
                 {"plan": plan, "key": key},
                 {
@@ -225,8 +203,9 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
                     "order": order_counter,
                     **_target_values(a_spec, a_where, path),
                 },
-                "activity",
+                reason=ctx.change_reason,
             )
+            ctx.count("activity", changed)
             activities[key] = activity
             if schedule:
                 _load_schedule(ctx, path, a_where, plan, activity, schedule)
@@ -258,10 +237,14 @@ def _link_year_to_phase(ctx, path, where, specs: list[dict], indicators: dict) -
             raise FixtureError(
                 path, where, f"{spec['code']}: no phase indicator {target_code!r} in this result"
             )
-        if year.phase_indicator_id != (phase.pk if phase else None):
-            year.phase_indicator = phase
-            year._change_reason = LOAD_REASON
-            year.save(update_fields=["phase_indicator"])
+        upsert(
+            Indicator,
+            {"result_id": year.result_id, "kind": year.kind, "code": year.code},
+            {"phase_indicator": phase},
+            indicators,
+            (year.kind, year.code),
+            reason=ctx.change_reason,
+        )
 
 
 def _load_schedule(ctx, path, where, plan: WorkPlan, activity: Activity, schedule: dict) -> None:
@@ -274,13 +257,13 @@ def _load_schedule(ctx, path, where, plan: WorkPlan, activity: Activity, schedul
     for letter, expected, month in zip(letters, SCHEDULE_LETTERS, plan_months, strict=True):
         if letter not in (expected, "."):
             raise FixtureError(path, where, f"schedule months: {letter!r} where {expected!r} or '.' belongs")
-        upsert(
-            ctx,
+        _, changed = upsert(
             ScheduleMonth,
             {"activity": activity, "month": month},
             {"planned": letter == expected, "line": schedule["line"]},
-            "schedule month",
+            reason=ctx.change_reason,
         )
+        ctx.count("schedule month", changed)
 
 
 def _load_footnote(ctx, path, where, plan, spec: dict, results: dict, activities: dict) -> None:
@@ -297,8 +280,7 @@ def _load_footnote(ctx, path, where, plan, spec: dict, results: dict, activities
             activity = activities[_activity_key(str(spec["activity"]))]
     except (KeyError, Indicator.DoesNotExist):
         raise FixtureError(path, where, "the footnote's anchor is not in this plan") from None
-    upsert(
-        ctx,
+    _, changed = upsert(
         Footnote,
         {"plan": plan, "marker": spec["marker"]},
         {
@@ -310,8 +292,9 @@ def _load_footnote(ctx, path, where, plan, spec: dict, results: dict, activities
             "indicator": indicator,
             "activity": activity,
         },
-        "footnote",
+        reason=ctx.change_reason,
     )
+    ctx.count("footnote", changed)
 
 
 def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
@@ -327,8 +310,7 @@ def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
                 path, where, f"expected a kind of {sorted(RESULTS_RULE_KINDS)}, got {row.get('kind')!r}"
             )
         codes.append(row["code"])
-        upsert(
-            ctx,
+        _, changed = upsert(
             ReconciliationRule,
             {"programme": ctx.programme, "code": row["code"]},
             {
@@ -338,8 +320,9 @@ def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
                 **ReconciliationRule.about(None),
                 "origin": RuleOrigin.LOADER,
             },
-            "results reconciliation rule",
+            reason=ctx.change_reason,
         )
+        ctx.count("results reconciliation rule", changed)
     return codes
 
 

@@ -2,7 +2,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -12,25 +11,6 @@ from core.models import Document, GlossaryTerm, Organisation
 from tests.conftest import PCC_FOLDER
 
 SEED = PCC_FOLDER / "source" / "000_decd2e9a32446ca2.txt"
-
-
-def _snapshot():
-    """Every row of every pcc model, so two loads can be compared exactly."""
-    rows = {}
-    for model in apps.get_models():
-        if model._meta.app_label in {"core", "agreements", "budgets", "results"} and not model.__name__.startswith(
-            "Historical"
-        ):
-            rows[model._meta.label] = sorted(map(repr, model.objects.values_list()))
-    return rows
-
-
-@pytest.mark.django_db
-def test_loading_twice_leaves_the_database_unchanged():
-    load_programme(PCC_FOLDER)
-    first = _snapshot()
-    load_programme(PCC_FOLDER)
-    assert _snapshot() == first
 
 
 @pytest.mark.django_db
