@@ -21,8 +21,6 @@ PASSWORD = "pw-test-123"
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-pytestmark = pytest.mark.browser
-
 
 def pytest_collection_modifyitems(config, items):
     if not Path(CHROMIUM).exists():
