@@ -13,7 +13,18 @@ PATHS = ["tests/browser", "tests/core/test_settings.py"]
 
 def collected(marker: str) -> list[str]:
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", marker, *PATHS],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            marker,
+            *PATHS,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
