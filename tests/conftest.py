@@ -15,6 +15,7 @@ from core.models import Organisation
 from tests.factories import UserFactory
 
 PCC_FOLDER = Path(__file__).resolve().parent.parent / "fixtures" / "pcc"
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +25,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_programme(PCC_FOLDER)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
+    # A `pytestmark` in a conftest marks nothing: the browser tests are marked here, before `-m` selects.
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
     # Transactional tests (the live-server browser tests) empty the database when they end; run them
     # last so the session's loaded PCC serves every other test. `pcc` reloads it if it is gone.
     items.sort(key=lambda item: "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in

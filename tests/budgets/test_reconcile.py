@@ -1,16 +1,26 @@
-"""budgets.reconciliation.reconcile on the PCC as loaded: real findings, tolerances, explanations, registry."""
+"""budgets.reconciliation.reconcile on the PCC as loaded: real findings, tolerances, explanations, registry;
+and on small tables built with factories, where a planted difference is the only one."""
 
 from decimal import Decimal
 
 import pytest
 from djmoney.money import Money
 
-from budgets.models import BudgetFact
+from budgets.models import BudgetFact, RowRole
+from budgets.rules import ref
 from reconciliation import registry
 from reconciliation.engine import reconcile, summarise
 from reconciliation.models import Finding, FindingStatus, ReconciliationRule, RuleOrigin, Severity
 from reconciliation.registry import Outcome, register_rule_kind
 from reconciliation.services import finding_explain
+from tests.factories import (
+    BudgetColumnFactory,
+    BudgetFactFactory,
+    BudgetRowFactory,
+    BudgetTableFactory,
+    FindingFactory,
+    ReconciliationRuleFactory,
+)
 
 
 def _finding(code, key=""):
@@ -319,3 +329,64 @@ def test_outcomes_sharing_a_key_are_kept_apart(pcc, monkeypatch):
         ("", "first"),
         ("#2", "second"),
     ]
+
+
+def _three_rows_and_their_total(total: str):
+    """A CHF table: items 1'000, 2'000 and 3'000 on lines 11–13, ``total`` printed on line 14, and the
+    sum rule that checks it."""
+    table = BudgetTableFactory(currency="CHF")
+    column = BudgetColumnFactory(table=table, key="chf")
+    for value in ("1000", "2000", "3000"):
+        BudgetFactFactory(row=BudgetRowFactory(table=table), column=column, value=Decimal(value))
+    total_row = BudgetRowFactory(table=table, label="TOTAL", role=RowRole.TOTAL)
+    fact = BudgetFactFactory(row=total_row, column=column, value=Decimal(total))
+    rule = ReconciliationRuleFactory(
+        programme=table.programme,
+        subject=table,
+        params={"total": ref(table, 14, "chf"), "terms": [ref(table, line, "chf") for line in (11, 12, 13)]},
+    )
+    return rule, fact
+
+
+def test_a_total_planted_wrong_in_a_small_table_is_the_one_material_finding(db):
+    rule, _total = _three_rows_and_their_total("6100")
+    (finding,) = reconcile(rule.programme)
+    assert (finding.rule, finding.severity, finding.stated, finding.recomputed) == (
+        rule,
+        Severity.MATERIAL,
+        "6100",
+        "6000",
+    )
+    assert (finding.difference, finding.currency, finding.lines) == (Decimal("100"), "CHF", [11, 12, 13, 14])
+
+
+@pytest.mark.parametrize(("total", "severities"), [("6001", [Severity.ROUNDING]), ("6000", [])])
+def test_one_franc_off_is_rounding_and_the_right_total_holds(db, total, severities):
+    rule, _total = _three_rows_and_their_total(total)
+    assert [f.severity for f in reconcile(rule.programme)] == severities
+
+
+def test_correcting_the_planted_total_resolves_its_finding(db):
+    rule, total = _three_rows_and_their_total("6100")
+    (finding,) = reconcile(rule.programme)
+    total.amount = Money(Decimal("6000"), "CHF")
+    total.save()
+    assert reconcile(rule.programme) == []
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.RESOLVED
+
+
+@pytest.mark.parametrize(
+    "order", [(Severity.ROUNDING, Severity.MATERIAL), (Severity.MATERIAL, Severity.ROUNDING)]
+)
+def test_a_rule_counts_once_in_the_summary_by_its_worst_finding(db, order):
+    # Three rules: one with a rounding and a material finding (in either order), one with a rounding
+    # finding, one with none.
+    mixed = FindingFactory(severity=order[0]).rule
+    FindingFactory(rule=mixed, severity=order[1])
+    programme = mixed.programme
+    FindingFactory(rule=ReconciliationRuleFactory(programme=programme), severity=Severity.ROUNDING)
+    ReconciliationRuleFactory(programme=programme)
+    summary = summarise(programme)
+    counts = (summary.rules, summary.holding, summary.rounding, summary.material, summary.unchecked)
+    assert counts == (3, 1, 1, 1, 0)

@@ -92,6 +92,28 @@ def test_staff_upload_shows_the_preview_then_confirm_imports(login, admin_user):
     assert ExchangeRate.objects.filter(code="new-rate").count() == 1
 
 
+def test_the_preview_recognises_an_imported_file_by_its_bytes_not_its_name(login, admin_user):
+    client = login(admin_user)
+    data = csv_bytes([HEADER, rate_row("new-rate", rate="2.7")])
+    post_file(client, [], name="rates.csv", data=data)
+    first = ImportRecord.objects.get()
+    client.post(reverse("imports:import_confirm", args=[first.pk]))
+    first_link = reverse("imports:import_preview", args=[first.pk]).encode()
+
+    post_file(client, [], name="copy.csv", data=data)
+    copy = ImportRecord.objects.latest("pk")
+    page = client.get(reverse("imports:import_preview", args=[copy.pk]))
+    assert page.context["same_file"] == first and first_link in page.content
+
+    changed = csv_bytes([HEADER, rate_row("new-rate", rate="2.8")])
+    assert len(changed) == len(data)
+    post_file(client, [], name="rates.csv", data=changed)
+    other = ImportRecord.objects.latest("pk")
+    page = client.get(reverse("imports:import_preview", args=[other.pk]))
+    assert page.context["same_file"] is None and first_link not in page.content
+    assert other.changed_count == 1
+
+
 def test_preview_lists_every_error_with_its_place(login, admin_user):
     client = login(admin_user)
     response = post_file(

@@ -1,9 +1,10 @@
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
-from reconciliation.engine import summarise
+from reconciliation.models import Finding, ReconciliationRule, Severity
 
 URL = reverse("reports:programme_dashboard", args=["pcc"])
 
@@ -46,14 +47,40 @@ def test_charts_come_with_their_data_and_a_table_of_the_same_figures(login, staf
     assert "pcc/charts.js" in html
 
 
-def test_reconciliation_summary_links_to_the_findings(login, staff_user, reconciled):
+def test_reconciliation_summary_counts_rules_by_their_worst_finding_and_links_to_them(
+    login, staff_user, reconciled
+):
+    # Counted here from the stored findings: a rule differs materially if one of its current findings
+    # does, by rounding if its worst is rounding, and holds with none.
+    rules = ReconciliationRule.objects.filter(programme=reconciled, active=True)
+    current = Finding.objects.filter(rule__in=rules).current()
+    with_findings = set(current.values_list("rule", flat=True))
+    material = set(current.filter(severity=Severity.MATERIAL).values_list("rule", flat=True))
+    unchecked = set(current.filter(severity=Severity.UNCHECKED).values_list("rule", flat=True))
+    rounding = with_findings - material - unchecked
+    # Cuadro 1's total (seed line 238) is printed 4'086'384 where its rows add up to 4'216'380.
+    assert rules.get(code="programa-cuadro-1/238/total:sum-columns").pk in material
+    assert rounding
+
     html = login(staff_user).get(URL).content.decode()
     section = html.split('id="reconciliation-title"')[1].split("</section>")[0]
-    assert reverse("budgets:reconciliation", args=["pcc"]) + "?severity=material" in section
-    summary = summarise(reconciled)
-    assert summary.material > 0
-    assert f'?severity=material">{summary.material}</a>' in section
-    assert f'?severity=rounding">{summary.rounding}</a>' in section
+    findings_url = reverse("budgets:reconciliation", args=["pcc"])
+    cards = re.findall(r'<div class="figure">(?:<a href="([^"]*)">)?(\d+)', section)
+    assert cards == [
+        ("", str(rules.count())),
+        ("", str(rules.count() - len(with_findings))),
+        (f"{findings_url}?severity=rounding", str(len(rounding))),
+        (f"{findings_url}?severity=material", str(len(material))),
+    ]
+    # The line under the cards counts findings, not rules (a rule may find several).
+    line = section.split("<p>")[1].split("<a ")[0]
+    material_findings = current.filter(severity=Severity.MATERIAL).count()
+    rounding_findings = current.filter(severity=Severity.ROUNDING).count()
+    assert re.findall(r"\d+", line) == [str(material_findings), str(rounding_findings)]
+
+    listed = login(staff_user).get(findings_url, {"severity": "material"}).context["page"]
+    assert listed.paginator.count == material_findings
+    assert "programa-cuadro-1/238/total:sum-columns" in {f.rule.code for f in listed}
 
 
 def test_review_queue_lists_submitted_reports(login, staff_user, progress):
