@@ -18,6 +18,8 @@ from djmoney.money import Money
 from djmoney.utils import get_currency_field_name
 from simple_history.utils import bulk_create_with_history
 
+from core.money import round_amount
+
 M = TypeVar("M", bound=models.Model)
 
 BULK_BATCH_SIZE = 500
@@ -95,7 +97,7 @@ def differs(obj: models.Model, name: str, value: Any) -> bool:
 def _to_places(field: models.DecimalField, value: Any) -> Decimal:
     # The database keeps ``decimal_places``: 1.005 in a two-place column reads back 1.00 or 1.01, never 1.005.
     amount = field.to_python(value)
-    return amount.quantize(Decimal(1).scaleb(-field.decimal_places))
+    return round_amount(amount, field.decimal_places)
 
 
 def _columns(obj: models.Model, names: list[str]) -> list[str]:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.models import Organisation
+from core.money import round_amount
 from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, Severity
 from reconciliation.registry import Outcome, RuleError, RuleKind, RunContext, format_decimal, rule_kinds
 from reconciliation.services import finding_reopen, finding_resolve
@@ -90,7 +91,7 @@ def evaluate(rules: list[ReconciliationRule], programme) -> list[Verdict]:
     return verdicts
 
 
-DIFFERENCE_PLACES = Decimal("0.000001")  # Finding.difference has six decimal places
+DIFFERENCE_PLACES = 6  # Finding.difference has six decimal places
 
 
 def _text(value: Decimal | str | None) -> str:
@@ -131,7 +132,7 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
             "recomputed": _text(outcome.recomputed)[:255],
             "difference": None
             if verdict.difference is None
-            else verdict.difference.quantize(DIFFERENCE_PLACES),
+            else round_amount(verdict.difference, DIFFERENCE_PLACES),
             "currency": outcome.currency,
             "table": outcome.table[:500],
             "partner": partners.get(outcome.partner or (verdict.rule.params or {}).get("partner", "")),

@@ -5,6 +5,7 @@ from decimal import Decimal
 from djmoney.money import Money
 
 from agreements.models import ProgrammeParticipant, Role
+from reconciliation.models import Finding
 from results.models import Activity, WorkPlan
 from tests.factories import (
     ActivityFactory,
@@ -44,7 +45,7 @@ def test_a_finding_and_its_rule_pass_validation(db):
     finding = FindingFactory()
     finding.full_clean()
     finding.rule.full_clean()
-    assert finding.is_current and finding.rule.programme.code != "pcc"
+    assert finding in Finding.objects.current() and finding.rule.programme.code != "pcc"
 
 
 def test_an_activity_and_an_indicator_share_their_results_plan_whose_partner_takes_part(db):
