@@ -1,7 +1,7 @@
 """Consolidated terms of an agreement and the checks of its amendments.
 
 Expects the agreement with ``ceilings`` and ``amendments__ceiling_changes`` prefetched
-(as :func:`agreements.views.agreement_detail` and :func:`reports.dashboard.agreements_with_terms`
+(as :func:`agreements.views.agreement_detail` and :func:`reports.headline.agreements_with_terms`
 fetch it), so it runs no query per amendment.
 """
 

@@ -10,6 +10,22 @@ class BudgetFactQuerySet(models.QuerySet):
 
         return access.scope(self, user, programme="programme", partner="partner")
 
+    def counted(self) -> BudgetFactQuerySet:
+        """Figures that count towards a programme's money: no printed totals, only tables counted in the
+        overview (a table that repeats or details another is left out, else a figure counts twice)."""
+        return self.filter(is_total=False, budget_table__in_overview=True)
+
+    def matching(self, *, partner: str = "", date_from=None, date_to=None) -> BudgetFactQuerySet:
+        """Figures of ``partner`` (an acronym) whose period overlaps ``date_from``–``date_to``; empty: all."""
+        facts = self
+        if partner:
+            facts = facts.filter(partner__acronym=partner)
+        if date_from:
+            facts = facts.filter(period_end__gte=date_from)
+        if date_to:
+            facts = facts.filter(period_start__lte=date_to)
+        return facts
+
 
 def totals_by_currency(queryset: models.QuerySet, *fields: str) -> list[dict]:
     """``Sum("amount")`` grouped by ``fields`` and the currency, never adding two currencies.

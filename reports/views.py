@@ -19,8 +19,9 @@ from agreements.access import (
 )
 from core.models import Organisation
 from core.templatetags.pcc import reader_format
-from reports import dashboard, exports
+from reports import charts, dashboard, exports
 from reports.filters import DashboardFilterForm, Filters
+from reports.headline import HEADLINE_FIGURES
 from reports.models import ReportKind
 from reports.operational_plan import operational_plan, partner_progress
 from reports.services import operational_plan_params, report_job_request
@@ -76,7 +77,7 @@ def portfolio(request):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
-            "chart": dashboard.portfolio_chart(rows),
+            "chart": charts.portfolio_chart(rows),
             "figures": _figure_labels(),
             "number_format": reader_format({"request": request}),
         },
@@ -86,7 +87,7 @@ def portfolio(request):
 def _figure_labels() -> list[str]:
     from budgets.models import FigureKind
 
-    return [FigureKind(kind).label for kind in dashboard.HEADLINE_FIGURES]
+    return [FigureKind(kind).label for kind in HEADLINE_FIGURES]
 
 
 @login_required

@@ -21,6 +21,18 @@ class ScopedQuerySet(models.QuerySet):
 class WorkPlanQuerySet(ScopedQuerySet):
     plan_prefix = ""
 
+    def matching(self, *, partner: str = "", date_from=None, date_to=None):
+        """Plans of ``partner`` (an acronym: the plan's organisation or one of its partners) whose period
+        overlaps ``date_from``–``date_to``; empty values: all."""
+        plans = self
+        if partner:
+            plans = plans.filter(Q(organisation__acronym=partner) | Q(partners__acronym=partner)).distinct()
+        if date_from:
+            plans = plans.filter(period_end__gte=date_from)
+        if date_to:
+            plans = plans.filter(period_start__lte=date_to)
+        return plans
+
 
 class ResultQuerySet(ScopedQuerySet):
     plan_prefix = "plan__"
@@ -63,6 +75,11 @@ class ReportingPeriodQuerySet(models.QuerySet):
 class ProgressReportQuerySet(models.QuerySet):
     def for_user(self, user):
         return access.progress_report_scope(self, user)
+
+    def of_plans(self, plans):
+        """Reports on an activity or an indicator of ``plans`` (a queryset of work plans)."""
+        plan_ids = plans.values("pk")
+        return self.filter(Q(activity__plan__in=plan_ids) | Q(indicator__result__plan__in=plan_ids))
 
     def awaiting_review(self):
         return self.filter(status="submitted")
