@@ -456,24 +456,24 @@ def _every_programme(instance):
     return list(Programme.objects.values_list("pk", flat=True))  # rates are shared by all programmes
 
 
-watch(BudgetFact, lambda fact: fact.programme_id, "budget figure %(object)s")
-watch(BudgetTable, lambda table: table.programme_id, "budget table %(object)s")
-watch(BudgetColumn, _programme_of_table, "budget column %(object)s")
-watch(BudgetRow, _programme_of_table, "budget row %(object)s")
-watch(ExchangeRate, _every_programme, "exchange rate %(object)s")
-watch(Agreement, lambda agreement: agreement.programme_id, "agreement %(object)s")
+watch(BudgetFact, lambda fact: fact.programme_id, gettext_lazy("budget figure %(object)s"))
+watch(BudgetTable, lambda table: table.programme_id, gettext_lazy("budget table %(object)s"))
+watch(BudgetColumn, _programme_of_table, gettext_lazy("budget column %(object)s"))
+watch(BudgetRow, _programme_of_table, gettext_lazy("budget row %(object)s"))
+watch(ExchangeRate, _every_programme, gettext_lazy("exchange rate %(object)s"))
+watch(Agreement, lambda agreement: agreement.programme_id, gettext_lazy("agreement %(object)s"))
 watch(
     AgreementCeiling,
     lambda c: Agreement.objects.filter(pk=c.agreement_id).values_list("programme_id", flat=True).first(),
-    "agreement ceiling %(object)s",
+    gettext_lazy("agreement ceiling %(object)s"),
 )
 watch(
     Amendment,
     lambda a: Agreement.objects.filter(pk=a.agreement_id).values_list("programme_id", flat=True).first(),
-    "amendment %(object)s",
+    gettext_lazy("amendment %(object)s"),
 )
 watch(
     CeilingChange,
     lambda c: Amendment.objects.filter(pk=c.amendment_id).values_list("agreement__programme_id", flat=True).first(),
-    "ceiling change %(object)s",
+    gettext_lazy("ceiling change %(object)s"),
 )

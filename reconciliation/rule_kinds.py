@@ -1,6 +1,8 @@
 """The reconciliation's own models that change what it finds: a rule added, edited or deleted."""
 
+from django.utils.translation import gettext_lazy
+
 from reconciliation.models import ReconciliationRule
 from reconciliation.services import watch
 
-watch(ReconciliationRule, lambda rule: rule.programme_id, "reconciliation rule %(object)s")
+watch(ReconciliationRule, lambda rule: rule.programme_id, gettext_lazy("reconciliation rule %(object)s"))

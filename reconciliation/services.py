@@ -109,10 +109,11 @@ def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
     transaction.on_commit(_Recompute(programme_id, cause, using), using=using)
 
 
-def watch(model: type[models.Model], programmes_of: Callable[[models.Model], Any], cause: str) -> None:
+def watch(model: type[models.Model], programmes_of: Callable[[models.Model], Any], cause) -> None:
     """Call :func:`figures_changed` for ``programmes_of(instance)`` (a programme, a pk, an iterable of
     them or ``None``) after every save and delete of ``model``: the admin, the shell, any ``save()``.
-    Bulk writes (imports) send no signals and call :func:`figures_changed` themselves.
+    Bulk writes (imports) send no signals and call :func:`figures_changed` themselves. ``cause`` (lazily
+    translated, with ``%(object)s``) is written in the language of whoever made the change.
     """
 
     def changed(sender, instance, raw=False, **kwargs):
@@ -124,7 +125,7 @@ def watch(model: type[models.Model], programmes_of: Callable[[models.Model], Any
         if not isinstance(programmes, (list, tuple, set, frozenset, models.QuerySet)):
             programmes = [programmes]
         for programme in programmes:
-            figures_changed(programme, cause % {"object": instance}, using=kwargs.get("using"))
+            figures_changed(programme, str(cause) % {"object": instance}, using=kwargs.get("using"))
 
     uid = f"reconciliation.watch:{model._meta.label}"
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")

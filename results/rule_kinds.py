@@ -169,24 +169,24 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     ]
 
 
-watch(WorkPlan, lambda plan: plan.programme_id, "work plan %(object)s")
+watch(WorkPlan, lambda plan: plan.programme_id, gettext_lazy("work plan %(object)s"))
 watch(
     Result,
     lambda result: WorkPlan.objects.filter(pk=result.plan_id).values_list("programme_id", flat=True).first(),
-    "result %(object)s",
+    gettext_lazy("result %(object)s"),
 )
 watch(
     Indicator,
     lambda i: Result.objects.filter(pk=i.result_id).values_list("plan__programme_id", flat=True).first(),
-    "indicator %(object)s",
+    gettext_lazy("indicator %(object)s"),
 )
 watch(
     Activity,
     lambda a: WorkPlan.objects.filter(pk=a.plan_id).values_list("programme_id", flat=True).first(),
-    "activity %(object)s",
+    gettext_lazy("activity %(object)s"),
 )
 watch(
     ScheduleMonth,
     lambda m: Activity.objects.filter(pk=m.activity_id).values_list("plan__programme_id", flat=True).first(),
-    "schedule month %(object)s",
+    gettext_lazy("schedule month %(object)s"),
 )

@@ -224,7 +224,7 @@ def progress_approve(*, report: ProgressReport, user: User) -> ProgressReport:
         review_comment="",
     )
     # An approved report becomes a figure of the programme (achieved values, soon money spent).
-    figures_changed(report.plan.programme_id, f"progress report #{report.pk} approved")
+    figures_changed(report.plan.programme_id, _("progress report #%(pk)s approved") % {"pk": report.pk})
     return report
 
 

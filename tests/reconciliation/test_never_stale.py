@@ -15,6 +15,7 @@ from tests.admin_forms import change_form_data
 
 # Cuadro 1 of the programme, line 238 (source line 238): the TOTAL row prints 577'000 + 1'422'000 +
 # 1'115'000 + 886'000 = 4'000'000 against a total of 4'086'384.
+# Pages and causes are in Spanish, the PCC's language, unless a user chose English.
 TOTAL_RULE = "programa-cuadro-1/238/total:sum-columns"
 
 
@@ -41,9 +42,9 @@ def test_an_admin_edit_of_a_figure_reopens_its_explained_finding(
     finding.refresh_from_db()
     assert (finding.status, finding.recomputed, finding.explanation) == (FindingStatus.OPEN, "4001000", "")
     run = Computation.objects.filter(programme=fact.programme).first()
-    assert run.cause.startswith("budget figure") and run.material >= 1
+    assert run.cause.startswith("cifra del presupuesto") and run.material >= 1
     page = client.get(reverse("budgets:reconciliation", args=["pcc"])).content.decode()
-    assert "budget figure" in page.split('id="last-computed"', 1)[1].split("</p>", 1)[0]
+    assert "cifra del presupuesto" in page.split('id="last-computed"', 1)[1].split("</p>", 1)[0]
 
 
 def test_deleting_a_figure_in_the_admin_reconciles_too(login, admin_user, findings, django_capture_on_commit_callbacks):
@@ -66,7 +67,7 @@ def test_an_exchange_rate_changed_reconciles_the_conversions_at_that_rate(
         rate.save()
     finding.refresh_from_db()
     assert finding.recomputed != findings[findings.index(finding)].recomputed
-    assert Computation.objects.first().cause.startswith("exchange rate")
+    assert Computation.objects.first().cause.startswith("tipo de cambio")
 
 
 def test_many_changes_in_one_transaction_make_one_run(findings, django_capture_on_commit_callbacks):
@@ -79,7 +80,7 @@ def test_many_changes_in_one_transaction_make_one_run(findings, django_capture_o
                 fact.save()
     assert len(callbacks) == 1
     assert Computation.objects.count() == runs + 1
-    assert Computation.objects.first().cause.count("budget figure") == 3
+    assert Computation.objects.first().cause.count("cifra del presupuesto") == 3
 
 
 def test_a_rolled_back_change_runs_nothing(findings, django_capture_on_commit_callbacks):

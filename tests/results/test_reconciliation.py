@@ -70,5 +70,5 @@ def test_approving_a_progress_report_reconciles_its_programme_on_commit(
     run = Computation.objects.first()
     assert (run.programme, run.cause) == (
         submitted_report.plan.programme,
-        f"progress report #{submitted_report.pk} approved",
+        f"informe de avance n.º {submitted_report.pk} aprobado",
     )
