@@ -69,9 +69,11 @@ class _Recompute:
     """The on-commit job of one programme: reconciles it once, whatever number of changes asked for it."""
 
     def __init__(self, programme_id: int, cause: str, using: str | None):
-        self.programme_id, self.causes, self.using = programme_id, [cause], using
+        self.programme_id, self.causes, self.using = programme_id, [], using
+        self.add(cause)
 
     def add(self, cause: str) -> None:
+        cause = cause if len(cause) <= 80 else cause[:79] + "…"
         if cause not in self.causes:
             self.causes.append(cause)
 
