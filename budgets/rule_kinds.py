@@ -29,7 +29,7 @@ from reconciliation.registry import (
     register_rule_kind,
     register_subject,
 )
-from reconciliation.services import watch
+from reconciliation.services import through, watch
 
 # The budgets loader owns (and may delete) loader rules of these kinds only; other apps load their own.
 BUDGET_RULE_KINDS = frozenset(
@@ -445,35 +445,23 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> 
 # A rule may be about a budget table (its findings link to it).
 register_subject(BudgetTable)
 
-# What the budget kinds read: a change of any of it makes the programme's findings be computed again.
-
-
-def _programme_of_table(instance):
-    return BudgetTable.objects.filter(pk=instance.table_id).values_list("programme_id", flat=True).first()
-
-
 def _every_programme(instance):
     return list(Programme.objects.values_list("pk", flat=True))  # rates are shared by all programmes
 
 
-watch(BudgetFact, lambda fact: fact.programme_id, gettext_lazy("budget figure %(object)s"))
-watch(BudgetTable, lambda table: table.programme_id, gettext_lazy("budget table %(object)s"))
-watch(BudgetColumn, _programme_of_table, gettext_lazy("budget column %(object)s"))
-watch(BudgetRow, _programme_of_table, gettext_lazy("budget row %(object)s"))
+# What the budget kinds read: a change of any of it makes the programme's findings be computed again.
+_of_table = through(BudgetTable, "table_id", "programme_id")
+_of_agreement = through(Agreement, "agreement_id", "programme_id")
+watch(BudgetFact, "programme_id", gettext_lazy("budget figure %(object)s"))
+watch(BudgetTable, "programme_id", gettext_lazy("budget table %(object)s"))
+watch(BudgetColumn, _of_table, gettext_lazy("budget column %(object)s"))
+watch(BudgetRow, _of_table, gettext_lazy("budget row %(object)s"))
 watch(ExchangeRate, _every_programme, gettext_lazy("exchange rate %(object)s"))
-watch(Agreement, lambda agreement: agreement.programme_id, gettext_lazy("agreement %(object)s"))
-watch(
-    AgreementCeiling,
-    lambda c: Agreement.objects.filter(pk=c.agreement_id).values_list("programme_id", flat=True).first(),
-    gettext_lazy("agreement ceiling %(object)s"),
-)
-watch(
-    Amendment,
-    lambda a: Agreement.objects.filter(pk=a.agreement_id).values_list("programme_id", flat=True).first(),
-    gettext_lazy("amendment %(object)s"),
-)
+watch(Agreement, "programme_id", gettext_lazy("agreement %(object)s"))
+watch(AgreementCeiling, _of_agreement, gettext_lazy("agreement ceiling %(object)s"))
+watch(Amendment, _of_agreement, gettext_lazy("amendment %(object)s"))
 watch(
     CeilingChange,
-    lambda c: Amendment.objects.filter(pk=c.amendment_id).values_list("agreement__programme_id", flat=True).first(),
+    through(Amendment, "amendment_id", "agreement__programme_id"),
     gettext_lazy("ceiling change %(object)s"),
 )

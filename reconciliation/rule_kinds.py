@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy
 from reconciliation.models import ReconciliationRule
 from reconciliation.services import watch
 
-watch(ReconciliationRule, lambda rule: rule.programme_id, gettext_lazy("reconciliation rule %(object)s"))
+watch(ReconciliationRule, "programme_id", gettext_lazy("reconciliation rule %(object)s"))

@@ -111,9 +111,24 @@ def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
     transaction.on_commit(_Recompute(programme_id, cause, using), using=using)
 
 
-def watch(model: type[models.Model], programmes_of: Callable[[models.Model], Any], cause) -> None:
+def through(model: type[models.Model], attname: str, path: str) -> Callable[[models.Model], Any]:
+    """``programmes_of`` for :func:`watch` of an object whose programme is reached through ``model``:
+    ``through(WorkPlan, "plan_id", "programme_id")`` (one query, which also works after a delete)."""
+
+    def programme(instance):
+        return model.objects.filter(pk=getattr(instance, attname)).values_list(path, flat=True).first()
+
+    return programme
+
+
+def _attribute(attname: str) -> Callable[[models.Model], Any]:
+    return lambda instance: getattr(instance, attname)
+
+
+def watch(model: type[models.Model], programmes_of: str | Callable[[models.Model], Any], cause) -> None:
     """Call :func:`figures_changed` for ``programmes_of(instance)`` (a programme, a pk, an iterable of
-    them or ``None``) after every save and delete of ``model``: the admin, the shell, any ``save()``.
+    them or ``None``; a string names the instance's attribute, e.g. ``"programme_id"``) after every save
+    and delete of ``model``: the admin, the shell, any ``save()``.
     Bulk writes (imports) send no signals and call :func:`figures_changed` themselves. ``cause`` (lazily
     translated, with ``%(object)s``) is written in the language of whoever made the change.
     """
@@ -130,5 +145,7 @@ def watch(model: type[models.Model], programmes_of: Callable[[models.Model], Any
             figures_changed(programme, str(cause) % {"object": instance}, using=kwargs.get("using"))
 
     uid = f"reconciliation.watch:{model._meta.label}"
+    if isinstance(programmes_of, str):
+        programmes_of = _attribute(programmes_of)
     post_save.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":save")
     post_delete.connect(changed, sender=model, weak=False, dispatch_uid=uid + ":delete")

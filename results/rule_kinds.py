@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from reconciliation.registry import Outcome, RuleError, register_rule_kind
-from reconciliation.services import watch
+from reconciliation.services import through, watch
 from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
 from results.targets import NUMERIC_KINDS
 
@@ -169,24 +169,9 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     ]
 
 
-watch(WorkPlan, lambda plan: plan.programme_id, gettext_lazy("work plan %(object)s"))
-watch(
-    Result,
-    lambda result: WorkPlan.objects.filter(pk=result.plan_id).values_list("programme_id", flat=True).first(),
-    gettext_lazy("result %(object)s"),
-)
-watch(
-    Indicator,
-    lambda i: Result.objects.filter(pk=i.result_id).values_list("plan__programme_id", flat=True).first(),
-    gettext_lazy("indicator %(object)s"),
-)
-watch(
-    Activity,
-    lambda a: WorkPlan.objects.filter(pk=a.plan_id).values_list("programme_id", flat=True).first(),
-    gettext_lazy("activity %(object)s"),
-)
-watch(
-    ScheduleMonth,
-    lambda m: Activity.objects.filter(pk=m.activity_id).values_list("plan__programme_id", flat=True).first(),
-    gettext_lazy("schedule month %(object)s"),
-)
+_of_plan = through(WorkPlan, "plan_id", "programme_id")
+watch(WorkPlan, "programme_id", gettext_lazy("work plan %(object)s"))
+watch(Result, _of_plan, gettext_lazy("result %(object)s"))
+watch(Indicator, through(Result, "result_id", "plan__programme_id"), gettext_lazy("indicator %(object)s"))
+watch(Activity, _of_plan, gettext_lazy("activity %(object)s"))
+watch(ScheduleMonth, through(Activity, "activity_id", "plan__programme_id"), gettext_lazy("schedule month %(object)s"))

@@ -90,3 +90,14 @@ def test_a_rolled_back_change_runs_nothing(findings, django_capture_on_commit_ca
             figures_changed(_fact(238, "y2005").programme, "a change given up")
             raise RuntimeError
     assert callbacks == [] and Computation.objects.count() == runs
+
+
+def test_a_change_of_a_work_plan_activity_reconciles_its_programme(pcc, django_capture_on_commit_callbacks):
+    from results.models import Activity
+
+    activity = Activity.objects.filter(plan__programme=pcc).select_related("plan").first()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        activity.save()
+    assert len(callbacks) == 1
+    run = Computation.objects.first()
+    assert (run.programme, run.cause.startswith("actividad")) == (pcc, True)
