@@ -124,7 +124,14 @@ class CeilingChangeInline(admin.TabularInline):
 
 @admin.register(Amendment)
 class AmendmentAdmin(ChangeReasonAdmin):
-    list_display = ["title", "agreement", "sequence", "signed_on", "retroactive_from", "entered_into_force_on"]
+    list_display = [
+        "title",
+        "agreement",
+        "sequence",
+        "signed_on",
+        "retroactive_from",
+        "entered_into_force_on",
+    ]
     list_filter = ["agreement__programme"]
     search_fields = ["title", "agreement__code"]
     autocomplete_fields = ["agreement", "document"]

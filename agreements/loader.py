@@ -37,9 +37,12 @@ def load(ctx: LoadContext) -> None:
     programme, changed = upsert(
         Programme,
         {"code": spec["code"]},
-        {"name": spec["name"], "country": spec["country"],
-         "binding_currency": spec.get("binding_currency", "CHF"),
-         "description": spec.get("description", "")},
+        {
+            "name": spec["name"],
+            "country": spec["country"],
+            "binding_currency": spec.get("binding_currency", "CHF"),
+            "description": spec.get("description", ""),
+        },
         reason=ctx.change_reason,
     )
     ctx.programme = programme
@@ -47,8 +50,11 @@ def load(ctx: LoadContext) -> None:
     for i, p in enumerate(ctx.data.get("participants", [])):
         _, changed = upsert(
             ProgrammeParticipant,
-            {"programme": programme, "organisation": ctx.organisation(p["organisation"], f"participants[{i}]"),
-             "role": p["role"]},
+            {
+                "programme": programme,
+                "organisation": ctx.organisation(p["organisation"], f"participants[{i}]"),
+                "role": p["role"],
+            },
             {},
             reason=ctx.change_reason,
         )
@@ -59,10 +65,13 @@ def load(ctx: LoadContext) -> None:
         phases[ph["code"]], changed = upsert(
             Phase,
             {"programme": programme, "code": ph["code"]},
-            {"name": ph["name"], "start_date": parse_date(ph["start"], where, path),
-             "end_date": parse_date(ph["end"], where, path),
-             "document": ctx.document(ph["document"], where) if ph.get("document") else None,
-             "line": ph.get("line")},
+            {
+                "name": ph["name"],
+                "start_date": parse_date(ph["start"], where, path),
+                "end_date": parse_date(ph["end"], where, path),
+                "document": ctx.document(ph["document"], where) if ph.get("document") else None,
+                "line": ph.get("line"),
+            },
             reason=ctx.change_reason,
         )
         ctx.count("phase", changed)
@@ -75,9 +84,14 @@ def load(ctx: LoadContext) -> None:
         components[comp["code"]], changed = upsert(
             Component,
             {"programme": programme, "code": comp["code"]},
-            {"name": comp["name"], "kind": comp["kind"], "parent": parent, "order": i,
-             "document": ctx.document(comp["document"], where) if comp.get("document") else None,
-             "line": comp.get("line")},
+            {
+                "name": comp["name"],
+                "kind": comp["kind"],
+                "parent": parent,
+                "order": i,
+                "document": ctx.document(comp["document"], where) if comp.get("document") else None,
+                "line": comp.get("line"),
+            },
             reason=ctx.change_reason,
         )
         ctx.count("component", changed)
@@ -103,7 +117,8 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
             "end_date": parse_date(data["end"]["date"], where, path),
             "end_date_line": data["end"].get("line"),
             "national_counterpart": ctx.organisation(data["national_counterpart"], where)
-            if data.get("national_counterpart") else None,
+            if data.get("national_counterpart")
+            else None,
             "exchange_rate": ctx.rates.get(data.get("exchange_rate")) or None,
             "document": document,
             "line": data["line"],
@@ -114,8 +129,11 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
     for i, party in enumerate(data.get("parties", [])):
         _, changed = upsert(
             AgreementParty,
-            {"agreement": agreement, "organisation": ctx.organisation(party["organisation"], f"parties[{i}]"),
-             "role": party["role"]},
+            {
+                "agreement": agreement,
+                "organisation": ctx.organisation(party["organisation"], f"parties[{i}]"),
+                "role": party["role"],
+            },
             {"represents": party.get("represents", ""), "line": party.get("line")},
             reason=ctx.change_reason,
         )
@@ -135,8 +153,10 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
             Amendment,
             {"agreement": agreement, "sequence": am["sequence"]},
             {
-                "number": am.get("number", ""), "title": am["title"],
-                "signed_on": parse_date(am["signed_on"], w, path), "signed_place": am["signed_place"],
+                "number": am.get("number", ""),
+                "title": am["title"],
+                "signed_on": parse_date(am["signed_on"], w, path),
+                "signed_place": am["signed_place"],
                 "retroactive_from": parse_date(am.get("retroactive_from"), w, path),
                 "entry_into_force_rule": am.get("entry_into_force_rule", ""),
                 "entered_into_force_on": parse_date(am.get("entered_into_force_on"), w, path),
@@ -152,9 +172,14 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
             _, changed = upsert(
                 AmendmentSignatory,
                 {"amendment": amendment, "name": s["name"]},
-                {"position": s["position"], "on_behalf_of": s["on_behalf_of"], "line": s["line"],
-                 "organisation": ctx.organisation(s["organisation"], f"{w}.signatories[{j}]")
-                 if s.get("organisation") else None},
+                {
+                    "position": s["position"],
+                    "on_behalf_of": s["on_behalf_of"],
+                    "line": s["line"],
+                    "organisation": ctx.organisation(s["organisation"], f"{w}.signatories[{j}]")
+                    if s.get("organisation")
+                    else None,
+                },
                 reason=ctx.change_reason,
             )
             ctx.count("signatory", changed)
@@ -175,9 +200,15 @@ def _load_agreement(ctx: LoadContext, file_name: str, programme: Programme, phas
             _, changed = upsert(
                 CeilingChange,
                 {"amendment": amendment, "increase_currency": str(increase.currency)},
-                {"increase": increase, "increase_as_printed": inc_printed, "increase_line": inc_line,
-                 "new_total": new_total, "new_total_as_printed": new_printed, "new_total_line": new_line,
-                 "is_cap": ch.get("is_cap", False)},
+                {
+                    "increase": increase,
+                    "increase_as_printed": inc_printed,
+                    "increase_line": inc_line,
+                    "new_total": new_total,
+                    "new_total_as_printed": new_printed,
+                    "new_total_line": new_line,
+                    "is_cap": ch.get("is_cap", False),
+                },
                 reason=ctx.change_reason,
             )
             ctx.count("ceiling change", changed)

@@ -64,7 +64,9 @@ class Component(models.Model):
     code = models.CharField(_("code"), max_length=20, help_text=_("As printed, e.g. L1, 1.2"))
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=12, choices=ComponentKind.choices)
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
@@ -119,7 +121,9 @@ class Role(models.TextChoices):
 class Membership(models.Model):
     """A user's role in one programme, acting for one organisation (for partners: the partner itself)."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("programme")
     )
@@ -140,7 +144,9 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.programme.code.upper()} · {self.organisation} · {self.get_role_display()}"
+        return (
+            f"{self.user} · {self.programme.code.upper()} · {self.organisation} · {self.get_role_display()}"
+        )
 
 
 class Phase(models.Model):
@@ -167,7 +173,9 @@ class Phase(models.Model):
 
 class Agreement(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="agreements")
-    phase = models.ForeignKey(Phase, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements")
+    phase = models.ForeignKey(
+        Phase, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements"
+    )
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title"), max_length=500)
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
@@ -175,11 +183,19 @@ class Agreement(models.Model):
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("original end"))
     national_counterpart = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("national counterpart"),
     )
     exchange_rate = models.ForeignKey(
-        ExchangeRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        ExchangeRate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("agreement's exchange rate"),
     )
     document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
@@ -195,7 +211,9 @@ class Agreement(models.Model):
         verbose_name_plural = _("agreements")
         constraints = [
             models.UniqueConstraint(fields=["programme", "code"], name="unique_agreement_code"),
-            models.CheckConstraint(condition=Q(start_date__lte=models.F("end_date")), name="agreement_period"),
+            models.CheckConstraint(
+                condition=Q(start_date__lte=models.F("end_date")), name="agreement_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -216,7 +234,9 @@ class AgreementParty(models.Model):
         verbose_name = _("party")
         verbose_name_plural = _("parties")
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "organisation", "role"], name="unique_agreement_party"),
+            models.UniqueConstraint(
+                fields=["agreement", "organisation", "role"], name="unique_agreement_party"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -284,7 +304,9 @@ class AmendmentSignatory(models.Model):
     name = models.CharField(_("name"), max_length=255)
     position = models.CharField(_("position"), max_length=255)
     on_behalf_of = models.CharField(_("on behalf of"), max_length=255)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     line = models.PositiveIntegerField(_("seed line"))
 
     class Meta:
@@ -323,7 +345,9 @@ class CeilingChange(models.Model):
     new_total_as_printed = models.CharField(_("new total as printed"), max_length=60)
     new_total_line = models.PositiveIntegerField(_("seed line of the new total"))
     is_cap = models.BooleanField(
-        _("binding cap"), default=False, help_text=_("The amount may not be exceeded (\"no podrán sobrepasar\").")
+        _("binding cap"),
+        default=False,
+        help_text=_('The amount may not be exceeded ("no podrán sobrepasar").'),
     )
     history = HistoricalRecords()
 

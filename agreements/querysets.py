@@ -8,7 +8,11 @@ class ProgrammeQuerySet(models.QuerySet):
         """Programmes the user takes part in (see :mod:`agreements.access`)."""
         from agreements import access
 
-        ids = access.programme_ids(user) if user.is_authenticated and user.is_active else self.none().values("pk")
+        ids = (
+            access.programme_ids(user)
+            if user.is_authenticated and user.is_active
+            else self.none().values("pk")
+        )
         return self if ids is None else self.filter(pk__in=ids)
 
 

@@ -34,7 +34,9 @@ def original_ceilings(agreement: Agreement) -> dict[str, Ceiling]:
                 is_cap=change.is_cap,
                 derived=True,
                 lines=sorted({change.new_total_line, change.increase_line}),
-                note=_("Not printed in the source: derived as the new total minus the increase of amendment %(n)s.")
+                note=_(
+                    "Not printed in the source: derived as the new total minus the increase of amendment %(n)s."
+                )
                 % {"n": amendment.sequence},
             )
     return ceilings
@@ -57,7 +59,12 @@ def consolidated_terms(agreement: Agreement, as_of: datetime.date) -> Consolidat
         if amendment.new_end_date:
             end_date, end_line = amendment.new_end_date, amendment.new_end_date_line
     return ConsolidatedTerms(
-        as_of=as_of, end_date=end_date, end_date_line=end_line, ceilings=ceilings, applied=applied, pending=pending
+        as_of=as_of,
+        end_date=end_date,
+        end_date_line=end_line,
+        ceilings=ceilings,
+        applied=applied,
+        pending=pending,
     )
 
 
@@ -70,15 +77,28 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
         changes = {change.currency: change for change in amendment.ceiling_changes.all()}
         for currency, change in changes.items():
             before = previous.get(currency)
-            if before is not None and not before.derived and before.amount + change.increase != change.new_total:
-                findings.append(Finding(
-                    _("Amendment %(n)s: previous %(cur)s ceiling %(before)s plus increase %(inc)s is %(sum)s, "
-                      "but the new total is stated as %(new)s.")
-                    % {"n": amendment.sequence, "cur": currency, "before": money_text(before.amount),
-                       "inc": money_text(change.increase), "sum": money_text(before.amount + change.increase),
-                       "new": money_text(change.new_total)},
-                    lines=sorted({*before.lines, change.increase_line, change.new_total_line}),
-                ))
+            if (
+                before is not None
+                and not before.derived
+                and before.amount + change.increase != change.new_total
+            ):
+                findings.append(
+                    Finding(
+                        _(
+                            "Amendment %(n)s: previous %(cur)s ceiling %(before)s plus increase %(inc)s is %(sum)s, "
+                            "but the new total is stated as %(new)s."
+                        )
+                        % {
+                            "n": amendment.sequence,
+                            "cur": currency,
+                            "before": money_text(before.amount),
+                            "inc": money_text(change.increase),
+                            "sum": money_text(before.amount + change.increase),
+                            "new": money_text(change.new_total),
+                        },
+                        lines=sorted({*before.lines, change.increase_line, change.new_total_line}),
+                    )
+                )
         if rate is not None:
             caps = [c for c in changes.values() if c.is_cap]
             for cap in caps:
@@ -86,20 +106,41 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                     if other is cap or other.currency not in (rate.base_currency, rate.quote_currency):
                         continue
                     for label, amount, cap_amount, lines in (
-                        (_("increase"), other.increase, cap.increase, [other.increase_line, cap.increase_line]),
-                        (_("new total"), other.new_total, cap.new_total, [other.new_total_line, cap.new_total_line]),
+                        (
+                            _("increase"),
+                            other.increase,
+                            cap.increase,
+                            [other.increase_line, cap.increase_line],
+                        ),
+                        (
+                            _("new total"),
+                            other.new_total,
+                            cap.new_total,
+                            [other.new_total_line, cap.new_total_line],
+                        ),
                     ):
                         converted = convert(amount, rate=rate, places=2)
                         if converted.amount > cap_amount.amount:
-                            findings.append(Finding(
-                                _("Amendment %(n)s: the %(label)s of %(amount)s at the agreement's rate (%(rate)s) "
-                                  "is %(converted)s, above the cap of %(cap)s by %(excess)s.")
-                                % {"n": amendment.sequence, "label": label, "amount": money_text(amount),
-                                   "rate": rate, "converted": money_text(converted), "cap": money_text(cap_amount),
-                                   "excess": money_text(converted - cap_amount)},
-                                lines=sorted({*lines, *( [rate.line] if rate.line else [])}),
-                            ))
+                            findings.append(
+                                Finding(
+                                    _(
+                                        "Amendment %(n)s: the %(label)s of %(amount)s at the agreement's rate (%(rate)s) "
+                                        "is %(converted)s, above the cap of %(cap)s by %(excess)s."
+                                    )
+                                    % {
+                                        "n": amendment.sequence,
+                                        "label": label,
+                                        "amount": money_text(amount),
+                                        "rate": rate,
+                                        "converted": money_text(converted),
+                                        "cap": money_text(cap_amount),
+                                        "excess": money_text(converted - cap_amount),
+                                    },
+                                    lines=sorted({*lines, *([rate.line] if rate.line else [])}),
+                                )
+                            )
         for currency, change in changes.items():
-            previous[currency] = Ceiling(amount=change.new_total, is_cap=change.is_cap, derived=False,
-                                         lines=[change.new_total_line])
+            previous[currency] = Ceiling(
+                amount=change.new_total, is_cap=change.is_cap, derived=False, lines=[change.new_total_line]
+            )
     return findings

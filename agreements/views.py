@@ -32,7 +32,9 @@ def programme_detail(request, code: str):
         "programme": programme,
         "phases": programme.phases.all(),
         "components": programme.components.select_related("parent"),
-        "participants": programme.participants.select_related("organisation").order_by("role", "organisation__acronym"),
+        "participants": programme.participants.select_related("organisation").order_by(
+            "role", "organisation__acronym"
+        ),
         "agreements": programme.agreements.select_related("phase").prefetch_related("amendments"),
     }
     return render(request, "agreements/programme_detail.html", context)
@@ -44,9 +46,9 @@ def _as_of(request) -> tuple[datetime.date, str]:
         try:
             return datetime.date.fromisoformat(raw), ""
         except ValueError:
-            return timezone.localdate(), _("“%(value)s” is not a date (expected YYYY-MM-DD); showing today.") % {
-                "value": raw
-            }
+            return timezone.localdate(), _(
+                "“%(value)s” is not a date (expected YYYY-MM-DD); showing today."
+            ) % {"value": raw}
     return timezone.localdate(), ""
 
 

@@ -165,7 +165,9 @@ def time_plain(path: Path) -> float:
                 )
             )
             if len(batch) == 1000:
-                bulk_create_with_history(batch, ExchangeRate, default_user=user, default_change_reason="plain")
+                bulk_create_with_history(
+                    batch, ExchangeRate, default_user=user, default_change_reason="plain"
+                )
                 batch = []
         if batch:
             bulk_create_with_history(batch, ExchangeRate, default_user=user, default_change_reason="plain")
@@ -216,7 +218,9 @@ def main() -> None:
         f"import: {import_s:.2f} s (dry run {dry_run_s:.2f} s, commit {commit_s:.2f} s), "
         f"created {counts['created']}, in database {counts['in_db']}, history rows {counts['history']}"
     )
-    print(f"plain openpyxl + bulk_create_with_history: {plain_s:.2f} s; import/plain {import_s / plain_s:.2f}")
+    print(
+        f"plain openpyxl + bulk_create_with_history: {plain_s:.2f} s; import/plain {import_s / plain_s:.2f}"
+    )
     print(f"ratio import/openpyxl: {ratio:.2f}; peak RSS {peak_rss_mb:.0f} MB")
     print(
         json.dumps(

@@ -111,7 +111,6 @@ class BudgetFigures(RunContext):
         return self.tables[parse_ref(reference)[1]].title
 
 
-
 # The budgets kinds read the programme's cells, tables and rates once per run.
 budget_kind = partial(register_rule_kind, context=BudgetFigures)
 
@@ -414,9 +413,7 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
     ]
 
 
-@budget_kind(
-    "statement_vs_text", gettext_lazy("A result as stated in a budget table against the work plan")
-)
+@budget_kind("statement_vs_text", gettext_lazy("A result as stated in a budget table against the work plan"))
 def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     stated, quoted = rule.params["stated"], rule.params["quoted"]
     quoted = quoted if isinstance(quoted, list) else [quoted]
@@ -444,6 +441,7 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> 
 
 # A rule may be about a budget table (its findings link to it).
 register_subject(BudgetTable)
+
 
 def _every_programme(instance):
     return list(Programme.objects.values_list("pk", flat=True))  # rates are shared by all programmes

@@ -64,7 +64,11 @@ def reconciliation(request, code: str):
             "status_changes",
             GenericPrefetch(
                 "rule__subject",
-                [BudgetTable.objects.select_related("document", "programme").defer("document__text", "notes")],
+                [
+                    BudgetTable.objects.select_related("document", "programme").defer(
+                        "document__text", "notes"
+                    )
+                ],
             ),
         )
         .defer("rule__params")
@@ -94,7 +98,9 @@ def reconciliation(request, code: str):
         {
             "programme": programme,
             "summary": summarise(programme),
-            "tolerances": [(label, registered[k].describe_tolerance()) for k, label in kinds if k in registered],
+            "tolerances": [
+                (label, registered[k].describe_tolerance()) for k, label in kinds if k in registered
+            ],
             "last_run": Computation.objects.filter(programme=programme).first(),
             "form": form,
             "page": page,

@@ -65,8 +65,17 @@ class ExchangeRateAdmin(ChangeReasonAdmin):
 
 @admin.register(ImportRecord)
 class ImportRecordAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "kind", "file_name", "status", "created_count", "changed_count",
-                    "unchanged_count", "error_count"]
+    list_display = [
+        "created_at",
+        "user",
+        "kind",
+        "file_name",
+        "status",
+        "created_count",
+        "changed_count",
+        "unchanged_count",
+        "error_count",
+    ]
     list_filter = ["kind", "status"]
     search_fields = ["file_name", "sha256", "user__username"]
     list_select_related = ["user"]

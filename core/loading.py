@@ -112,8 +112,12 @@ def _load_core(ctx: LoadContext) -> None:
         obj, changed = upsert(
             Document,
             {"code": doc["code"]},
-            {"title": doc["title"], "file_name": file_path.name,
-             "sha256": hashlib.sha256(raw).hexdigest(), "text": raw.decode("utf-8")},
+            {
+                "title": doc["title"],
+                "file_name": file_path.name,
+                "sha256": hashlib.sha256(raw).hexdigest(),
+                "text": raw.decode("utf-8"),
+            },
             reason=ctx.change_reason,
         )
         ctx.documents[obj.code] = obj
@@ -122,8 +126,12 @@ def _load_core(ctx: LoadContext) -> None:
         obj, changed = upsert(
             Organisation,
             {"acronym": org["acronym"]},
-            {"name": org["name"], "kind": org["kind"], "country": org["country"],
-             "number_format": org.get("number_format", "pe")},
+            {
+                "name": org["name"],
+                "kind": org["kind"],
+                "country": org["country"],
+                "number_format": org.get("number_format", "pe"),
+            },
             reason=ctx.change_reason,
         )
         ctx.organisations[obj.acronym] = obj
@@ -146,12 +154,15 @@ def _load_core(ctx: LoadContext) -> None:
             ExchangeRate,
             {"code": rate["code"]},
             {
-                "base_currency": rate["base"], "quote_currency": rate["quote"],
+                "base_currency": rate["base"],
+                "quote_currency": rate["quote"],
                 "rate": parse_printed(rate["rate"], where, path, rate.get("decimal_separator")),
                 "valid_from": parse_date(rate["valid_from"], where, path),
                 "valid_to": parse_date(rate["valid_to"], where, path),
-                "description": rate.get("as_printed", ""), "used_by": ", ".join(rate.get("used_by", [])),
-                "document": ctx.document(rate["document"], where), "line": rate["line"],
+                "description": rate.get("as_printed", ""),
+                "used_by": ", ".join(rate.get("used_by", [])),
+                "document": ctx.document(rate["document"], where),
+                "line": rate["line"],
             },
             reason=ctx.change_reason,
         )

@@ -104,7 +104,9 @@ class Document(models.Model):
 class SourceReference(models.Model):
     """Where a figure was read: document, table, row and column as printed, 1-based line."""
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document"))
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
     line = models.PositiveIntegerField(_("seed line"))
     table = models.CharField(_("table"), max_length=255, blank=True)
     row_label = models.CharField(_("row as printed"), max_length=500, blank=True)
@@ -154,8 +156,12 @@ class ExchangeRate(models.Model):
         verbose_name_plural = _("exchange rates")
         constraints = [
             models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
-            models.CheckConstraint(condition=Q(valid_from__lte=models.F("valid_to")), name="exchange_rate_period"),
-            models.CheckConstraint(condition=~Q(base_currency=models.F("quote_currency")), name="exchange_rate_pair"),
+            models.CheckConstraint(
+                condition=Q(valid_from__lte=models.F("valid_to")), name="exchange_rate_period"
+            ),
+            models.CheckConstraint(
+                condition=~Q(base_currency=models.F("quote_currency")), name="exchange_rate_pair"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -301,7 +307,9 @@ class StatusChange(models.Model):
         verbose_name_plural = _("status changes")
         indexes = [models.Index(fields=["content_type", "object_id", "at"], name="status_change_object_idx")]
         constraints = [
-            models.CheckConstraint(condition=~Q(from_status=models.F("to_status")), name="status_change_changes"),
+            models.CheckConstraint(
+                condition=~Q(from_status=models.F("to_status")), name="status_change_changes"
+            ),
         ]
 
     def __str__(self) -> str:

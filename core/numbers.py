@@ -15,8 +15,17 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 APOSTROPHES = "'’`´"
-EMPTY_MARKERS = {"-": "dash", "--": "dash", "—": "dash", "–": "dash", "n.a.": "n.a.", "n.a": "n.a.",
-                 "n.d.": "n.d.", "n.d": "n.d.", "": "blank"}
+EMPTY_MARKERS = {
+    "-": "dash",
+    "--": "dash",
+    "—": "dash",
+    "–": "dash",
+    "n.a.": "n.a.",
+    "n.a": "n.a.",
+    "n.d.": "n.d.",
+    "n.d": "n.d.",
+    "": "blank",
+}
 _ALLOWED = re.compile(r"^[0-9.,']+$")
 
 
@@ -79,9 +88,13 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
         if decimal_separator is not None:
             decimal_pos = max((i for i, c in separators if c == decimal_separator), default=None)
             if decimal_pos is not None and decimal_pos != last_pos:
-                raise NumberFormatError(raw, _("decimal separator %(sep)r is not the last separator") % {"sep": decimal_separator})
+                raise NumberFormatError(
+                    raw, _("decimal separator %(sep)r is not the last separator") % {"sep": decimal_separator}
+                )
             if sum(1 for _, c in separators if c == decimal_separator) > 1:
-                raise NumberFormatError(raw, _("decimal separator %(sep)r appears more than once") % {"sep": decimal_separator})
+                raise NumberFormatError(
+                    raw, _("decimal separator %(sep)r appears more than once") % {"sep": decimal_separator}
+                )
         elif digits_after != 3:
             decimal_pos = last_pos
         elif sum(1 for _, c in separators if c == last_char) > 1:
@@ -94,13 +107,16 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
         else:
             raise AmbiguousNumberError(
                 raw,
-                _("%(sep)r followed by three digits may be a decimal or a thousands separator; "
-                  "state the table's decimal separator") % {"sep": last_char},
+                _(
+                    "%(sep)r followed by three digits may be a decimal or a thousands separator; "
+                    "state the table's decimal separator"
+                )
+                % {"sep": last_char},
             )
         if decimal_pos is not None:
             if digits_after == 0:
                 raise NumberFormatError(raw, _("nothing after the decimal separator"))
-            integer, fraction = cleaned[:decimal_pos], cleaned[decimal_pos + 1:]
+            integer, fraction = cleaned[:decimal_pos], cleaned[decimal_pos + 1 :]
         else:
             integer, fraction = cleaned, ""
         if "'" in fraction:

@@ -56,7 +56,9 @@ def healthz(request):
     if not worker_seen:
         since = waiting["since"].astimezone(UTC).isoformat(timespec="seconds")
         return HttpResponse(
-            f"worker not seen: {waiting['count']} tasks waiting since {since}", content_type="text/plain", status=503
+            f"worker not seen: {waiting['count']} tasks waiting since {since}",
+            content_type="text/plain",
+            status=503,
         )
     return HttpResponse("ok", content_type="text/plain")
 

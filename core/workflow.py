@@ -40,10 +40,14 @@ class Workflow:
 
     def __post_init__(self) -> None:
         known = set(self.statuses.values)
-        mapped = {str(source): frozenset(str(t) for t in targets) for source, targets in self.transitions.items()}
+        mapped = {
+            str(source): frozenset(str(t) for t in targets) for source, targets in self.transitions.items()
+        }
         unknown = (set(mapped) | set().union(*mapped.values())) - known
         if unknown or set(mapped) != known:
-            raise ValueError(f"The transitions of {self.statuses.__name__} do not match its statuses: {unknown}.")
+            raise ValueError(
+                f"The transitions of {self.statuses.__name__} do not match its statuses: {unknown}."
+            )
         object.__setattr__(self, "_map", mapped)
 
     def targets(self, source: str) -> frozenset[str]:
@@ -64,7 +68,9 @@ class Workflow:
         return dict(self._map)
 
 
-def transition(obj: models.Model, to: str, *, user: Any = None, reason: str = "", **fields: Any) -> models.Model:
+def transition(
+    obj: models.Model, to: str, *, user: Any = None, reason: str = "", **fields: Any
+) -> models.Model:
     """Change ``obj``'s status from the one it has in memory to ``to``, with ``fields`` in the same UPDATE.
 
     Refuses, with :class:`~core.exceptions.TransitionNotAllowed`, a change the model's workflow does not
@@ -102,7 +108,11 @@ def _reload(obj: models.Model, rows: models.QuerySet) -> None:
     fresh = rows.get(pk=obj.pk)
     for model_field in obj._meta.concrete_fields:
         value = getattr(fresh, model_field.attname)
-        if model_field.is_relation and model_field.is_cached(obj) and getattr(obj, model_field.attname) != value:
+        if (
+            model_field.is_relation
+            and model_field.is_cached(obj)
+            and getattr(obj, model_field.attname) != value
+        ):
             model_field.delete_cached_value(obj)
         setattr(obj, model_field.attname, value)
     # A prefetched list of its status changes (or anything else) is out of date.

@@ -56,7 +56,9 @@ class KindResource(resources.Resource):
 
     def export_resource(self, instance, selected_fields=None, **kwargs) -> list[Any]:
         columns = self.importer.columns
-        cells = dict(zip(header_row(columns), export_cells(columns, self.importer.row_of(instance)), strict=True))
+        cells = dict(
+            zip(header_row(columns), export_cells(columns, self.importer.row_of(instance)), strict=True)
+        )
         return [cells[field.column_name] for field in self.get_export_fields(selected_fields)]
 
 

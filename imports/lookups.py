@@ -62,7 +62,9 @@ def component_id(values: dict[str, Any], programme: int, context: ImportContext)
     return found
 
 
-def named(values: dict[str, Any], column: str, cache: str, message: str, context: ImportContext) -> int | None:
+def named(
+    values: dict[str, Any], column: str, cache: str, message: str, context: ImportContext
+) -> int | None:
     """The id of what a cell names by code (or acronym) in the look-up ``cache``; ``None`` when empty.
 
     ``message`` (with ``%(code)s``) says what is missing when the code names nothing.
@@ -77,4 +79,6 @@ def named(values: dict[str, Any], column: str, cache: str, message: str, context
 
 def document_id(values: dict[str, Any], context: ImportContext) -> int | None:
     """The source document a row names by code; ``None`` for an empty cell."""
-    return named(values, "document", "documents", gettext_noop("no source document with the code %(code)s"), context)
+    return named(
+        values, "document", "documents", gettext_noop("no source document with the code %(code)s"), context
+    )

@@ -53,7 +53,17 @@ def _exchange_rate_row(values: dict[str, Any], context: ImportContext) -> dict[s
     return {"document_id": document}
 
 
-STORED = ("code", "base_currency", "quote_currency", "rate", "valid_from", "valid_to", "description", "used_by", "line")
+STORED = (
+    "code",
+    "base_currency",
+    "quote_currency",
+    "rate",
+    "valid_from",
+    "valid_to",
+    "description",
+    "used_by",
+    "line",
+)
 
 
 register_importer(

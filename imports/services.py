@@ -92,7 +92,9 @@ def import_start(*, user: User, kind: str, upload: File, locale: str) -> ImportR
 _FINISHED = (ImportStatus.DONE, ImportStatus.FAILED, ImportStatus.CANCELLED)
 
 
-def _move(record: ImportRecord, to: str, *, user: User | None = None, reason: str = "", **fields: Any) -> ImportRecord:
+def _move(
+    record: ImportRecord, to: str, *, user: User | None = None, reason: str = "", **fields: Any
+) -> ImportRecord:
     # Through the one transition function (core.workflow); an import that ends is stamped finished.
     if to in _FINISHED:
         fields["finished_at"] = timezone.now()

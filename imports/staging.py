@@ -21,6 +21,7 @@ from core.models import ImportRecord
 
 logger = logging.getLogger(__name__)
 
+
 def _encode(value: Any) -> Any:
     if isinstance(value, Money):
         return {"$m": [f"{value.amount:f}", str(value.currency)]}

@@ -121,7 +121,9 @@ def import_preview(request, pk: int):
             "errors": errors,
             "errors_hidden": record.error_count - len(errors),
             "same_file": same_file,
-            "locale_label": NumberLocale(record.locale).label if record.locale in NumberLocale.values else record.locale,
+            "locale_label": NumberLocale(record.locale).label
+            if record.locale in NumberLocale.values
+            else record.locale,
             "created": record.preview.get("created", []),
             "changed": record.preview.get("changed", []),
         },

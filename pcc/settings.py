@@ -175,7 +175,9 @@ TASKS = {
     "default": {
         "BACKEND": os.environ.get(
             "TASKS_BACKEND",
-            "django_tasks.backends.immediate.ImmediateBackend" if TESTING else "django_tasks_db.DatabaseBackend",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
         )
     }
 }

@@ -125,7 +125,16 @@ class FindingAdmin(SimpleHistoryAdmin):
 
 @admin.register(Computation)
 class ComputationAdmin(admin.ModelAdmin):
-    list_display = ["programme", "computed_at", "cause", "rules", "holding", "rounding", "material", "unchecked"]
+    list_display = [
+        "programme",
+        "computed_at",
+        "cause",
+        "rules",
+        "holding",
+        "rounding",
+        "material",
+        "unchecked",
+    ]
     list_filter = ["programme"]
     date_hierarchy = "computed_at"
 

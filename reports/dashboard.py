@@ -179,7 +179,9 @@ def portfolio_rows(user, programmes: list[Programme], filters: Filters) -> list[
     waiting: dict[int, int] = defaultdict(int)
     if access.is_staff_anywhere(user):
         reviewed = access.programmes(user, access.STAFF_ROLES)
-        submitted = ProgressReport.objects.for_user(user).awaiting_review().filter(period__programme__in=reviewed)
+        submitted = (
+            ProgressReport.objects.for_user(user).awaiting_review().filter(period__programme__in=reviewed)
+        )
         for path in ("activity__plan__programme_id", "indicator__result__plan__programme_id"):
             for programme_id, n in (
                 submitted.filter(**{f"{path}__in": ids}).values_list(path).annotate(n=Count("pk")).order_by()

@@ -114,5 +114,3 @@ def headline(totals: list[dict], terms: dict | None, as_of: datetime.date) -> He
         as_of=as_of,
         end_date=terms["end_date"] if terms else None,
     )
-
-

@@ -85,7 +85,12 @@ class WorkPlan(models.Model):
         _("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.DRAFT
     )
     submitted_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("submitted by")
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     document = models.ForeignKey(

@@ -174,4 +174,8 @@ watch(WorkPlan, "programme_id", gettext_lazy("work plan %(object)s"))
 watch(Result, _of_plan, gettext_lazy("result %(object)s"))
 watch(Indicator, through(Result, "result_id", "plan__programme_id"), gettext_lazy("indicator %(object)s"))
 watch(Activity, _of_plan, gettext_lazy("activity %(object)s"))
-watch(ScheduleMonth, through(Activity, "activity_id", "plan__programme_id"), gettext_lazy("schedule month %(object)s"))
+watch(
+    ScheduleMonth,
+    through(Activity, "activity_id", "plan__programme_id"),
+    gettext_lazy("schedule month %(object)s"),
+)

@@ -65,12 +65,15 @@ def plan_list(request):
         .order_by("programme__code", "order", "code")
     )
     page = Paginator(plans, 25).get_page(request.GET.get("page"))
-    return render(request, "results/plan_list.html", {"plans": page, "page": page, "programme_code": programme_code})
+    return render(
+        request, "results/plan_list.html", {"plans": page, "page": page, "programme_code": programme_code}
+    )
 
 
 def _count_of(queryset) -> Subquery:
     return Subquery(
-        queryset.order_by().values("plan").annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
+        queryset.order_by().values("plan").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
     )
 
 
@@ -233,7 +236,11 @@ def progress_edit(request, pk: int):
     report, _can_report = get_report_for_user_or_404(request.user, pk)
     on_behalf_of = _writer_or_403(request, report.plan)
     form = ProgressForm(
-        request.POST or None, request.FILES or None, instance=report, target=report.target, on_behalf_of=on_behalf_of
+        request.POST or None,
+        request.FILES or None,
+        instance=report,
+        target=report.target,
+        on_behalf_of=on_behalf_of,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -301,9 +308,7 @@ def review_queue(request):
         raise PermissionDenied
     reviewed = access.programmes(request.user, access.STAFF_ROLES)
     reports = (
-        ProgressReport.objects.for_user(request.user)
-        .filter(period__programme__in=reviewed)
-        .with_targets()
+        ProgressReport.objects.for_user(request.user).filter(period__programme__in=reviewed).with_targets()
     )
     return render(
         request,

@@ -33,8 +33,12 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
     # Transactional tests (the live-server browser tests) empty the database when they end; run them
     # last so the session's loaded PCC serves every other test. `pcc` reloads it if it is gone.
-    items.sort(key=lambda item: "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in
-               getattr(item, "fixturenames", ()))
+    items.sort(
+        key=lambda item: (
+            "transactional_db" in getattr(item, "fixturenames", ())
+            or "live_server" in getattr(item, "fixturenames", ())
+        )
+    )
 
 
 @pytest.fixture
@@ -45,12 +49,16 @@ def pcc(db):
 
 @pytest.fixture
 def staff_user(pcc):
-    return UserFactory(username="staff", membership=(Organisation.objects.get(acronym="COSUDE"), Role.PROGRAMME_STAFF))
+    return UserFactory(
+        username="staff", membership=(Organisation.objects.get(acronym="COSUDE"), Role.PROGRAMME_STAFF)
+    )
 
 
 @pytest.fixture
 def partner_a_user(pcc):
-    return UserFactory(username="prosur", membership=(Organisation.objects.get(acronym="PROSUR"), Role.PARTNER_EDITOR))
+    return UserFactory(
+        username="prosur", membership=(Organisation.objects.get(acronym="PROSUR"), Role.PARTNER_EDITOR)
+    )
 
 
 @pytest.fixture
@@ -62,13 +70,19 @@ def partner_a_viewer(pcc):
 
 @pytest.fixture
 def partner_b_user(pcc):
-    return UserFactory(username="ampex", membership=(Organisation.objects.get(acronym="AMPEX"), Role.PARTNER_EDITOR))
+    return UserFactory(
+        username="ampex", membership=(Organisation.objects.get(acronym="AMPEX"), Role.PARTNER_EDITOR)
+    )
 
 
 @pytest.fixture
 def admin_user(pcc):
-    return UserFactory(username="admin", is_superuser=True, is_staff=True,
-                       membership=(Organisation.objects.get(acronym="COSUDE"), Role.ADMINISTRATOR))
+    return UserFactory(
+        username="admin",
+        is_superuser=True,
+        is_staff=True,
+        membership=(Organisation.objects.get(acronym="COSUDE"), Role.ADMINISTRATOR),
+    )
 
 
 @pytest.fixture

@@ -41,9 +41,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         """
         if create and extracted:
             organisation, role, *programme = extracted
-            programmes = programme or Programme.objects.filter(participants__organisation=organisation).distinct()
+            programmes = (
+                programme or Programme.objects.filter(participants__organisation=organisation).distinct()
+            )
             for each in programmes:
-                Membership.objects.get_or_create(user=self, programme=each, organisation=organisation, role=role)
+                Membership.objects.get_or_create(
+                    user=self, programme=each, organisation=organisation, role=role
+                )
         if create:
             self.save()
 

@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = [["core"], ["agreements"], ["reconciliation"], ["imports"], ["budgets", "results"], ["reports"], ["pcc"]]
+LAYERS = [
+    ["core"],
+    ["agreements"],
+    ["reconciliation"],
+    ["imports"],
+    ["budgets", "results"],
+    ["reports"],
+    ["pcc"],
+]
 LEVEL = {app: level for level, apps in enumerate(LAYERS) for app in apps}
 
 

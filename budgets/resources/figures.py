@@ -316,7 +316,16 @@ register_importer(
     model=BudgetFact,
     columns=BUDGET_FACT_COLUMNS,
     natural_key=["row_id", "column_id"],
-    exported={"programme": "programme.code", "table": "budget_table.code", "line": "row.line", "column": "column.key", "rate": "rate.code", "amount": "amount", "marker": "marker", "text": "text"},
+    exported={
+        "programme": "programme.code",
+        "table": "budget_table.code",
+        "line": "row.line",
+        "column": "column.key",
+        "rate": "rate.code",
+        "amount": "amount",
+        "marker": "marker",
+        "text": "text",
+    },
     build=_budget_fact_row,
     export=_budget_fact_export,
     queryset=lambda user: (

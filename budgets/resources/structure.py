@@ -114,7 +114,15 @@ register_importer(
     columns=BUDGET_TABLE_COLUMNS,
     natural_key=["programme_id", "code"],
     stored=("code", "title", "title_line", "first_line", "last_line", "decimal_separator", "order"),
-    exported={"programme": "programme.code", "component": "component.code", "document": "document.code", "rate": "rate.code", "layout": "layout", "currency": "currency", "in_overview": "in_overview"},
+    exported={
+        "programme": "programme.code",
+        "component": "component.code",
+        "document": "document.code",
+        "rate": "rate.code",
+        "layout": "layout",
+        "currency": "currency",
+        "in_overview": "in_overview",
+    },
     build=_budget_table_row,
     export=_budget_table_export,
     queryset=_structure_queryset(
@@ -173,7 +181,6 @@ def _budget_column_check_existing(
         raise CellError(CURRENCY_WITH_FIGURES, params, column="currency")
 
 
-
 STRUCTURE_ORDER = ["table__programme__code", "table__order", "table__first_line", "table__code"]
 
 register_importer(
@@ -183,7 +190,13 @@ register_importer(
     columns=BUDGET_COLUMN_COLUMNS,
     natural_key=["table_id", "key"],
     stored=("key", "header", "order", "figure", "period_label", "period_start", "period_end"),
-    exported={"programme": "table.programme.code", "table": "table.code", "partner": "partner.acronym", "currency": "currency", "is_total": "is_total"},
+    exported={
+        "programme": "table.programme.code",
+        "table": "table.code",
+        "partner": "partner.acronym",
+        "currency": "currency",
+        "is_total": "is_total",
+    },
     build=_budget_column_row,
     queryset=_structure_queryset(
         BudgetColumn,
@@ -341,7 +354,14 @@ register_importer(
     columns=BUDGET_ROW_COLUMNS,
     natural_key=["table_id", "line"],
     stored=("label", "order", "result", "cost_category"),
-    exported={"programme": "table.programme.code", "table": "table.code", "partner": "partner.acronym", "component": "component.code", "line": "line", "role": "role"},
+    exported={
+        "programme": "table.programme.code",
+        "table": "table.code",
+        "partner": "partner.acronym",
+        "component": "component.code",
+        "line": "line",
+        "role": "role",
+    },
     build=_budget_row_row,
     export=_budget_row_export,
     queryset=_structure_queryset(

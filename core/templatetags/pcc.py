@@ -81,4 +81,6 @@ def acronyms(text: str) -> str:
     if not terms:
         return mark_safe(escaped)
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, terms), key=len, reverse=True)) + r")\b")
-    return mark_safe(pattern.sub(lambda m: f'<abbr title="{escape(terms[m.group(1)])}">{m.group(1)}</abbr>', escaped))
+    return mark_safe(
+        pattern.sub(lambda m: f'<abbr title="{escape(terms[m.group(1)])}">{m.group(1)}</abbr>', escaped)
+    )

@@ -153,7 +153,14 @@ register_importer(
     natural_key=["result_id", "kind", "code"],
     key_columns=["plan", "result", "kind", "code"],
     stored=("kind", "code", "kind_as_printed", "statement", "baseline_value", "line"),
-    exported={"result": "result.code", "phase_indicator": "phase_indicator.code", "programme": "result.plan.programme.code", "plan": "result.plan.code", "baseline": "baseline_text", "order": "order"},
+    exported={
+        "result": "result.code",
+        "phase_indicator": "phase_indicator.code",
+        "programme": "result.plan.programme.code",
+        "plan": "result.plan.code",
+        "baseline": "baseline_text",
+        "order": "order",
+    },
     build=_indicator_row,
     export=_indicator_export,
     queryset=lambda user: (

@@ -52,7 +52,6 @@ def _reporting_period_row(values: dict[str, Any], context: ImportContext) -> dic
     }
 
 
-
 register_importer(
     "reporting-periods",
     label=_("Reporting periods"),
@@ -185,7 +184,13 @@ register_importer(
     columns=WORK_PLAN_COLUMNS,
     natural_key=["programme_id", "code"],
     stored=("code", "title", "period_start", "period_end", "period_label", "line", "end_line"),
-    exported={"programme": "programme.code", "organisation": "organisation.acronym", "component": "component.code", "document": "document.code", "order": "order"},
+    exported={
+        "programme": "programme.code",
+        "organisation": "organisation.acronym",
+        "component": "component.code",
+        "document": "document.code",
+        "order": "order",
+    },
     build=_work_plan_row,
     export=_work_plan_export,
     queryset=lambda user: (

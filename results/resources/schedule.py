@@ -49,7 +49,6 @@ def _schedule_month_row(values: dict[str, Any], context: ImportContext) -> dict[
     return {"activity_id": activity_id, "month": month, "planned": values["planned"], "line": values["line"]}
 
 
-
 register_importer(
     "schedule-months",
     label=_("Schedule months of activities"),
@@ -57,7 +56,14 @@ register_importer(
     columns=SCHEDULE_MONTH_COLUMNS,
     natural_key=["activity_id", "month"],
     key_columns=["plan", "activity", "month"],
-    exported={"activity": "activity.key", "programme": "activity.plan.programme.code", "plan": "activity.plan.code", "month": "month", "planned": "planned", "line": "line"},
+    exported={
+        "activity": "activity.key",
+        "programme": "activity.plan.programme.code",
+        "plan": "activity.plan.code",
+        "month": "month",
+        "planned": "planned",
+        "line": "line",
+    },
     build=_schedule_month_row,
     queryset=lambda user: (
         _visible(ScheduleMonth.objects.all(), user, "activity__plan__")

@@ -63,8 +63,21 @@ def test_the_source_document_is_stored_whole():
 def test_the_seed_organisations_are_loaded():
     load_programme(PCC_FOLDER)
     acronyms = set(Organisation.objects.values_list("acronym", flat=True))
-    assert {"COSUDE", "SECO", "APCI", "MINCETUR", "PROSUR", "AMPEX", "CERX-AQP", "CERX-LAM", "MWA", "TULUM",
-            "SC", "SIPPO", "ADEX"} <= acronyms
+    assert {
+        "COSUDE",
+        "SECO",
+        "APCI",
+        "MINCETUR",
+        "PROSUR",
+        "AMPEX",
+        "CERX-AQP",
+        "CERX-LAM",
+        "MWA",
+        "TULUM",
+        "SC",
+        "SIPPO",
+        "ADEX",
+    } <= acronyms
     assert Organisation.objects.filter(kind="ogd").count() == 6
 
 

@@ -52,12 +52,22 @@ def test_the_usd_increase_at_the_agreements_rate_exceeding_the_chf_cap_is_flagge
 
 def test_a_new_total_that_disagrees_with_previous_ceiling_plus_increase_is_flagged(agreement):
     second = Amendment.objects.create(
-        agreement=agreement, sequence=2, title="Second", signed_on=datetime.date(2009, 6, 1),
-        signed_place="Lima", document=agreement.document, line=1,
+        agreement=agreement,
+        sequence=2,
+        title="Second",
+        signed_on=datetime.date(2009, 6, 1),
+        signed_place="Lima",
+        document=agreement.document,
+        line=1,
     )
     CeilingChange.objects.create(
-        amendment=second, increase=Money("1000", "USD"), increase_as_printed="1,000", increase_line=5,
-        new_total=Money("3290000", "USD"), new_total_as_printed="3'290,000", new_total_line=6,
+        amendment=second,
+        increase=Money("1000", "USD"),
+        increase_as_printed="1,000",
+        increase_line=5,
+        new_total=Money("3290000", "USD"),
+        new_total_as_printed="3'290,000",
+        new_total_line=6,
     )
     agreement = Agreement.objects.get(pk=agreement.pk)
     with translation.override("en"):

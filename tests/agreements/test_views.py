@@ -22,8 +22,12 @@ def other_programme(pcc):
 
 
 def test_anonymous_users_are_sent_to_login(client, pcc):
-    for url in [reverse("agreements:programme_list"), reverse("agreements:programme_detail", args=["pcc"]),
-                reverse("core:glossary"), reverse("agreements:document", args=["pcc-enmienda-2009"])]:
+    for url in [
+        reverse("agreements:programme_list"),
+        reverse("agreements:programme_detail", args=["pcc"]),
+        reverse("core:glossary"),
+        reverse("agreements:document", args=["pcc-enmienda-2009"]),
+    ]:
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -86,8 +90,10 @@ def test_an_administrator_sees_every_programme(login, admin_user, other_programm
 
 
 def test_staff_see_only_programmes_of_their_organisation(login, other_programme):
-    staff = UserFactory(username="other-staff",
-                        membership=(other_programme.participants.get().organisation, Role.PROGRAMME_STAFF))
+    staff = UserFactory(
+        username="other-staff",
+        membership=(other_programme.participants.get().organisation, Role.PROGRAMME_STAFF),
+    )
     listing = login(staff).get(reverse("agreements:programme_list")).content.decode()
     assert "OTRO" in listing and "PCC" not in listing
 

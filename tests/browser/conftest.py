@@ -38,8 +38,14 @@ def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"],
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
     }
 
 
@@ -52,10 +58,12 @@ def browser_context_args(browser_context_args):
 def pcc_live(transactional_db, live_server):
     load_programme(PCC_FOLDER)
     users = {
-        "staff": UserFactory(username="staff", membership=(Organisation.objects.get(acronym="COSUDE"),
-                                                           Role.PROGRAMME_STAFF)),
-        "prosur": UserFactory(username="prosur", membership=(Organisation.objects.get(acronym="PROSUR"),
-                                                             Role.PARTNER_EDITOR)),
+        "staff": UserFactory(
+            username="staff", membership=(Organisation.objects.get(acronym="COSUDE"), Role.PROGRAMME_STAFF)
+        ),
+        "prosur": UserFactory(
+            username="prosur", membership=(Organisation.objects.get(acronym="PROSUR"), Role.PARTNER_EDITOR)
+        ),
     }
     return live_server, users
 

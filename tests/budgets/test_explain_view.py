@@ -48,7 +48,9 @@ def test_the_finding_shows_its_status_changes_on_the_reconciliation_page(login, 
     finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
     client = login(staff_user)
     client.post(_url(finding), {"comment": "CHF 1,076 sin asignar"})
-    page = client.get(reverse("budgets:reconciliation", args=["pcc"]), {"status": "explained"}).content.decode()
+    page = client.get(
+        reverse("budgets:reconciliation", args=["pcc"]), {"status": "explained"}
+    ).content.decode()
     row = page[page.index(f'id="finding-{finding.pk}"') :]
     row = row[: row.index("</tr>")]
     assert 'class="status-change"' in row

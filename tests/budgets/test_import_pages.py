@@ -43,7 +43,9 @@ def findings_on_line(programme, line: int) -> set[tuple[str, str, str]]:
     return {(code, severity, recomputed) for code, severity, recomputed, lines in findings if line in lines}
 
 
-def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(login, admin_user, django_capture_on_commit_callbacks):
+def test_admin_fixes_a_refused_file_and_sees_the_figure_and_the_new_finding(
+    login, admin_user, django_capture_on_commit_callbacks
+):
     client = login(admin_user)
     fact = adex_2006()
     assert fact.amount == Money(Decimal("240000"), "CHF")

@@ -10,11 +10,15 @@ def test_glossary_is_searchable(login, partner_a_user):
 
 def test_acronyms_carry_their_meaning_as_a_tooltip(login, staff_user):
     response = login(staff_user).get(reverse("agreements:programme_detail", args=["pcc"]))
-    assert '<abbr title="Ministerio de Comercio Exterior y Turismo">MINCETUR</abbr>' in response.content.decode()
+    assert (
+        '<abbr title="Ministerio de Comercio Exterior y Turismo">MINCETUR</abbr>' in response.content.decode()
+    )
 
 
 def test_source_document_lines_are_linkable_and_highlighted(login, staff_user):
-    response = login(staff_user).get(reverse("agreements:document", args=["pcc-enmienda-2009"]), {"lines": "214"})
+    response = login(staff_user).get(
+        reverse("agreements:document", args=["pcc-enmienda-2009"]), {"lines": "214"}
+    )
     html = response.content.decode()
     assert 'class="src-line hl" id="L214"' in html
     assert "1.25 CHF/USD" in html

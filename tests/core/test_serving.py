@@ -75,7 +75,9 @@ def test_a_request_id_that_could_break_a_log_line_is_replaced(client, given):
 
 
 @pytest.mark.django_db
-def test_django_logs_the_request_with_its_id_even_after_the_middleware_returned(client, settings, django_request_log):
+def test_django_logs_the_request_with_its_id_even_after_the_middleware_returned(
+    client, settings, django_request_log
+):
     # A 503 from /healthz is logged by Django's handler once the middleware chain has answered.
     settings.WORKER_STALE_SECONDS = 600
     _task(enqueued_ago=timedelta(hours=1))
@@ -110,7 +112,12 @@ def test_no_template_served_to_browsers_has_inline_script_or_style():
         if "pdf" in path.relative_to(ROOT / "templates").parts:
             continue
         text = path.read_text()
-        for pattern in (r"<script(?![^>]*\bsrc=)(?![^>]*application/json)", r"\sstyle=", r"<style", r"\son[a-z]+="):
+        for pattern in (
+            r"<script(?![^>]*\bsrc=)(?![^>]*application/json)",
+            r"\sstyle=",
+            r"<style",
+            r"\son[a-z]+=",
+        ):
             offending += [f"{path.relative_to(ROOT)}: {m.group(0)!r}" for m in re.finditer(pattern, text)]
     assert offending == []
 
@@ -141,7 +148,9 @@ def test_the_health_check_fails_when_tasks_wait_and_no_worker_was_seen(client, s
 
 
 @pytest.mark.django_db
-def test_the_health_check_is_ok_while_a_seen_worker_works_through_a_queue(client, settings, django_assert_max_num_queries):
+def test_the_health_check_is_ok_while_a_seen_worker_works_through_a_queue(
+    client, settings, django_assert_max_num_queries
+):
     settings.WORKER_STALE_SECONDS = 600
     _task(enqueued_ago=timedelta(hours=1))
     _task(enqueued_ago=timedelta(hours=1), status="RUNNING", started_ago=timedelta(minutes=2))

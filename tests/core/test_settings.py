@@ -15,7 +15,9 @@ from pcc.env import read_bool, read_database, read_int, read_list, read_proxy_ss
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("raw, expected", [("true", True), ("1", True), ("ON", True), ("false", False), ("0", False)])
+@pytest.mark.parametrize(
+    "raw, expected", [("true", True), ("1", True), ("ON", True), ("false", False), ("0", False)]
+)
 def test_booleans_are_read_strictly(raw, expected):
     assert read_bool("DEBUG", False, {"DEBUG": raw}) is expected
 
@@ -213,7 +215,9 @@ def test_logs_are_text_with_a_timestamp_by_default(tmp_path):
         _documented_production_environment(tmp_path),
     )
     assert result.returncode == 0, result.stderr
-    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ WARNING pcc.probe \[-\] hello$", result.stderr, re.M)
+    assert re.search(
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ WARNING pcc.probe \[-\] hello$", result.stderr, re.M
+    )
 
 
 def test_log_format_json_writes_one_object_a_line_with_the_request_id(tmp_path):

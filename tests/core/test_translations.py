@@ -82,7 +82,12 @@ def parse_po(path: Path) -> list[Entry]:
                 setattr(entry, name, getattr(entry, name) + _unquote(line))
             continue
         keyword, _, value = line.partition(" ")
-        if keyword in ("msgctxt", "msgid") and entry is not None and target is not None and target[0] == "msgstr":
+        if (
+            keyword in ("msgctxt", "msgid")
+            and entry is not None
+            and target is not None
+            and target[0] == "msgstr"
+        ):
             finish()
         entry = entry or Entry(line=number)
         if keyword in ("msgctxt", "msgid", "msgid_plural"):
@@ -125,7 +130,11 @@ def test_the_parser_reads_plurals_flags_continuations_and_skips_obsolete(tmp_pat
     )
     messages, nplurals = _messages(po)
     assert nplurals == 3
-    assert [(e.msgctxt, e.msgid) for e in messages] == [(None, "Hello %(n)s"), (None, "New"), ("menu", "File")]
+    assert [(e.msgctxt, e.msgid) for e in messages] == [
+        (None, "Hello %(n)s"),
+        (None, "New"),
+        ("menu", "File"),
+    ]
     assert messages[0].msgstr == {0: "Hola %(n)s"} and messages[0].flags == {"python-format"}
     assert "fuzzy" in messages[1].flags
     assert messages[2].msgid_plural == "Files" and messages[2].msgstr == {0: "Archivo", 1: "", 2: "Archivos"}

@@ -31,7 +31,11 @@ def draft_report(pcc, partner_a_user):
     activity = Activity.objects.get(plan__code="poa-prosur-2008", key="2.1.1")
     period = ReportingPeriod.objects.get(programme=pcc, start_date=datetime.date(2008, 9, 1))
     return services.progress_create(
-        target=activity, period=period, user=partner_a_user, reported_on=period.end_date, achieved_value=Decimal("1")
+        target=activity,
+        period=period,
+        user=partner_a_user,
+        reported_on=period.end_date,
+        achieved_value=Decimal("1"),
     )
 
 

@@ -60,7 +60,9 @@ def test_admin_export_of_figures_is_the_import_file_and_reimports_unchanged(logi
         book.active.append(list(row))
     book.save(buffer)
     upload = SimpleUploadedFile("figures.xlsx", buffer.getvalue())
-    record = import_dry_run(record=import_start(user=admin_user, kind="budget-facts", upload=upload, locale="dot"))
+    record = import_dry_run(
+        record=import_start(user=admin_user, kind="budget-facts", upload=upload, locale="dot")
+    )
     assert record.status == ImportStatus.DRY_RUN, record.errors[:3]
     assert (record.created_count, record.changed_count, record.unchanged_count) == (0, 0, len(rows))
 
@@ -77,7 +79,7 @@ def test_admin_changelists_export_and_never_write_status(login, admin_user, mode
     html = client.get(reverse(f"admin:{model}_changelist")).content.decode()
     assert reverse(f"admin:{model}_export") in html
     # No admin import of its own: a site administrator is no partner editor, so progress has no Import button.
-    has_import = f'{reverse("imports:import_start")}?kind=progress' in html
+    has_import = f"{reverse('imports:import_start')}?kind=progress" in html
     assert has_import is False
     header, _rows = _export(client, model)
     assert "status" not in header

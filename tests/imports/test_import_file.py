@@ -41,12 +41,23 @@ def test_a_bad_row_is_located_and_nothing_is_written(tmp_path, admin_user):
 
 def test_dry_run_counts_then_import_writes_with_history(tmp_path, admin_user, capsys):
     path = _file(tmp_path, [rate_row("cli-1", rate="2,65"), rate_row("cli-2", rate="3,10")])
-    call_command("import_file", "exchange-rates", str(path), "--user", admin_user.username, "--locale", "comma", "--dry-run")
+    call_command(
+        "import_file",
+        "exchange-rates",
+        str(path),
+        "--user",
+        admin_user.username,
+        "--locale",
+        "comma",
+        "--dry-run",
+    )
     assert "2 new, 0 changed, 0 unchanged; nothing written" in capsys.readouterr().out
     assert not ExchangeRate.objects.filter(code__startswith="cli-").exists()
     assert ImportRecord.objects.get().status == ImportStatus.CANCELLED
 
-    call_command("import_file", "exchange-rates", str(path), "--user", admin_user.username, "--locale", "comma")
+    call_command(
+        "import_file", "exchange-rates", str(path), "--user", admin_user.username, "--locale", "comma"
+    )
     assert "2 new" in capsys.readouterr().out
     assert ExchangeRate.objects.get(code="cli-2").rate == Decimal("3.10")
     assert ExchangeRate.history.filter(code__startswith="cli-", history_user=admin_user).count() == 2

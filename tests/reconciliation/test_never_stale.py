@@ -47,7 +47,9 @@ def test_an_admin_edit_of_a_figure_reopens_its_explained_finding(
     assert "cifra del presupuesto" in page.split('id="last-computed"', 1)[1].split("</p>", 1)[0]
 
 
-def test_deleting_a_figure_in_the_admin_reconciles_too(login, admin_user, findings, django_capture_on_commit_callbacks):
+def test_deleting_a_figure_in_the_admin_reconciles_too(
+    login, admin_user, findings, django_capture_on_commit_callbacks
+):
     fact = _fact(238, "y2008")
     client = login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):

@@ -83,7 +83,10 @@ def test_only_the_plans_editors_submit_and_only_staff_review(
 def test_nobody_approves_a_plan_they_submitted(pcc, draft_plan, staff_user):
     # Staff of the programme who is also an editor of PROSUR: may submit, and may not then review.
     Membership.objects.create(
-        user=staff_user, programme=pcc, organisation=Organisation.objects.get(acronym="PROSUR"), role=Role.PARTNER_EDITOR
+        user=staff_user,
+        programme=pcc,
+        organisation=Organisation.objects.get(acronym="PROSUR"),
+        role=Role.PARTNER_EDITOR,
     )
     plan = services.plan_submit(plan=draft_plan, user=staff_user)
     with pytest.raises(PermissionDenied):

@@ -60,14 +60,18 @@ def test_staff_reopen_an_approved_plan(login, pcc, staff_user):
     client = login(staff_user)
     client.post(url("plan_reopen"), {"reason": "Nueva meta del resultado 2"})
     assert status_of() == PlanStatus.REOPENED
-    change = StatusChange.objects.get(object_id=WorkPlan.objects.get(code=PLAN).pk, to_status=PlanStatus.REOPENED)
+    change = StatusChange.objects.get(
+        object_id=WorkPlan.objects.get(code=PLAN).pk, to_status=PlanStatus.REOPENED
+    )
     assert (change.user, change.reason) == (staff_user, "Nueva meta del resultado 2")
 
 
 def test_the_viewer_may_not_submit_or_review(login, draft_plan, partner_a_viewer):
     client = login(partner_a_viewer)
     page = client.get(url("plan_detail")).content.decode()
-    assert not any(url(name) in page for name in ("plan_submit", "plan_approve", "plan_return", "plan_reopen"))
+    assert not any(
+        url(name) in page for name in ("plan_submit", "plan_approve", "plan_return", "plan_reopen")
+    )
     assert client.post(url("plan_submit")).status_code in (403, 404)
     assert client.post(url("plan_approve")).status_code in (403, 404)
     assert status_of() == PlanStatus.DRAFT

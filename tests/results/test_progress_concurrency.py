@@ -51,7 +51,9 @@ def run_at_once(*functions) -> list:
 
 
 def changes_of(model, pk) -> list[StatusChange]:
-    return list(StatusChange.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id=pk))
+    return list(
+        StatusChange.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id=pk)
+    )
 
 
 def test_two_approvals_at_once_one_wins_and_one_is_refused(submitted_report, staff_user):
@@ -71,10 +73,14 @@ def test_two_approvals_at_once_one_wins_and_one_is_refused(submitted_report, sta
     ]
 
 
-def test_two_approvals_of_a_plan_at_once_are_settled_by_the_conditional_update(pcc, partner_a_user, staff_user):
+def test_two_approvals_of_a_plan_at_once_are_settled_by_the_conditional_update(
+    pcc, partner_a_user, staff_user
+):
     # No row lock here: both load the submitted plan, and the UPDATE ... WHERE status = 'submitted' decides.
     WorkPlan.objects.filter(programme=pcc, code="poa-prosur-2008").update(status=PlanStatus.DRAFT)
-    plan = services.plan_submit(plan=WorkPlan.objects.get(programme=pcc, code="poa-prosur-2008"), user=partner_a_user)
+    plan = services.plan_submit(
+        plan=WorkPlan.objects.get(programme=pcc, code="poa-prosur-2008"), user=partner_a_user
+    )
     copies = [WorkPlan.objects.get(pk=plan.pk), WorkPlan.objects.get(pk=plan.pk)]
     outcomes = run_at_once(*(lambda c=c: services.plan_approve(plan=c, user=staff_user) for c in copies))
     assert sorted(type(o).__name__ for o in outcomes) == ["TransitionNotAllowed", "WorkPlan"], outcomes

@@ -13,7 +13,11 @@ from results.models import ProgressReport
 
 def edit(report, user, value, **kwargs):
     return services.progress_update(
-        report=report, user=user, reported_on=datetime.date(2008, 9, 30), achieved_value=Decimal(value), **kwargs
+        report=report,
+        user=user,
+        reported_on=datetime.date(2008, 9, 30),
+        achieved_value=Decimal(value),
+        **kwargs,
     )
 
 
@@ -82,6 +86,8 @@ def test_the_edit_page_refuses_a_stale_save_showing_both_values_then_accepts_a_d
 
 def test_the_report_page_lists_its_status_changes(login, submitted_report, staff_user):
     services.progress_return(report=submitted_report, user=staff_user, comment="Falta la evidencia.")
-    page = login(staff_user).get(reverse("results:progress_detail", args=[submitted_report.pk])).content.decode()
+    page = (
+        login(staff_user).get(reverse("results:progress_detail", args=[submitted_report.pk])).content.decode()
+    )
     assert page.count('class="status-change"') == 2
     assert "Borrador → Enviado" in page and "Enviado → Devuelto" in page and "Falta la evidencia." in page

@@ -211,8 +211,13 @@ def test_an_import_with_a_status_column_does_not_change_a_reports_status(partner
     upload = SimpleUploadedFile(
         "progress.csv", csv_bytes([[*HEADER, "status"], [*progress_row(activity), ProgressStatus.APPROVED]])
     )
-    record = import_dry_run(record=import_start(user=partner_a_user, kind="progress", upload=upload, locale="dot"))
+    record = import_dry_run(
+        record=import_start(user=partner_a_user, kind="progress", upload=upload, locale="dot")
+    )
     assert record.status == ImportStatus.FAILED
-    assert record.errors[0]["message"].startswith("unknown column") and record.errors[0]["params"]["header"] == "status"
+    assert (
+        record.errors[0]["message"].startswith("unknown column")
+        and record.errors[0]["params"]["header"] == "status"
+    )
     report.refresh_from_db()
     assert report.status == ProgressStatus.DRAFT and not report.status_changes.exists()

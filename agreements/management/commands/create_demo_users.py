@@ -28,10 +28,14 @@ class Command(BaseCommand):
     def handle(self, *args, password: str, **options):
         if not settings.DEBUG:
             raise CommandError("Demo users are for development only; set DEBUG=true to create them.")
-        organisations = {o.acronym: o for o in Organisation.objects.filter(acronym__in={d[1] for d in DEMO_USERS})}
+        organisations = {
+            o.acronym: o for o in Organisation.objects.filter(acronym__in={d[1] for d in DEMO_USERS})
+        }
         missing = {d[1] for d in DEMO_USERS} - organisations.keys()
         if missing:
-            raise CommandError(f"Load a programme first (missing organisations: {', '.join(sorted(missing))}).")
+            raise CommandError(
+                f"Load a programme first (missing organisations: {', '.join(sorted(missing))})."
+            )
         for username, acronym, role, superuser in DEMO_USERS:
             user, _ = User.objects.get_or_create(username=username)
             user.is_superuser = user.is_staff = superuser

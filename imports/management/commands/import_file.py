@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(registry()))
         parser.add_argument("file", type=Path)
-        parser.add_argument("--user", required=True, help="the importing user; what they may import is checked")
+        parser.add_argument(
+            "--user", required=True, help="the importing user; what they may import is checked"
+        )
         parser.add_argument("--locale", default=NumberLocale.DOT, choices=NumberLocale.values)
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
 
@@ -33,15 +35,28 @@ class Command(BaseCommand):
             raise CommandError(_("There is no user %(user)s.") % {"user": user}) from None
         with file.open("rb") as stream:
             try:
-                record = import_start(user=importer, kind=kind, upload=File(stream, name=file.name), locale=locale)
+                record = import_start(
+                    user=importer, kind=kind, upload=File(stream, name=file.name), locale=locale
+                )
             except PermissionDenied:
-                raise CommandError(_("%(user)s may not import %(kind)s.") % {"user": user, "kind": kind}) from None
+                raise CommandError(
+                    _("%(user)s may not import %(kind)s.") % {"user": user, "kind": kind}
+                ) from None
         record = import_dry_run(record=record)
         if record.status != ImportStatus.DRY_RUN or record.error_count:
             problems = [f"  {p.location()}: {p.text()}" for p in map(Problem.from_json, record.errors)]
             more = record.error_count - len(problems)
             raise CommandError(
-                "\n".join(filter(None, [_("Nothing was imported from %(file)s.") % {"file": file.name}, record.message, *problems]))
+                "\n".join(
+                    filter(
+                        None,
+                        [
+                            _("Nothing was imported from %(file)s.") % {"file": file.name},
+                            record.message,
+                            *problems,
+                        ],
+                    )
+                )
                 + ("\n  " + _("… and %(count)s more") % {"count": more} if more > 0 else "")
             )
         counts = _("%(created)s new, %(changed)s changed, %(unchanged)s unchanged") % {
@@ -56,5 +71,7 @@ class Command(BaseCommand):
             return
         record = import_commit(record=record)
         if record.status != ImportStatus.DONE:
-            raise CommandError(_("Nothing was imported from %(file)s: %(message)s") % {**done, "message": record.message})
+            raise CommandError(
+                _("Nothing was imported from %(file)s: %(message)s") % {**done, "message": record.message}
+            )
         self.stdout.write(self.style.SUCCESS(_("Imported %(file)s (import #%(pk)s): %(counts)s.") % done))
