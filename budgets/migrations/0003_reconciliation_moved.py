@@ -17,13 +17,11 @@ def move_back(apps, schema_editor):
     move_content_types(apps, schema_editor, source="reconciliation", target="budgets")
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('budgets', '0002_structure_history'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('reconciliation', '0001_initial'),
+        ("budgets", "0002_structure_history"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("reconciliation", "0001_initial"),
     ]
 
     # The models move to the reconciliation app; their tables stay (reconciliation.0001 names them).
@@ -31,52 +29,52 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.RemoveField(
-                    model_name='historicalfinding',
-                    name='explained_by',
+                    model_name="historicalfinding",
+                    name="explained_by",
                 ),
                 migrations.RemoveField(
-                    model_name='historicalfinding',
-                    name='history_user',
+                    model_name="historicalfinding",
+                    name="history_user",
                 ),
                 migrations.RemoveField(
-                    model_name='historicalfinding',
-                    name='partner',
+                    model_name="historicalfinding",
+                    name="partner",
                 ),
                 migrations.RemoveField(
-                    model_name='historicalfinding',
-                    name='rule',
+                    model_name="historicalfinding",
+                    name="rule",
                 ),
                 migrations.RemoveField(
-                    model_name='historicalreconciliationrule',
-                    name='history_user',
+                    model_name="historicalreconciliationrule",
+                    name="history_user",
                 ),
                 migrations.RemoveField(
-                    model_name='historicalreconciliationrule',
-                    name='programme',
+                    model_name="historicalreconciliationrule",
+                    name="programme",
                 ),
                 migrations.RemoveField(
-                    model_name='historicalreconciliationrule',
-                    name='table',
+                    model_name="historicalreconciliationrule",
+                    name="table",
                 ),
                 migrations.RemoveField(
-                    model_name='reconciliationrule',
-                    name='programme',
+                    model_name="reconciliationrule",
+                    name="programme",
                 ),
                 migrations.RemoveField(
-                    model_name='reconciliationrule',
-                    name='table',
+                    model_name="reconciliationrule",
+                    name="table",
                 ),
                 migrations.DeleteModel(
-                    name='Finding',
+                    name="Finding",
                 ),
                 migrations.DeleteModel(
-                    name='HistoricalFinding',
+                    name="HistoricalFinding",
                 ),
                 migrations.DeleteModel(
-                    name='HistoricalReconciliationRule',
+                    name="HistoricalReconciliationRule",
                 ),
                 migrations.DeleteModel(
-                    name='ReconciliationRule',
+                    name="ReconciliationRule",
                 ),
             ],
             database_operations=[],

@@ -7,14 +7,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agreements', '0003_programme_memberships'),
-        ('budgets', '0002_structure_history'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0004_remove_membership'),
+        ("agreements", "0003_programme_memberships"),
+        ("budgets", "0002_structure_history"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("core", "0004_remove_membership"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -24,161 +23,488 @@ class Migration(migrations.Migration):
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.CreateModel(
-                    name='HistoricalReconciliationRule',
+                    name="HistoricalReconciliationRule",
                     fields=[
-                        ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                        ('code', models.CharField(max_length=160, verbose_name='code')),
-                        ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                        ('description', models.TextField(verbose_name='rule in words')),
-                        ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                        ('absolute_tolerance', models.DecimalField(blank=True, decimal_places=2, help_text="Empty: the kind's default (1 unit on a sum).", max_digits=12, null=True, verbose_name='rounding tolerance (currency units)')),
-                        ('relative_tolerance', models.DecimalField(blank=True, decimal_places=3, help_text="Empty: the kind's default (0.5 % on a conversion).", max_digits=6, null=True, verbose_name='rounding tolerance (%)')),
-                        ('origin', models.CharField(choices=[('loader', 'Created by the loader'), ('staff', 'Added by staff')], default='staff', max_length=10, verbose_name='origin')),
-                        ('active', models.BooleanField(default=True, verbose_name='active')),
-                        ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                        ('history_date', models.DateTimeField(db_index=True)),
-                        ('history_change_reason', models.CharField(max_length=100, null=True)),
-                        ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                        ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                        ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.programme')),
-                        ('table', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='budgets.budgettable', verbose_name='table')),
+                        (
+                            "id",
+                            models.BigIntegerField(
+                                auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                            ),
+                        ),
+                        ("code", models.CharField(max_length=160, verbose_name="code")),
+                        ("kind", models.CharField(max_length=40, verbose_name="kind")),
+                        ("description", models.TextField(verbose_name="rule in words")),
+                        ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                        (
+                            "absolute_tolerance",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=2,
+                                help_text="Empty: the kind's default (1 unit on a sum).",
+                                max_digits=12,
+                                null=True,
+                                verbose_name="rounding tolerance (currency units)",
+                            ),
+                        ),
+                        (
+                            "relative_tolerance",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=3,
+                                help_text="Empty: the kind's default (0.5 % on a conversion).",
+                                max_digits=6,
+                                null=True,
+                                verbose_name="rounding tolerance (%)",
+                            ),
+                        ),
+                        (
+                            "origin",
+                            models.CharField(
+                                choices=[("loader", "Created by the loader"), ("staff", "Added by staff")],
+                                default="staff",
+                                max_length=10,
+                                verbose_name="origin",
+                            ),
+                        ),
+                        ("active", models.BooleanField(default=True, verbose_name="active")),
+                        ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                        ("history_date", models.DateTimeField(db_index=True)),
+                        ("history_change_reason", models.CharField(max_length=100, null=True)),
+                        (
+                            "history_type",
+                            models.CharField(
+                                choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                            ),
+                        ),
+                        (
+                            "history_user",
+                            models.ForeignKey(
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "programme",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to="agreements.programme",
+                            ),
+                        ),
+                        (
+                            "table",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to="budgets.budgettable",
+                                verbose_name="table",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'historical reconciliation rule',
-                        'verbose_name_plural': 'historical reconciliation rules',
-                        'db_table': 'budgets_historicalreconciliationrule',
-                        'ordering': ('-history_date', '-history_id'),
-                        'get_latest_by': ('history_date', 'history_id'),
+                        "verbose_name": "historical reconciliation rule",
+                        "verbose_name_plural": "historical reconciliation rules",
+                        "db_table": "budgets_historicalreconciliationrule",
+                        "ordering": ("-history_date", "-history_id"),
+                        "get_latest_by": ("history_date", "history_id"),
                     },
                     bases=(simple_history.models.HistoricalChanges, models.Model),
                 ),
                 migrations.CreateModel(
-                    name='ReconciliationRule',
+                    name="ReconciliationRule",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('code', models.CharField(max_length=160, verbose_name='code')),
-                        ('kind', models.CharField(max_length=40, verbose_name='kind')),
-                        ('description', models.TextField(verbose_name='rule in words')),
-                        ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
-                        ('absolute_tolerance', models.DecimalField(blank=True, decimal_places=2, help_text="Empty: the kind's default (1 unit on a sum).", max_digits=12, null=True, verbose_name='rounding tolerance (currency units)')),
-                        ('relative_tolerance', models.DecimalField(blank=True, decimal_places=3, help_text="Empty: the kind's default (0.5 % on a conversion).", max_digits=6, null=True, verbose_name='rounding tolerance (%)')),
-                        ('origin', models.CharField(choices=[('loader', 'Created by the loader'), ('staff', 'Added by staff')], default='staff', max_length=10, verbose_name='origin')),
-                        ('active', models.BooleanField(default=True, verbose_name='active')),
-                        ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reconciliation_rules', to='agreements.programme')),
-                        ('table', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='budgets.budgettable', verbose_name='table')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("code", models.CharField(max_length=160, verbose_name="code")),
+                        ("kind", models.CharField(max_length=40, verbose_name="kind")),
+                        ("description", models.TextField(verbose_name="rule in words")),
+                        ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
+                        (
+                            "absolute_tolerance",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=2,
+                                help_text="Empty: the kind's default (1 unit on a sum).",
+                                max_digits=12,
+                                null=True,
+                                verbose_name="rounding tolerance (currency units)",
+                            ),
+                        ),
+                        (
+                            "relative_tolerance",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=3,
+                                help_text="Empty: the kind's default (0.5 % on a conversion).",
+                                max_digits=6,
+                                null=True,
+                                verbose_name="rounding tolerance (%)",
+                            ),
+                        ),
+                        (
+                            "origin",
+                            models.CharField(
+                                choices=[("loader", "Created by the loader"), ("staff", "Added by staff")],
+                                default="staff",
+                                max_length=10,
+                                verbose_name="origin",
+                            ),
+                        ),
+                        ("active", models.BooleanField(default=True, verbose_name="active")),
+                        (
+                            "programme",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="reconciliation_rules",
+                                to="agreements.programme",
+                            ),
+                        ),
+                        (
+                            "table",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="rules",
+                                to="budgets.budgettable",
+                                verbose_name="table",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'reconciliation rule',
-                        'verbose_name_plural': 'reconciliation rules',
-                        'db_table': 'budgets_reconciliationrule',
-                        'ordering': ['programme', 'code'],
+                        "verbose_name": "reconciliation rule",
+                        "verbose_name_plural": "reconciliation rules",
+                        "db_table": "budgets_reconciliationrule",
+                        "ordering": ["programme", "code"],
                     },
                 ),
                 migrations.CreateModel(
-                    name='HistoricalFinding',
+                    name="HistoricalFinding",
                     fields=[
-                        ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                        ('key', models.CharField(blank=True, max_length=160, verbose_name='key')),
-                        ('severity', models.CharField(choices=[('rounding', 'Rounding'), ('material', 'Material'), ('unchecked', 'Could not be checked')], max_length=10, verbose_name='severity')),
-                        ('stated', models.CharField(blank=True, max_length=255, verbose_name='stated')),
-                        ('recomputed', models.CharField(blank=True, max_length=255, verbose_name='recomputed')),
-                        ('difference', models.DecimalField(blank=True, decimal_places=6, max_digits=21, null=True, verbose_name='difference')),
-                        ('currency', models.CharField(blank=True, max_length=3, verbose_name='currency')),
-                        ('table', models.CharField(blank=True, max_length=500, verbose_name='table as printed')),
-                        ('lines', models.JSONField(default=list, verbose_name='seed lines')),
-                        ('message', models.TextField(verbose_name='message')),
-                        ('status', models.CharField(choices=[('open', 'Open'), ('explained', 'Explained'), ('resolved', 'No longer found')], default='open', max_length=10, verbose_name='status')),
-                        ('explanation', models.TextField(blank=True, verbose_name='explanation')),
-                        ('explained_at', models.DateTimeField(blank=True, null=True, verbose_name='explained at')),
-                        ('first_seen', models.DateTimeField(blank=True, editable=False, verbose_name='first found')),
-                        ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                        ('history_date', models.DateTimeField(db_index=True)),
-                        ('history_change_reason', models.CharField(max_length=100, null=True)),
-                        ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                        ('explained_by', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='explained by')),
-                        ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                        ('partner', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='partner')),
-                        ('rule', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='reconciliation.reconciliationrule')),
+                        (
+                            "id",
+                            models.BigIntegerField(
+                                auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                            ),
+                        ),
+                        ("key", models.CharField(blank=True, max_length=160, verbose_name="key")),
+                        (
+                            "severity",
+                            models.CharField(
+                                choices=[
+                                    ("rounding", "Rounding"),
+                                    ("material", "Material"),
+                                    ("unchecked", "Could not be checked"),
+                                ],
+                                max_length=10,
+                                verbose_name="severity",
+                            ),
+                        ),
+                        ("stated", models.CharField(blank=True, max_length=255, verbose_name="stated")),
+                        (
+                            "recomputed",
+                            models.CharField(blank=True, max_length=255, verbose_name="recomputed"),
+                        ),
+                        (
+                            "difference",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=6,
+                                max_digits=21,
+                                null=True,
+                                verbose_name="difference",
+                            ),
+                        ),
+                        ("currency", models.CharField(blank=True, max_length=3, verbose_name="currency")),
+                        (
+                            "table",
+                            models.CharField(blank=True, max_length=500, verbose_name="table as printed"),
+                        ),
+                        ("lines", models.JSONField(default=list, verbose_name="seed lines")),
+                        ("message", models.TextField(verbose_name="message")),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[
+                                    ("open", "Open"),
+                                    ("explained", "Explained"),
+                                    ("resolved", "No longer found"),
+                                ],
+                                default="open",
+                                max_length=10,
+                                verbose_name="status",
+                            ),
+                        ),
+                        ("explanation", models.TextField(blank=True, verbose_name="explanation")),
+                        (
+                            "explained_at",
+                            models.DateTimeField(blank=True, null=True, verbose_name="explained at"),
+                        ),
+                        (
+                            "first_seen",
+                            models.DateTimeField(blank=True, editable=False, verbose_name="first found"),
+                        ),
+                        ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                        ("history_date", models.DateTimeField(db_index=True)),
+                        ("history_change_reason", models.CharField(max_length=100, null=True)),
+                        (
+                            "history_type",
+                            models.CharField(
+                                choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
+                            ),
+                        ),
+                        (
+                            "explained_by",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="explained by",
+                            ),
+                        ),
+                        (
+                            "history_user",
+                            models.ForeignKey(
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "partner",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to="core.organisation",
+                                verbose_name="partner",
+                            ),
+                        ),
+                        (
+                            "rule",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to="reconciliation.reconciliationrule",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'historical finding',
-                        'verbose_name_plural': 'historical findings',
-                        'db_table': 'budgets_historicalfinding',
-                        'ordering': ('-history_date', '-history_id'),
-                        'get_latest_by': ('history_date', 'history_id'),
+                        "verbose_name": "historical finding",
+                        "verbose_name_plural": "historical findings",
+                        "db_table": "budgets_historicalfinding",
+                        "ordering": ("-history_date", "-history_id"),
+                        "get_latest_by": ("history_date", "history_id"),
                     },
                     bases=(simple_history.models.HistoricalChanges, models.Model),
                 ),
                 migrations.CreateModel(
-                    name='Finding',
+                    name="Finding",
                     fields=[
-                        ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                        ('key', models.CharField(blank=True, max_length=160, verbose_name='key')),
-                        ('severity', models.CharField(choices=[('rounding', 'Rounding'), ('material', 'Material'), ('unchecked', 'Could not be checked')], max_length=10, verbose_name='severity')),
-                        ('stated', models.CharField(blank=True, max_length=255, verbose_name='stated')),
-                        ('recomputed', models.CharField(blank=True, max_length=255, verbose_name='recomputed')),
-                        ('difference', models.DecimalField(blank=True, decimal_places=6, max_digits=21, null=True, verbose_name='difference')),
-                        ('currency', models.CharField(blank=True, max_length=3, verbose_name='currency')),
-                        ('table', models.CharField(blank=True, max_length=500, verbose_name='table as printed')),
-                        ('lines', models.JSONField(default=list, verbose_name='seed lines')),
-                        ('message', models.TextField(verbose_name='message')),
-                        ('status', models.CharField(choices=[('open', 'Open'), ('explained', 'Explained'), ('resolved', 'No longer found')], default='open', max_length=10, verbose_name='status')),
-                        ('explanation', models.TextField(blank=True, verbose_name='explanation')),
-                        ('explained_at', models.DateTimeField(blank=True, null=True, verbose_name='explained at')),
-                        ('first_seen', models.DateTimeField(auto_now_add=True, verbose_name='first found')),
-                        ('explained_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='explained by')),
-                        ('partner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.organisation', verbose_name='partner')),
-                        ('rule', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='reconciliation.reconciliationrule')),
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                            ),
+                        ),
+                        ("key", models.CharField(blank=True, max_length=160, verbose_name="key")),
+                        (
+                            "severity",
+                            models.CharField(
+                                choices=[
+                                    ("rounding", "Rounding"),
+                                    ("material", "Material"),
+                                    ("unchecked", "Could not be checked"),
+                                ],
+                                max_length=10,
+                                verbose_name="severity",
+                            ),
+                        ),
+                        ("stated", models.CharField(blank=True, max_length=255, verbose_name="stated")),
+                        (
+                            "recomputed",
+                            models.CharField(blank=True, max_length=255, verbose_name="recomputed"),
+                        ),
+                        (
+                            "difference",
+                            models.DecimalField(
+                                blank=True,
+                                decimal_places=6,
+                                max_digits=21,
+                                null=True,
+                                verbose_name="difference",
+                            ),
+                        ),
+                        ("currency", models.CharField(blank=True, max_length=3, verbose_name="currency")),
+                        (
+                            "table",
+                            models.CharField(blank=True, max_length=500, verbose_name="table as printed"),
+                        ),
+                        ("lines", models.JSONField(default=list, verbose_name="seed lines")),
+                        ("message", models.TextField(verbose_name="message")),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[
+                                    ("open", "Open"),
+                                    ("explained", "Explained"),
+                                    ("resolved", "No longer found"),
+                                ],
+                                default="open",
+                                max_length=10,
+                                verbose_name="status",
+                            ),
+                        ),
+                        ("explanation", models.TextField(blank=True, verbose_name="explanation")),
+                        (
+                            "explained_at",
+                            models.DateTimeField(blank=True, null=True, verbose_name="explained at"),
+                        ),
+                        ("first_seen", models.DateTimeField(auto_now_add=True, verbose_name="first found")),
+                        (
+                            "explained_by",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="explained by",
+                            ),
+                        ),
+                        (
+                            "partner",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to="core.organisation",
+                                verbose_name="partner",
+                            ),
+                        ),
+                        (
+                            "rule",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.CASCADE,
+                                related_name="findings",
+                                to="reconciliation.reconciliationrule",
+                            ),
+                        ),
                     ],
                     options={
-                        'verbose_name': 'finding',
-                        'verbose_name_plural': 'findings',
-                        'db_table': 'budgets_finding',
-                        'ordering': ['rule__code', 'key'],
+                        "verbose_name": "finding",
+                        "verbose_name_plural": "findings",
+                        "db_table": "budgets_finding",
+                        "ordering": ["rule__code", "key"],
                     },
                 ),
                 migrations.AddConstraint(
-                    model_name='reconciliationrule',
-                    constraint=models.UniqueConstraint(fields=('programme', 'code'), name='unique_reconciliation_rule_code'),
+                    model_name="reconciliationrule",
+                    constraint=models.UniqueConstraint(
+                        fields=("programme", "code"), name="unique_reconciliation_rule_code"
+                    ),
                 ),
                 migrations.AddConstraint(
-                    model_name='reconciliationrule',
-                    constraint=models.CheckConstraint(condition=models.Q(('absolute_tolerance__gte', 0), ('absolute_tolerance__isnull', True), _connector='OR'), name='rule_absolute_tolerance_positive'),
+                    model_name="reconciliationrule",
+                    constraint=models.CheckConstraint(
+                        condition=models.Q(
+                            ("absolute_tolerance__gte", 0),
+                            ("absolute_tolerance__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="rule_absolute_tolerance_positive",
+                    ),
                 ),
                 migrations.AddConstraint(
-                    model_name='reconciliationrule',
-                    constraint=models.CheckConstraint(condition=models.Q(('relative_tolerance__gte', 0), ('relative_tolerance__isnull', True), _connector='OR'), name='rule_relative_tolerance_positive'),
+                    model_name="reconciliationrule",
+                    constraint=models.CheckConstraint(
+                        condition=models.Q(
+                            ("relative_tolerance__gte", 0),
+                            ("relative_tolerance__isnull", True),
+                            _connector="OR",
+                        ),
+                        name="rule_relative_tolerance_positive",
+                    ),
                 ),
                 migrations.AddConstraint(
-                    model_name='finding',
-                    constraint=models.UniqueConstraint(fields=('rule', 'key'), name='unique_finding_per_rule_key'),
+                    model_name="finding",
+                    constraint=models.UniqueConstraint(
+                        fields=("rule", "key"), name="unique_finding_per_rule_key"
+                    ),
                 ),
                 migrations.AddConstraint(
-                    model_name='finding',
-                    constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'explained'), _negated=True), models.Q(('explanation', ''), _negated=True), _connector='OR'), name='finding_explained_has_comment'),
+                    model_name="finding",
+                    constraint=models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "explained"), _negated=True),
+                            models.Q(("explanation", ""), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="finding_explained_has_comment",
+                    ),
                 ),
             ],
             database_operations=[],
         ),
         migrations.CreateModel(
-            name='Computation',
+            name="Computation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('computed_at', models.DateTimeField(auto_now_add=True, verbose_name='computed at')),
-                ('cause', models.CharField(blank=True, max_length=255, verbose_name='after')),
-                ('rules', models.PositiveIntegerField(default=0, verbose_name='rules')),
-                ('holding', models.PositiveIntegerField(default=0, verbose_name='rules that hold')),
-                ('rounding', models.PositiveIntegerField(default=0, verbose_name='rules with rounding differences')),
-                ('material', models.PositiveIntegerField(default=0, verbose_name='rules with material differences')),
-                ('unchecked', models.PositiveIntegerField(default=0, verbose_name='rules not checked')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='computations', to='agreements.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("computed_at", models.DateTimeField(auto_now_add=True, verbose_name="computed at")),
+                ("cause", models.CharField(blank=True, max_length=255, verbose_name="after")),
+                ("rules", models.PositiveIntegerField(default=0, verbose_name="rules")),
+                ("holding", models.PositiveIntegerField(default=0, verbose_name="rules that hold")),
+                (
+                    "rounding",
+                    models.PositiveIntegerField(default=0, verbose_name="rules with rounding differences"),
+                ),
+                (
+                    "material",
+                    models.PositiveIntegerField(default=0, verbose_name="rules with material differences"),
+                ),
+                ("unchecked", models.PositiveIntegerField(default=0, verbose_name="rules not checked")),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="computations",
+                        to="agreements.programme",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'reconciliation run',
-                'verbose_name_plural': 'reconciliation runs',
-                'ordering': ['-computed_at', '-pk'],
-                'get_latest_by': ['computed_at', 'pk'],
-                'indexes': [models.Index(fields=['programme', '-computed_at'], name='computation_latest')],
+                "verbose_name": "reconciliation run",
+                "verbose_name_plural": "reconciliation runs",
+                "ordering": ["-computed_at", "-pk"],
+                "get_latest_by": ["computed_at", "pk"],
+                "indexes": [models.Index(fields=["programme", "-computed_at"], name="computation_latest")],
             },
         ),
     ]

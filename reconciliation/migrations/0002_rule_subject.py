@@ -10,7 +10,9 @@ def table_to_subject(apps, schema_editor):
     table_type, _ = ContentType.objects.get_or_create(app_label="budgets", model="budgettable")
     for name in ("ReconciliationRule", "HistoricalReconciliationRule"):
         model = apps.get_model("reconciliation", name)
-        model.objects.filter(table__isnull=False).update(subject_type=table_type, subject_id=models.F("table_id"))
+        model.objects.filter(table__isnull=False).update(
+            subject_type=table_type, subject_id=models.F("table_id")
+        )
 
 
 def subject_to_table(apps, schema_editor):
@@ -22,44 +24,59 @@ def subject_to_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0003_programme_memberships'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('reconciliation', '0001_initial'),
+        ("agreements", "0003_programme_memberships"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("reconciliation", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalreconciliationrule',
-            name='subject_id',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='about (id)'),
+            model_name="historicalreconciliationrule",
+            name="subject_id",
+            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name="about (id)"),
         ),
         migrations.AddField(
-            model_name='historicalreconciliationrule',
-            name='subject_type',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='contenttypes.contenttype', verbose_name='about (kind)'),
+            model_name="historicalreconciliationrule",
+            name="subject_type",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="contenttypes.contenttype",
+                verbose_name="about (kind)",
+            ),
         ),
         migrations.AddField(
-            model_name='reconciliationrule',
-            name='subject_id',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='about (id)'),
+            model_name="reconciliationrule",
+            name="subject_id",
+            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name="about (id)"),
         ),
         migrations.AddField(
-            model_name='reconciliationrule',
-            name='subject_type',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype', verbose_name='about (kind)'),
+            model_name="reconciliationrule",
+            name="subject_type",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="contenttypes.contenttype",
+                verbose_name="about (kind)",
+            ),
         ),
         migrations.AddIndex(
-            model_name='reconciliationrule',
-            index=models.Index(fields=['subject_type', 'subject_id'], name='rule_subject'),
-        ),        migrations.RunPython(table_to_subject, subject_to_table),
+            model_name="reconciliationrule",
+            index=models.Index(fields=["subject_type", "subject_id"], name="rule_subject"),
+        ),
+        migrations.RunPython(table_to_subject, subject_to_table),
         migrations.RemoveField(
-            model_name='historicalreconciliationrule',
-            name='table',
+            model_name="historicalreconciliationrule",
+            name="table",
         ),
         migrations.RemoveField(
-            model_name='reconciliationrule',
-            name='table',
+            model_name="reconciliationrule",
+            name="table",
         ),
     ]
