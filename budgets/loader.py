@@ -158,6 +158,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
                 "currency": _currency(col.get("currency", table.currency), path, cwhere),
                 "figure": _choice(_require(col, "figure", path, cwhere), FigureKind, path, cwhere),
                 "is_total": bool(col.get("total", False)),
+                "detail_of": col.get("detail_of", ""),
                 "partner": ctx.organisation(col["partner"], cwhere) if col.get("partner") else None,
                 "period_label": period.get("label", ""),
                 "period_start": parse_date(period.get("start"), cwhere, path),
@@ -169,6 +170,14 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
         )
         ctx.count("budget column", changed)
         loaded.columns.append(column)
+    keys = {c.key for c in loaded.columns}
+    for i, column in enumerate(loaded.columns):
+        if column.detail_of and (column.detail_of not in keys or column.detail_of == column.key):
+            raise FixtureError(
+                path,
+                f"{where}, column {i + 1}",
+                f"detail_of names {column.detail_of!r}, expected another column of this table: {sorted(keys)}",
+            )
     delete_stale(table.columns.exclude(pk__in=[c.pk for c in loaded.columns]), ctx.change_reason)
 
     rows_by_line: dict[int, BudgetRow] = {}

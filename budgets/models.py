@@ -148,6 +148,15 @@ class BudgetColumn(models.Model):
     currency = models.CharField(_("currency"), max_length=3)
     figure = models.CharField(_("kind of figure"), max_length=16, choices=FigureKind.choices)
     is_total = models.BooleanField(_("row total"), default=False)
+    detail_of = models.SlugField(
+        _("detail of"),
+        max_length=40,
+        blank=True,
+        help_text=_(
+            "The key of the column of this table whose figure this one breaks down (goods and services "
+            "of a budget, say): its figures are shown but never added again to a total."
+        ),
+    )
     partner = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,

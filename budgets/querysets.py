@@ -10,10 +10,15 @@ class BudgetFactQuerySet(models.QuerySet):
 
         return access.scope(self, user, programme="programme", partner="partner")
 
+    def items(self) -> BudgetFactQuerySet:
+        """Figures that may be added up: no printed totals or subtotals, and no column that breaks down
+        another column of its row (``BudgetColumn.detail_of``), else a figure counts twice."""
+        return self.filter(is_total=False, column__detail_of="")
+
     def counted(self) -> BudgetFactQuerySet:
-        """Figures that count towards a programme's money: no printed totals, only tables counted in the
+        """Figures that count towards a programme's money: :meth:`items` of the tables counted in the
         overview (a table that repeats or details another is left out, else a figure counts twice)."""
-        return self.filter(is_total=False, budget_table__in_overview=True)
+        return self.items().filter(budget_table__in_overview=True)
 
     def matching(self, *, partner: str = "", date_from=None, date_to=None) -> BudgetFactQuerySet:
         """Figures of ``partner`` (an acronym) whose period overlaps ``date_from``–``date_to``; empty: all."""

@@ -115,8 +115,8 @@ def _cells(values: dict[tuple[str, str], Decimal], figures: list[str]) -> list[l
 def budget_overview(*, programme, user) -> Overview:
     """Per component and partner, each kind of figure per currency as printed (CHF with US$ beside),
     from the tables marked ``in_overview`` only, so that no figure counts twice. One query."""
-    facts = BudgetFact.objects.for_user(user).filter(
-        programme=programme, is_total=False, figure__in=OVERVIEW_FIGURES, budget_table__in_overview=True
+    facts = (
+        BudgetFact.objects.for_user(user).filter(programme=programme, figure__in=OVERVIEW_FIGURES).counted()
     )
     totals = totals_by_currency(facts, "component__code", "partner__acronym", "figure")
     figures = [f for f in OVERVIEW_FIGURES if any(t["figure"] == f for t in totals)]

@@ -287,7 +287,7 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         .matching(date_from=filters.date_from, date_to=filters.date_to)
     )
     lines = totals_by_currency(
-        facts.filter(is_total=False),
+        facts.items(),
         "budget_table__order",
         "budget_table__code",
         "budget_table__title",

@@ -88,6 +88,8 @@ LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
     # What a commit changed, noted by the writers for ``after_commit`` (``build`` does not run then).
     "changed_tables": lambda context: set(),
     "row_numbers": lambda context: {},
+    "column_details": lambda context: [],
+    "file_columns": lambda context: set(),
 }
 
 NO_RATE = gettext_noop("no exchange rate with the code %(code)s")

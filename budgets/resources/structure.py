@@ -155,6 +155,14 @@ BUDGET_COLUMN_COLUMNS = [
     Column("currency", _("currency"), ColumnType.CURRENCY, example="USD"),
     Column("figure", _("kind of figure"), ColumnType.CHOICE, choices=FigureKind.values, example="planned"),
     Column("is_total", _("row total"), ColumnType.BOOLEAN, required=False, example=False),
+    Column(
+        "detail_of",
+        _("detail of"),
+        required=False,
+        max_length=40,
+        example="",
+        help_text=_("The key of the column of the same table that this one breaks down."),
+    ),
     Column("partner", _("partner"), required=False, max_length=40, example=""),
     Column("period_label", _("period as printed"), required=False, max_length=80, example="Sep - Dic 2008"),
     Column("period_start", _("period start"), ColumnType.DATE, required=False, example="2008-09-01"),
@@ -165,12 +173,44 @@ BUDGET_COLUMN_COLUMNS = [
 def _budget_column_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
     table = _table(values, context)
     _period(values)
+    detail_of = values["detail_of"] or ""
+    if detail_of == values["key"]:
+        raise CellError(gettext_noop("a column cannot break itself down"), column="detail_of")
+    if detail_of:
+        context.cache("column_details").append((table.id, values["table"], values["key"], detail_of))
+        _note_row(context, (table.id, values["key"]))
+    context.cache("file_columns").add((table.id, values["key"]))
     return {
         "table_id": table.id,
         "currency": _currency(values),
         "is_total": bool(values["is_total"]),
+        "detail_of": detail_of,
         "partner_id": named(values, "partner", "organisations", NO_ORGANISATION, context),
     }
+
+
+def _budget_columns_check_file(context: ImportContext) -> list[Problem]:
+    """A column broken down by another must exist in the same table, in this file or already."""
+    details = context.cache("column_details")
+    if not details:
+        return []
+    known = set(
+        BudgetColumn.objects.filter(table_id__in={d[0] for d in details}).values_list("table_id", "key")
+    ) | context.cache("file_columns")
+    return _located(
+        context,
+        [
+            (
+                (table_id, key),
+                "detail_of",
+                gettext_noop("no column %(column)s in the table %(table)s"),
+                {"column": target, "table": table_code},
+                target,
+            )
+            for table_id, table_code, key, target in details
+            if (table_id, target) not in known
+        ],
+    )
 
 
 def _budget_column_check_existing(
@@ -196,8 +236,10 @@ register_importer(
         "partner": "partner.acronym",
         "currency": "currency",
         "is_total": "is_total",
+        "detail_of": "detail_of",
     },
     build=_budget_column_row,
+    check_file=_budget_columns_check_file,
     queryset=_structure_queryset(
         BudgetColumn,
         "table__programme",

@@ -211,3 +211,15 @@ def test_an_unknown_table_in_the_rules_file_is_refused(db, folder_copy):
     )
     with pytest.raises(FixtureError, match="unknown table 'nope'"):
         load_programme(folder_copy)
+
+
+def test_a_breakdown_of_a_column_the_table_does_not_have_is_refused(db, folder_copy):
+    path = folder_copy / "budgets" / "15-anexo-1-sp12-sp13.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "{key: services, detail_of: usd,", "{key: services, detail_of: eur,"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(FixtureError, match="column 5: detail_of names 'eur'"):
+        load_programme(folder_copy)

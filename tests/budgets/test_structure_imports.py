@@ -594,3 +594,22 @@ def test_partners_cannot_export_structure_kinds(partner_a_user, staff_user, kind
         export_kind(user=partner_a_user, kind=kind)
     assert exported(kind, partner_a_user) == []
     assert exported(kind, staff_user)  # programme staff still see their programme's structure
+
+
+def test_a_column_breaking_down_another_names_a_column_of_its_table(pcc, admin_user):
+    columns = [c for c in exported("budget-columns", admin_user, pcc) if c["table"] == "anexo-1-sp12-sp13"]
+    assert {c["key"]: c["detail_of"] for c in columns} == {
+        "chf": "",
+        "usd": "",
+        "goods-equipment": "usd",
+        "goods-office": "usd",
+        "services": "usd",
+    }
+    wrong = [{**c, "detail_of": "eur"} if c["key"] == "services" else c for c in columns]
+    record = checked(admin_user, "budget-columns", xlsx("budget-columns", wrong))
+    assert located(record) == [(6, "detail_of")]
+    assert record.errors[0]["value"] == "eur"
+    itself = [{**c, "detail_of": "services"} if c["key"] == "services" else c for c in columns]
+    assert located(checked(admin_user, "budget-columns", xlsx("budget-columns", itself))) == [
+        (6, "detail_of")
+    ]

@@ -50,3 +50,21 @@ def test_query_count_is_bounded(
     client = login(partner_a_user)
     with django_assert_max_num_queries(18):
         assert client.get(URL).status_code == 200
+
+
+def _budget_line(html: str, line: int) -> str:
+    lines = html.split("Budget lines", 1)[-1] if "Budget lines" in html else html.split("Líneas", 1)[-1]
+    return next(row for row in lines.split("<tr>") if f"<td>{line}</td>" in row)
+
+
+def test_a_budget_line_shows_its_budget_once_not_added_to_its_breakdown(login, partner_a_user, pcc):
+    # Anexo 1, line 1115: PROSUR's budget Sep–Dec 2008 is CHF 28,154 = US$ 25,070, of which US$ 280 office
+    # supplies and US$ 24,790 services. The breakdown is not added to the budget again (it was: 50,140).
+    row = _budget_line(login(partner_a_user).get(URL).content.decode(), 1115)
+    assert "US$&nbsp;25,070.00" in row and "CHF&nbsp;28,154.00" in row
+    assert "50,140" not in row
+
+
+def test_another_partners_annex_line_is_its_own_budget(login, partner_b_user, pcc):
+    row = _budget_line(login(partner_b_user).get(URL).content.decode(), 1116)  # AMPEX: 33,915 = US$ 30,200
+    assert "US$&nbsp;30,200.00" in row and "60,400" not in row
