@@ -94,8 +94,9 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
                 ],
             }
         )
-    unique = {f.pk: f for f in flags.values()}
-    return TableGrid(columns, rows, sorted(unique.values(), key=lambda f: f.rule.code))
+    # Every current finding of the table's rules is listed, also those whose cell shares another's flag
+    # (a total checked across its row and down its column) or that name no cell.
+    return TableGrid(columns, rows, sorted(findings, key=lambda f: (f.rule.code, f.key)))
 
 
 @dataclass

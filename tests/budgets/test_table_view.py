@@ -56,3 +56,17 @@ def test_query_count_does_not_depend_on_the_size_of_the_table(
         assert BudgetTable.objects.filter(code=code).exists()
         with django_assert_max_num_queries(12):
             assert client.get(_url(code)).status_code == 200
+
+
+def test_the_table_page_lists_every_finding_the_reconciliation_lists_for_the_table(login, staff_user, findings):
+    client = login(staff_user)
+    listed = client.get(
+        reverse("budgets:reconciliation", args=["pcc"]), {"table": "programa-cuadro-1"}
+    ).context["page"]
+    on_table = client.get(_url("programa-cuadro-1")).context["findings"]
+    assert len(listed) == 11  # Cuadro 1, lines 214–238
+    assert sorted(f.pk for f in on_table) == sorted(f.pk for f in listed)
+    # The total at line 238 is checked down its column and across its row: both are listed.
+    assert {"programa-cuadro-1/238/total:sum-columns", "programa-cuadro-1/238/total:sum-rows"} <= {
+        f.rule.code for f in on_table
+    }
