@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from djmoney.money import Money
 
 from agreements import access
@@ -99,12 +100,69 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
     return TableGrid(columns, rows, sorted(findings, key=lambda f: (f.rule.code, f.key)))
 
 
+def figures_of_record(facts: QuerySet, *group: str) -> list[dict]:
+    """The figures as printed that stand for a whole table: per ``group`` fields, figure and currency,
+    the grand totals of the tables of ``facts`` (their TOTAL rows that no other row contains), from the
+    row-total column where the table has one for that figure and currency, else from every column of
+    that figure; with the cells (``table/line/column``) they come from. One query; added as Decimal.
+
+    The one meaning of a headline amount (dashboards, portfolio, overview): what the table of record
+    prints, not a sum pcc makes of its rows (the reconciliation recomputes those, and says where they
+    differ).
+    """
+    cells = list(
+        facts.filter(
+            row__role=RowRole.TOTAL, row__parent__isnull=True, column__detail_of="", amount__isnull=False
+        )
+        .order_by()
+        .values_list(
+            *group,
+            "budget_table_id",
+            "budget_table__code",
+            "line",
+            "column__key",
+            "column__is_total",
+            "figure",
+            "amount_currency",
+            "amount",
+        )
+    )
+    n = len(group)
+    has_total_column = {(c[n], c[n + 5], c[n + 6]) for c in cells if c[n + 4]}
+    totals: dict[tuple, dict] = {}
+    for cell in cells:
+        keys = cell[:n]
+        table_id, code, line, column, is_total, figure, currency, amount = cell[n:]
+        if (table_id, figure, currency) in has_total_column and not is_total:
+            continue
+        entry = totals.setdefault(
+            (*keys, figure, currency),
+            {
+                **dict(zip(group, keys, strict=True)),
+                "figure": figure,
+                "amount_currency": currency,
+                "total": Decimal(0),
+                "cells": [],
+            },
+        )
+        entry["total"] += amount
+        entry["cells"].append(f"{code}/{line}/{column}")
+    return [totals[key] for key in sorted(totals, key=lambda k: tuple(str(v) for v in k))]
+
+
+def findings_on(findings, cells: list[str]) -> list[Finding]:
+    """The findings among ``findings`` that flag one of ``cells`` (see :func:`flagged_cells`)."""
+    wanted = set(cells)
+    return [f for f in findings if wanted.intersection(flagged_cells(f))]
+
+
 @dataclass
 class Overview:
     figures: list[tuple[str, Any]] = field(default_factory=list)  # (kind, label)
     rows: list[dict[str, Any]] = field(default_factory=list)
     component_rows: list[dict[str, Any]] = field(default_factory=list)
     programme_row: list[list[Money | None]] = field(default_factory=list)
+    printed_row: list[list[Money | None]] = field(default_factory=list)  # the tables' TOTAL rows
 
 
 def _cells(values: dict[tuple[str, str], Decimal], figures: list[str]) -> list[list[Money | None]]:
@@ -115,10 +173,14 @@ def _cells(values: dict[tuple[str, str], Decimal], figures: list[str]) -> list[l
 
 def budget_overview(*, programme, user) -> Overview:
     """Per component and partner, each kind of figure per currency as printed (CHF with US$ beside),
-    from the tables marked ``in_overview`` only, so that no figure counts twice. One query."""
-    facts = (
-        BudgetFact.objects.for_user(user).filter(programme=programme, figure__in=OVERVIEW_FIGURES).counted()
-    )
+    from the tables marked ``in_overview`` only, so that no figure counts twice; their sum, and the
+    tables' own printed totals (the headline figures) below. Two queries."""
+    of_programme = BudgetFact.objects.for_user(user).filter(programme=programme, figure__in=OVERVIEW_FIGURES)
+    facts = of_programme.counted()
+    printed = {
+        (t["figure"], t["amount_currency"]): t["total"]
+        for t in figures_of_record(of_programme.filter(budget_table__in_overview=True))
+    }
     totals = totals_by_currency(facts, "component__code", "partner__acronym", "figure")
     figures = [f for f in OVERVIEW_FIGURES if any(t["figure"] == f for t in totals)]
     groups: dict[tuple[str, str], dict[tuple[str, str], Decimal]] = defaultdict(dict)
@@ -146,4 +208,5 @@ def budget_overview(*, programme, user) -> Overview:
             for component, values in sorted(by_component.items())
         ],
         programme_row=_cells(programme_totals, figures),
+        printed_row=_cells(printed, figures),
     )

@@ -190,6 +190,7 @@ def overview(request, code: str):
             "rows": overview.rows,
             "component_rows": overview.component_rows,
             "programme_row": overview.programme_row,
+            "printed_row": overview.printed_row,
             "sources": [t for t in tables if t.in_overview],
             "tables": tables,
         },

@@ -18,6 +18,7 @@ from agreements import access
 from agreements.models import Programme
 from budgets.models import BudgetFact, FigureKind
 from budgets.querysets import totals_by_currency
+from budgets.reports import figures_of_record
 from reconciliation.models import Finding
 from reports.charts import (
     Chart,
@@ -55,6 +56,11 @@ def facts_for(user, programmes, filters: Filters):
         .counted()
         .matching(partner=filters.partner, date_from=filters.date_from, date_to=filters.date_to)
     )
+
+
+def tables_of_record(user, programmes):
+    """The figures of the tables counted in the overview, totals included, that the user may read."""
+    return BudgetFact.objects.for_user(user).filter(programme__in=programmes, budget_table__in_overview=True)
 
 
 def plans_for(user, programmes, filters: Filters):
@@ -102,7 +108,18 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
 
     as_of = filters.date_to or timezone.localdate()
     facts = facts_for(user, [programme], filters)
-    figure_totals = totals_by_currency(facts, "figure")
+    as_printed = not (filters.partner or filters.date_from or filters.date_to)
+    if as_printed:
+        figure_totals = figures_of_record(tables_of_record(user, [programme]), "programme_id")
+        counted_findings = list(
+            Finding.objects.for_user(user)
+            .current()
+            .filter(rule__programme=programme, rule__budget_table__in_overview=True)
+            .select_related("rule")
+            .only("pk", "key", "severity", "recomputed", "message", "rule__params", "rule__code")
+        )
+    else:
+        figure_totals, counted_findings = totals_by_currency(facts, "figure"), []
     per_partner = totals_by_currency(facts.filter(figure__in=HEADLINE_FIGURES), "partner__acronym", "figure")
     terms = ceilings_by_programme(agreements_with_terms([programme]), as_of).get(programme.pk)
     plans = plans_for(user, [programme], filters)
@@ -134,7 +151,7 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
     ]
     dashboard = ProgrammeDashboard(
         programme=programme,
-        headline=headline(figure_totals, terms, as_of),
+        headline=headline(figure_totals, terms, as_of, findings=counted_findings, as_printed=as_printed),
         charts=charts,
         partner_rows=partner_rows(per_partner),
         summary=summarise(programme),
@@ -160,9 +177,14 @@ def portfolio_rows(user, programmes: list[Programme], filters: Filters) -> list[
     as_of = filters.date_to or timezone.localdate()
     ids = [p.pk for p in programmes]
     terms = ceilings_by_programme(agreements_with_terms(ids), as_of)
-    totals = totals_by_currency(
-        facts_for(user, ids, filters).filter(figure__in=HEADLINE_FIGURES), "programme_id", "figure"
-    )
+    if filters.partner or filters.date_from or filters.date_to:
+        totals = totals_by_currency(
+            facts_for(user, ids, filters).filter(figure__in=HEADLINE_FIGURES), "programme_id", "figure"
+        )
+    else:
+        totals = figures_of_record(
+            tables_of_record(user, ids).filter(figure__in=HEADLINE_FIGURES), "programme_id"
+        )
     figures: dict[int, dict[str, list[Money]]] = defaultdict(lambda: defaultdict(list))
     for row in totals:
         figures[row["programme_id"]][row["figure"]].append(Money(row["total"], row["amount_currency"]))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 from djmoney.money import Money
@@ -18,6 +18,7 @@ from djmoney.money import Money
 from agreements.models import Agreement, Amendment
 from agreements.terms import consolidated_terms
 from budgets.models import FigureKind
+from budgets.reports import findings_on
 from core.models import ExchangeRate
 from core.money import convert
 
@@ -27,12 +28,27 @@ REFERENCE_CURRENCY = "USD"
 
 @dataclass
 class Figure:
-    """One headline figure in one currency, with its US$ reference when it is in another currency."""
+    """One headline figure in one currency, with its US$ reference when it is in another currency, the
+    cells it was read from and the findings that recompute those cells differently."""
 
     kind: str
     label: str
     amount: Money
     reference: Money | None = None
+    cells: list[str] = field(default_factory=list)
+    findings: list = field(default_factory=list)
+
+
+@dataclass
+class CeilingWarning:
+    """A planned total above the agreement's ceiling in the same currency."""
+
+    figure: Figure
+    ceiling: Money
+
+    @property
+    def excess(self) -> Money:
+        return self.figure.amount - self.ceiling
 
 
 @dataclass
@@ -42,6 +58,8 @@ class Headline:
     rate: ExchangeRate | None
     as_of: datetime.date
     end_date: datetime.date | None = None
+    as_printed: bool = True  # False: sums of the rows the filters select
+    warnings: list[CeilingWarning] = field(default_factory=list)
 
     @property
     def rate_text(self) -> str:
@@ -97,20 +115,49 @@ def reference(amount: Money, rate: ExchangeRate | None) -> Money | None:
     return convert(amount, rate=rate, places=2)
 
 
-def headline(totals: list[dict], terms: dict | None, as_of: datetime.date) -> Headline:
-    """Ceilings and the planned/executed/available/requested totals per currency, from grouped totals."""
+def headline(
+    totals: list[dict],
+    terms: dict | None,
+    as_of: datetime.date,
+    *,
+    findings=(),
+    as_printed: bool = True,
+) -> Headline:
+    """Ceilings and the planned/executed/available/requested totals per currency: ``totals`` are
+    :func:`budgets.reports.figures_of_record` (``as_printed``) or sums of the selected rows; ``findings``
+    the current findings of the counted tables, put beside the figure whose cells they flag."""
     rate = terms["rate"] if terms else None
     figures = []
     for kind in HEADLINE_FIGURES:
         for row in totals:
             if row["figure"] == kind:
                 money = Money(row["total"], row["amount_currency"])
-                figures.append(Figure(kind, FigureKind(kind).label, money, reference(money, rate)))
+                cells = row.get("cells", [])
+                figures.append(
+                    Figure(
+                        kind,
+                        FigureKind(kind).label,
+                        money,
+                        reference(money, rate),
+                        cells,
+                        findings_on(findings, cells) if cells else [],
+                    )
+                )
     ceilings = [terms["ceilings"][c] for c in sorted(terms["ceilings"])] if terms else []
+    by_currency = {str(c.currency): c for c in ceilings}
+    warnings = [
+        CeilingWarning(f, by_currency[str(f.amount.currency)])
+        for f in figures
+        if f.kind == FigureKind.PLANNED
+        and str(f.amount.currency) in by_currency
+        and f.amount > by_currency[str(f.amount.currency)]
+    ]
     return Headline(
         ceilings=ceilings,
         figures=figures,
         rate=rate,
         as_of=as_of,
         end_date=terms["end_date"] if terms else None,
+        as_printed=as_printed,
+        warnings=warnings,
     )

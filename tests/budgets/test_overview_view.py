@@ -44,6 +44,19 @@ def test_programme_totals_add_items_only(login, staff_user, pcc):
     assert planned_usd is None
 
 
+def test_the_printed_totals_row_is_what_the_dashboards_show(login, staff_user, pcc):
+    response = login(staff_user).get(URL)
+    keys = [key for key, _label in response.context["figures"]]
+    printed = response.context["printed_row"]
+    # Line 584 prints 1,580,000 CHF = 1,288,584 US$ for the phase; line 238 prints CHF 4'086'384 planned.
+    assert printed[keys.index("total_phase")] == [Money("1580000", "CHF"), Money("1288584", "USD")]
+    assert printed[keys.index("planned")][0] == Money("4086384", "CHF")
+    assert printed[keys.index("executed")][1] == Money("780037", "USD")
+    html = response.content.decode().split('id="printed-total"')[1].split("</tr>")[0]
+    dashboard = login(staff_user).get(reverse("reports:programme_dashboard", args=["pcc"])).content.decode()
+    assert "4&#x27;086&#x27;384" in html and "CHF&nbsp;4&#x27;086&#x27;384.00" in dashboard
+
+
 def test_partner_sees_only_its_organisation(login, partner_b_user, pcc):
     response = login(partner_b_user).get(URL)
     assert {r["partner"] for r in response.context["rows"]} == {"AMPEX"}

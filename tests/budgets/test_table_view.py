@@ -58,7 +58,9 @@ def test_query_count_does_not_depend_on_the_size_of_the_table(
             assert client.get(_url(code)).status_code == 200
 
 
-def test_the_table_page_lists_every_finding_the_reconciliation_lists_for_the_table(login, staff_user, findings):
+def test_the_table_page_lists_every_finding_the_reconciliation_lists_for_the_table(
+    login, staff_user, findings
+):
     client = login(staff_user)
     listed = client.get(
         reverse("budgets:reconciliation", args=["pcc"]), {"table": "programa-cuadro-1"}

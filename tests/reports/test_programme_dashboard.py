@@ -19,14 +19,24 @@ def test_headline_shows_the_ceilings_and_figures_per_currency_with_the_us_refere
     # Consolidated terms: the amended ceilings, each in its own currency (COSUDE reads Swiss format).
     assert "CHF&nbsp;4&#x27;087&#x27;460.00" in headline
     assert "US$&nbsp;3&#x27;283&#x27;290.00" in headline
-    # Planned (Cuadro 1, CHF) and executed/available/requested (Cuadro 1 of 1.2 and 1.3, US$), never added.
-    assert "CHF&nbsp;4&#x27;099&#x27;384.00" in headline
-    assert "US$&nbsp;780&#x27;038.00" in headline
-    assert "US$&nbsp;158&#x27;428.00" in headline
+    # The totals as printed, never added across currencies: planned CHF 4'086'384 (programme Cuadro 1,
+    # TOTAL row, line 238); executed, available and requested in US$ (Cuadro 1 of 1.2 and 1.3, line 584).
+    assert "CHF&nbsp;4&#x27;086&#x27;384.00" in headline
+    assert "US$&nbsp;780&#x27;037.00" in headline
+    assert "US$&nbsp;158&#x27;427.00" in headline
     assert "US$&nbsp;179&#x27;812.00" in headline
-    # CHF 4'099'384 at 1 USD = 1.25 CHF is US$ 3'279'507.20; the rate is named beside it.
-    assert "US$&nbsp;3&#x27;279&#x27;507.20" in headline
+    # CHF 4'086'384 at 1 USD = 1.25 CHF is US$ 3'269'107.20; the rate is named beside it.
+    assert "US$&nbsp;3&#x27;269&#x27;107.20" in headline
     assert "pcc-chf-usd-1-25" in headline
+    # Line 238 adds up neither across (577'000 + 1'422'000 + 1'115'000 + 886'000 = 4'000'000) nor down
+    # (the rows' totals make 4'216'380): both recomputed figures are beside it, each linked to its finding.
+    for code, recomputed in (("sum-columns", "4000000"), ("sum-rows", "4216380")):
+        finding = Finding.objects.get(rule__code=f"programa-cuadro-1/238/total:{code}")
+        assert finding.recomputed == recomputed
+        assert f"#finding-{finding.pk}" in headline
+    assert (
+        'id="headline-meaning"' in headline and 'role="alert"' not in headline
+    )  # below the CHF 4'087'460 cap
 
 
 def test_charts_come_with_their_data_and_a_table_of_the_same_figures(login, staff_user, reconciled):
@@ -104,8 +114,10 @@ def test_partner_filter_narrows_the_figures_and_stays_in_the_url(login, staff_us
     response = login(staff_user).get(URL, {"partner": "PROSUR"})
     html = response.content.decode()
     headline = html.split('id="headline-title"')[1].split("</section>")[0]
-    assert "US$&nbsp;174&#x27;448.00" in headline  # PROSUR's execution only
-    assert "US$&nbsp;780&#x27;038.00" not in headline
+    assert "US$&nbsp;174&#x27;448.00" in headline  # PROSUR's execution only (line 578)
+    assert "US$&nbsp;780&#x27;037.00" not in headline
+    meaning = headline.split('id="headline-meaning">')[1].split("</p>")[0]
+    assert "filtros" in meaning or "filters" in meaning  # a sum of the selected rows, said so
     assert "operational-plan.pdf?partner=PROSUR" in headline
     assert 'value="PROSUR" selected' in html
 
@@ -145,7 +157,7 @@ def test_a_period_that_ends_before_it_starts_is_refused_and_everything_shown(log
     html = login(staff_user).get(URL, {"date_from": "2008-12-31", "date_to": "2008-01-01"}).content.decode()
     assert 'role="alert"' in html
     headline = html.split('id="headline-title"')[1].split("</section>")[0]
-    assert "US$&nbsp;780&#x27;038.00" in headline
+    assert "US$&nbsp;780&#x27;037.00" in headline
 
 
 def test_phase_filter_keeps_the_figures_of_its_dates(login, staff_user, reconciled):
@@ -154,3 +166,19 @@ def test_phase_filter_keeps_the_figures_of_its_dates(login, staff_user, reconcil
         html.split('<script id="chart-budget-by-year-data" type="application/json">')[1].split("</script>")[0]
     )
     assert data["labels"] == ["2008", "2008 extensión"]
+
+
+def test_a_planned_total_above_the_agreements_ceiling_is_a_warning(login, staff_user, reconciled):
+    from djmoney.money import Money
+
+    from budgets.models import BudgetFact
+
+    total = BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=238, column__key="total")
+    total.amount = Money("4100000", "CHF")  # CHF 12'540 above the CHF 4'087'460 ceiling
+    total.save()
+    headline = (
+        login(staff_user).get(URL).content.decode().split('id="headline-title"')[1].split("</section>")[0]
+    )
+    warning = headline.split('role="alert">')[1].split("</p>")[0]
+    assert "4&#x27;100&#x27;000.00" in warning and "4&#x27;087&#x27;460.00" in warning
+    assert "12&#x27;540.00" in warning
