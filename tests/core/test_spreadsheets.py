@@ -18,17 +18,10 @@ import pytest
 from djmoney.money import Money
 from openpyxl import Workbook, load_workbook
 
-from core.spreadsheets import (
-    MAX_BLANK_ROWS,
-    CellError,
-    Column,
-    ColumnType,
-    NumberLocale,
-    SpreadsheetError,
-    SpreadsheetReader,
-    write_csv,
-    write_xlsx,
-)
+from core.spreadsheets.columns import Column, ColumnType, NumberLocale
+from core.spreadsheets.errors import CellError, SpreadsheetError
+from core.spreadsheets.readers import MAX_BLANK_ROWS, SpreadsheetReader
+from core.spreadsheets.writers import write_csv, write_xlsx
 
 
 def xlsx_bytes(rows: Sequence[Sequence[Any]], *, title: str = "Hoja1", merge: str = "") -> bytes:
@@ -193,9 +186,9 @@ def test_zip_that_is_not_a_workbook_is_refused():
 
 
 def test_zip_bomb_is_refused_before_it_is_inflated(monkeypatch):
-    from core import spreadsheets
+    from core.spreadsheets import readers
 
-    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 1024 * 1024)
     stream = io.BytesIO()
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
