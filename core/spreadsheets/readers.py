@@ -1,7 +1,7 @@
 """Read the spreadsheets users upload to pcc: XLSX, CSV and ODS.
 
-Reading streams one row at a time (openpyxl read-only mode, ``csv`` over a text wrapper, ODS
-through ``iterparse``), so memory does not grow with the file. Every refusal is a
+Reading streams one row at a time (XLSX sheets through expat, ``csv`` over a text wrapper, ODS
+through defusedxml's ``iterparse``), so memory does not grow with the file. Every refusal is a
 :class:`SpreadsheetError` carrying a located :class:`Problem` (file, sheet, row, column, value,
 what was expected) whose message is a translatable msgid rendered in the reader's language.
 
@@ -21,9 +21,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, BinaryIO
-from xml.etree.ElementTree import iterparse
 from xml.parsers.expat import ExpatError, ParserCreate
 
+from defusedxml import DefusedXmlException, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
+from defusedxml.ElementTree import ParseError, iterparse
 from django.conf import settings
 from django.utils.translation import gettext_noop
 from openpyxl.utils.datetime import from_excel, from_ISO8601
@@ -98,6 +99,17 @@ class SpreadsheetReader:
     def error(self, message: str, params: dict | None = None, **where) -> SpreadsheetError:
         where.setdefault("sheet", self.sheet)
         return SpreadsheetError(Problem(message, params or {}, file=self.name, **where))
+
+    def hostile_xml(self, error: DefusedXmlException, part: str = "") -> SpreadsheetError:
+        # No spreadsheet program writes a DOCTYPE or an entity: one is an entity-expansion ("billion
+        # laughs") or external-entity attack, refused before anything is expanded or fetched.
+        return self.error(
+            gettext_noop(
+                "the file declares an XML DOCTYPE or entities, which spreadsheets never contain; "
+                "it is not read (%(reason)s)"
+            ),
+            {"reason": f"{part}: {error}" if part else str(error)},
+        )
 
     # -- detection
 
@@ -277,8 +289,12 @@ class SpreadsheetReader:
         from openpyxl import load_workbook
 
         try:
+            # openpyxl parses the workbook's own parts (workbook, styles, shared strings) with
+            # defusedxml, which pyproject installs: a DOCTYPE is let through, an entity is refused.
             workbook = load_workbook(self.stream, read_only=True, data_only=False)
         except Exception as error:  # openpyxl raises many kinds on a damaged workbook
+            if isinstance(error.__cause__, DefusedXmlException):  # openpyxl wraps it in a ValueError
+                raise self.hostile_xml(error.__cause__) from None
             raise self.error(
                 gettext_noop("the XLSX file cannot be read (%(reason)s)"), {"reason": type(error).__name__}
             ) from None
@@ -310,6 +326,8 @@ class SpreadsheetReader:
             with self.archive.open(path) as source:
                 try:
                     yield from parser.rows(source)
+                except DefusedXmlException as error:
+                    raise self.hostile_xml(error, path) from None
                 except ExpatError as error:
                     raise self.error(
                         gettext_noop("the XLSX file cannot be read (%(reason)s)"), {"reason": str(error)}
@@ -382,8 +400,8 @@ class SpreadsheetReader:
         number = 0
         in_first_table = False
         with self.archive.open("content.xml") as source:
-            events = iterparse(source, events=("start", "end"))
-            for event, element in events:
+            events = iterparse(source, events=("start", "end"), forbid_dtd=True)
+            for event, element in self._ods_events(events):
                 if event == "start":
                     if element.tag == table:
                         if in_first_table or number:
@@ -436,6 +454,16 @@ class SpreadsheetReader:
                     number += 1
                     yield number, values
 
+    def _ods_events(self, events: Iterator) -> Iterator:
+        try:
+            yield from events
+        except DefusedXmlException as error:
+            raise self.hostile_xml(error, "content.xml") from None
+        except ParseError as error:
+            raise self.error(
+                gettext_noop("the ODS file cannot be read (%(reason)s)"), {"reason": f"content.xml: {error}"}
+            ) from None
+
 
 class _Formula:
     """A formula cell as read from the sheet; never imported (its text is shown in the error)."""
@@ -482,7 +510,11 @@ class _SheetParser:
         parser.StartElementHandler = self.start
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.characters
+        # The guards defusedxml's parsers install, on the bare expat parser this speed needs.
         parser.StartDoctypeDeclHandler = self.refuse_doctype
+        parser.EntityDeclHandler = self.refuse_entity
+        parser.UnparsedEntityDeclHandler = self.refuse_unparsed_entity
+        parser.ExternalEntityRefHandler = self.refuse_external_entity
         previous = 0
         while True:
             chunk = source.read(self.CHUNK)
@@ -500,8 +532,17 @@ class _SheetParser:
             if not chunk:
                 return
 
-    def refuse_doctype(self, *args) -> None:
-        raise ExpatError("a DOCTYPE is not allowed in a worksheet")
+    def refuse_doctype(self, name, sysid, pubid, has_internal_subset) -> None:
+        raise DTDForbidden(name, sysid, pubid)
+
+    def refuse_entity(self, name, is_parameter_entity, value, base, sysid, pubid, notation_name) -> None:
+        raise EntitiesForbidden(name, value, base, sysid, pubid, notation_name)
+
+    def refuse_unparsed_entity(self, name, base, sysid, pubid, notation_name) -> None:
+        raise EntitiesForbidden(name, None, base, sysid, pubid, notation_name)
+
+    def refuse_external_entity(self, context, base, sysid, pubid) -> None:
+        raise ExternalReferenceForbidden(context, base, sysid, pubid)
 
     def start(self, name: str, attrs: dict) -> None:
         name = name.rpartition(":")[2]
