@@ -303,8 +303,8 @@ class SpreadsheetReader:
             if worksheet is None:
                 raise self.error(gettext_noop("the workbook has no sheet"))
             self.sheet = worksheet.title
-            # openpyxl's public API (worksheet.iter_rows(values_only=True)) reads the same rows 2.9
-            # times slower (bench/xlsx_reader.py, 100,000 rows: 7.20 s against 2.53 s), so pcc parses
+            # openpyxl's public API (worksheet.iter_rows(values_only=True)) reads the same rows 2.7 to
+            # 2.9 times slower (bench/xlsx_reader.py, 100,000 rows: 7.1 s against 2.6 s), so pcc parses
             # the sheet XML itself and takes from openpyxl, through these private attributes, only
             # what it has already read: the sheet's path, shared strings and date styles.
             # tests/core/test_spreadsheets.py reads every kind of cell through them.
