@@ -21,7 +21,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from core.admin import ExchangeRateAdmin
 from core.models import ExchangeRate
-from core.spreadsheets import export_cells, header_row
+from core.spreadsheets.writers import export_cells, header_row
 from imports.registry import Importer, get_importer
 
 

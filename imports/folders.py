@@ -20,7 +20,8 @@ from django.db import transaction
 
 from agreements.models import Programme
 from core.models import ImportRecord, ImportStatus, User
-from core.spreadsheets import Problem, write_xlsx
+from core.spreadsheets.errors import Problem
+from core.spreadsheets.writers import write_xlsx
 from imports.registry import Importer, registry
 from imports.services import import_commit, import_dry_run, import_start
 

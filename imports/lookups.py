@@ -14,7 +14,7 @@ from django.utils.translation import gettext_noop
 from agreements import access
 from agreements.models import Component
 from core.models import Document, ExchangeRate, Organisation
-from core.spreadsheets import CellError
+from core.spreadsheets.errors import CellError
 from imports.registry import ImportContext
 
 

@@ -19,7 +19,8 @@ from django.utils.module_loading import autodiscover_modules
 
 from agreements import access
 from core.models import ImportRecord, User
-from core.spreadsheets import Column, NumberLocale, Problem
+from core.spreadsheets.columns import Column, NumberLocale
+from core.spreadsheets.errors import Problem
 from imports.rows import _compiled, shown
 
 

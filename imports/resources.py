@@ -14,7 +14,8 @@ from django.utils.translation import gettext_noop
 
 from agreements.access import Level
 from core.models import ExchangeRate
-from core.spreadsheets import CellError, Column, ColumnType
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError
 from imports.lookups import SHARED_LOOKUPS, document_id
 from imports.registry import ImportContext, register_importer
 

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
 from core.money import round_amount
-from core.spreadsheets import CellError, Problem, SpreadsheetReader
+from core.spreadsheets.errors import CellError, Problem
+from core.spreadsheets.readers import SpreadsheetReader
 
 if TYPE_CHECKING:
     from imports.registry import ImportContext, Importer

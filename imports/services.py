@@ -36,7 +36,9 @@ from django.utils.translation import gettext
 
 from core.exceptions import TransitionNotAllowed
 from core.models import ImportRecord, ImportStatus, User
-from core.spreadsheets import CellError, NumberLocale, Problem, SpreadsheetError, SpreadsheetReader
+from core.spreadsheets.columns import NumberLocale
+from core.spreadsheets.errors import CellError, Problem, SpreadsheetError
+from core.spreadsheets.readers import SpreadsheetReader
 from core.workflow import transition
 from imports.registry import ImportContext, RowRefused, get_importer
 from imports.rows import (

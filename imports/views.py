@@ -19,9 +19,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from agreements import access
 from agreements.access import get_import_for_user_or_404
-from core import spreadsheets
 from core.models import ImportRecord, ImportStatus, NumberFormat, User
-from core.spreadsheets import NumberLocale, Problem, write_csv, write_xlsx
+from core.spreadsheets import readers as spreadsheet_readers
+from core.spreadsheets.columns import NumberLocale
+from core.spreadsheets.errors import Problem
+from core.spreadsheets.writers import write_csv, write_xlsx
 from imports.registry import Importer, get_importer, importers_for
 from imports.services import export_kind, import_cancel, import_start, run_or_enqueue
 
@@ -59,10 +61,10 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > spreadsheets.MAX_FILE_BYTES:
+        if upload.size > spreadsheet_readers.MAX_FILE_BYTES:
             raise forms.ValidationError(
                 _("The file is larger than %(max)s MB."),
-                params={"max": spreadsheets.MAX_FILE_BYTES // 1024 // 1024},
+                params={"max": spreadsheet_readers.MAX_FILE_BYTES // 1024 // 1024},
             )
         return upload
 

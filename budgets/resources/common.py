@@ -15,7 +15,8 @@ from simple_history.utils import bulk_update_with_history
 from agreements import access
 from budgets.models import BudgetFact, BudgetTable, Marker
 from core.models import User
-from core.spreadsheets import CellError, Column, Problem
+from core.spreadsheets.columns import Column
+from core.spreadsheets.errors import CellError, Problem
 from imports.lookups import SHARED_LOOKUPS, programme_id
 from imports.registry import ImportContext, RowRefused, Writer
 from imports.writes import BATCH_SIZE, bulk_write

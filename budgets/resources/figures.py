@@ -25,7 +25,8 @@ from budgets.resources.common import (
     _table,
 )
 from budgets.rules import parse_ref, ref
-from core.spreadsheets import CellError, Column, ColumnType, Problem
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError, Problem
 from imports.lookups import named
 from imports.registry import ImportContext, register_importer
 from imports.writes import bulk_write

@@ -16,7 +16,8 @@ from budgets.resources.common import (
     _structure_queryset,
     _table,
 )
-from core.spreadsheets import CellError, Column, ColumnType
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError
 from imports.lookups import programme_id
 from imports.registry import ImportContext, register_importer
 from reconciliation.models import ReconciliationRule, RuleOrigin

@@ -35,7 +35,8 @@ from budgets.resources.common import (
     _structure_queryset,
     _table,
 )
-from core.spreadsheets import CellError, Column, ColumnType, Problem
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError, Problem
 from imports.lookups import component_id, document_id, named, programme_id
 from imports.registry import ImportContext, register_importer
 from imports.writes import bulk_write

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_noop
 
 from agreements import access
 from core.models import User
-from core.spreadsheets import CellError, Column, ColumnType, Problem
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError, Problem
 from imports.registry import ImportContext, RowRefused
 from imports.writes import bulk_write
 from results.models import (

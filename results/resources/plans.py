@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from core.spreadsheets import CellError, Column, ColumnType
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError
 from imports.lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
 from imports.registry import ImportContext, register_importer
 from results.models import (

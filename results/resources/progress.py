@@ -9,7 +9,8 @@ from django.utils.translation import gettext_noop
 
 from agreements import access
 from agreements.access import Level
-from core.spreadsheets import CellError, Column, ColumnType
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError
 from imports.registry import ImportContext, register_importer
 from results.models import (
     EDITABLE_STATUSES,

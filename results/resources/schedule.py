@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from core.spreadsheets import CellError, Column, ColumnType
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.errors import CellError
 from imports.registry import ImportContext, register_importer
 from results.models import (
     Footnote,

@@ -11,7 +11,7 @@ from djmoney.money import Money
 
 from budgets.models import BudgetFact
 from core.models import ImportStatus
-from core.spreadsheets import write_xlsx
+from core.spreadsheets.writers import write_xlsx
 from imports.registry import get_importer
 from imports.services import import_commit, import_dry_run, import_start
 from tests.core.test_spreadsheets import csv_bytes

@@ -13,7 +13,7 @@ from django.utils import translation
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from core.loading import load_programme
 from core.models import ImportRecord, ImportStatus
-from core.spreadsheets import Problem
+from core.spreadsheets.errors import Problem
 from imports.registry import ImportContext, get_importer
 from imports.services import import_commit
 from tests.budgets.test_structure_imports import checked, committed, exported, located, xlsx

@@ -17,7 +17,7 @@ from agreements import access
 from agreements.models import Role
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, RowRole
 from core.models import ImportRecord, ImportStatus
-from core.spreadsheets import write_xlsx
+from core.spreadsheets.writers import write_xlsx
 from imports.registry import get_importer
 from imports.services import export_kind, import_commit, import_dry_run, import_start
 from reconciliation.engine import reconcile

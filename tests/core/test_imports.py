@@ -299,7 +299,7 @@ def test_query_count_does_not_grow_with_rows(admin_user, rows, django_assert_max
 def test_export_then_reimport_is_unchanged(admin_user):
     import io
 
-    from core.spreadsheets import write_xlsx
+    from core.spreadsheets.writers import write_xlsx
 
     importer = get_importer("exchange-rates")
     stream = io.BytesIO()

@@ -199,9 +199,9 @@ def test_export_as_xlsx_and_csv(login, admin_user):
 
 
 def test_a_file_over_the_limit_is_refused_by_the_form(login, admin_user, monkeypatch):
-    from core import spreadsheets
+    from core.spreadsheets import readers
 
-    monkeypatch.setattr(spreadsheets, "MAX_FILE_BYTES", 100)
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 100)
     response = post_file(login(admin_user), [rate_row("a")])
     assert response.status_code == 200
     assert not ImportRecord.objects.exists()

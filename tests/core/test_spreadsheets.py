@@ -18,17 +18,10 @@ import pytest
 from djmoney.money import Money
 from openpyxl import Workbook, load_workbook
 
-from core.spreadsheets import (
-    MAX_BLANK_ROWS,
-    CellError,
-    Column,
-    ColumnType,
-    NumberLocale,
-    SpreadsheetError,
-    SpreadsheetReader,
-    write_csv,
-    write_xlsx,
-)
+from core.spreadsheets.columns import Column, ColumnType, NumberLocale
+from core.spreadsheets.errors import CellError, SpreadsheetError
+from core.spreadsheets.readers import MAX_BLANK_ROWS, SpreadsheetReader
+from core.spreadsheets.writers import write_csv, write_xlsx
 
 
 def xlsx_bytes(rows: Sequence[Sequence[Any]], *, title: str = "Hoja1", merge: str = "") -> bytes:
@@ -193,9 +186,9 @@ def test_zip_that_is_not_a_workbook_is_refused():
 
 
 def test_zip_bomb_is_refused_before_it_is_inflated(monkeypatch):
-    from core import spreadsheets
+    from core.spreadsheets import readers
 
-    monkeypatch.setattr(spreadsheets, "MAX_UNPACKED_BYTES", 1024 * 1024)
+    monkeypatch.setattr(readers, "MAX_UNPACKED_BYTES", 1024 * 1024)
     stream = io.BytesIO()
     with zipfile.ZipFile(stream, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
@@ -429,5 +422,79 @@ def test_xlsx_shared_formula_is_refused():
 
 
 def test_xlsx_with_a_doctype_is_refused():
-    sheet = '<?xml version="1.0"?><!DOCTYPE lol [<!ENTITY lol "lol">]><worksheet><sheetData/></worksheet>'
-    assert "cannot be read" in refusal(_with_sheet_xml(sheet), columns=COLUMNS[:2]).text()
+    sheet = '<?xml version="1.0"?><!DOCTYPE worksheet><worksheet><sheetData/></worksheet>'
+    problem = refusal(_with_sheet_xml(sheet), columns=COLUMNS[:2])
+    assert problem.file == "rates.xlsx"
+    assert problem.text().startswith("the file declares an XML DOCTYPE or entities")
+    assert problem.params["reason"].startswith("xl/worksheets/sheet1.xml: DTDForbidden(name='worksheet'")
+
+
+# -- hostile XML: refused before an entity is expanded or fetched
+
+# Ten entities of ten references each: &lol9; would expand to a billion "lol".
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    + "]>"
+)
+EXTERNAL_ENTITY = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+HOSTILE = pytest.mark.parametrize(
+    ("doctype", "reference"),
+    [(BILLION_LAUGHS, "&lol9;"), (EXTERNAL_ENTITY, "&secret;"), ("<!DOCTYPE x>", "")],
+    ids=["billion-laughs", "external-entity", "doctype"],
+)
+
+
+def _with_part(data: bytes, part: str, edit) -> bytes:
+    """The ZIP ``data`` with the text of ``part`` passed through ``edit``."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    stream = io.BytesIO()
+    with zipfile.ZipFile(stream, "w") as target:
+        for info in source.infolist():
+            content = source.read(info)
+            target.writestr(info, edit(content.decode()).encode() if info.filename == part else content)
+    return stream.getvalue()
+
+
+def _declare(doctype: str):
+    """An edit that puts ``doctype`` after the XML declaration, where a DOCTYPE goes."""
+
+    def edit(xml: str) -> str:
+        declaration, _, rest = xml.partition("?>") if xml.startswith("<?xml") else ("", "", xml)
+        return f"{declaration}{'?>' if declaration else ''}{doctype}{rest}"
+
+    return edit
+
+
+def _assert_hostile(problem, name: str) -> None:
+    assert problem.file == name
+    assert problem.text().startswith("the file declares an XML DOCTYPE or entities")
+    assert "Forbidden(" in problem.params["reason"]
+
+
+@HOSTILE
+def test_ods_declaring_entities_or_a_doctype_is_refused(doctype, reference):
+    data = ods_bytes([HEADER, ["ENTITY", 1]])
+    data = _with_part(data, "content.xml", lambda xml: _declare(doctype)(xml).replace("ENTITY", reference))
+    problem = refusal(data, name="rates.ods")
+    _assert_hostile(problem, "rates.ods")
+    assert problem.params["reason"].startswith("content.xml: ")
+
+
+@HOSTILE
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet1.xml"])
+def test_xlsx_declaring_entities_or_a_doctype_is_refused(part, doctype, reference):
+    # openpyxl parses the workbook and its styles (through defusedxml), pcc the sheet.
+    data = _with_part(xlsx_bytes([HEADER, ["a", 1]]), part, _declare(doctype))
+    if part != "xl/worksheets/sheet1.xml" and not reference:
+        # defusedxml, as openpyxl calls it, lets a bare DOCTYPE through: harmless without entities.
+        assert [r.values for r in read(data)] == [{"code": "a", "rate": 1}]
+        return
+    _assert_hostile(refusal(data), "rates.xlsx")
+
+
+def test_malformed_ods_xml_is_located():
+    data = _with_part(ods_bytes([HEADER]), "content.xml", lambda xml: xml.replace("</table:table>", ""))
+    problem = refusal(data, name="rates.ods")
+    assert problem.file == "rates.ods"
+    assert problem.text().startswith("the ODS file cannot be read (content.xml: mismatched tag")

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agreements.models import Component, Programme, Role
 from core.models import Document, ImportRecord, ImportStatus, Organisation, User
-from core.spreadsheets import write_xlsx
+from core.spreadsheets.writers import write_xlsx
 from imports.registry import get_importer, registry
 from imports.services import export_kind, import_commit, import_dry_run, import_start
 from reconciliation.engine import reconcile

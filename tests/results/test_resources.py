@@ -96,7 +96,7 @@ def test_staff_and_viewers_cannot_import_progress(staff_user, partner_a_viewer):
 def test_exports_reimport_unchanged(kind, staff_user, partner_a_user):
     import io
 
-    from core.spreadsheets import write_xlsx
+    from core.spreadsheets.writers import write_xlsx
     from imports.registry import get_importer
     from results.services import progress_create
 
@@ -163,7 +163,7 @@ def test_target_of_an_approved_plan_changes_only_on_its_page(staff_user):
 def test_template_example_rows_import_cleanly(kind, staff_user, partner_a_user):
     import io
 
-    from core.spreadsheets import write_xlsx
+    from core.spreadsheets.writers import write_xlsx
     from imports.registry import get_importer
 
     importer = get_importer(kind)

@@ -6,7 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from core.models import ImportStatus, User
-from core.spreadsheets import NumberLocale, Problem
+from core.spreadsheets.columns import NumberLocale
+from core.spreadsheets.errors import Problem
 from imports.registry import registry
 from imports.services import import_cancel, import_commit, import_dry_run, import_start
 

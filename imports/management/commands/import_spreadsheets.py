@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from core.models import User
-from core.spreadsheets import NumberLocale
+from core.spreadsheets.columns import NumberLocale
 from imports.folders import FolderImportError, import_folder
 
 
