@@ -33,7 +33,8 @@ FINDINGS_PER_PAGE = 50
 
 
 def _source_links(finding: Finding) -> list[tuple[int, str]]:
-    document = getattr(finding.rule.subject, "document", None)
+    """Each line the finding cites, linked to its line in the source document."""
+    document = finding.document
     if document is None:
         return [(line, "") for line in finding.lines]
     return [(line, document.line_url(line)) for line in finding.lines]
@@ -59,7 +60,7 @@ def reconciliation(request, code: str):
     findings = (
         Finding.objects.for_user(request.user)
         .filter(rule__programme=programme)
-        .select_related("rule", "partner", "explained_by")
+        .select_related("rule", "partner", "explained_by", "document")
         .prefetch_related(
             "status_changes",
             GenericPrefetch(
@@ -71,7 +72,7 @@ def reconciliation(request, code: str):
                 ],
             ),
         )
-        .defer("rule__params")
+        .defer("rule__params", "document__text")
         .order_by("rule__budget_table__order", "rule__code", "key")
     )
     status = ""

@@ -136,6 +136,8 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
             "currency": outcome.currency,
             "table": outcome.table[:500],
             "partner": partners.get(outcome.partner or (verdict.rule.params or {}).get("partner", "")),
+            "document_id": getattr(outcome.document, "pk", None)
+            or getattr(verdict.rule.subject, "document_id", None),
             "lines": sorted(set(outcome.lines)),
             "message": outcome.message,
         }

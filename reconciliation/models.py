@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Programme
-from core.models import Organisation, StatusChange
+from core.models import Document, Organisation, StatusChange
 from core.workflow import Workflow
 from reconciliation.querysets import FindingQuerySet
 
@@ -140,6 +140,14 @@ class Finding(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("partner"),
+    )
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document of the lines"),
     )
     lines = models.JSONField(_("seed lines"), default=list)
     message = models.TextField(_("message"))

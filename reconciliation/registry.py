@@ -35,6 +35,7 @@ class Outcome:
     key: str = ""
     holds: bool | None = None  # for non-numeric checks
     partner: str = ""  # acronym of the organisation the check is about, if one
+    document: Any = None  # the Document its lines are in; None: the rule's subject's document
 
 
 def format_decimal(value: Decimal | None) -> str:

@@ -66,6 +66,7 @@ def evaluate_schedule_months(rule, ctx) -> list[Outcome]:
                 key=activity.key,
                 holds=planned == printed,
                 partner=plan.organisation.acronym,
+                document=plan.document,
             )
         )
     return outcomes
@@ -122,6 +123,7 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
                 key=f"{year.result.code}/{year.code}",
                 holds=not problems,
                 partner=plan.organisation.acronym,
+                document=plan.document,
             )
         )
     return outcomes
@@ -165,6 +167,7 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
             },
             key=indicator.code,
             partner=plan.organisation.acronym,
+            document=plan.document,
         )
     ]
 

@@ -100,3 +100,13 @@ def test_partner_query_count_is_pinned(request, login, findings, user_fixture, d
     client = login(request.getfixturevalue(user_fixture))
     with django_assert_max_num_queries(16):
         assert client.get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("kind", ["schedule_months", "year_vs_phase_target", "target_text_vs_table", "sum"])
+def test_every_line_a_finding_cites_links_to_the_source_whatever_its_kind(login, staff_user, findings, kind):
+    finding = next(f for f in findings if f.rule.kind == kind and f.lines)
+    response = login(staff_user).get(URL, {"kind": kind, "page": 1})
+    row = response.content.decode().split(f'id="finding-{finding.pk}"')[1].split("</tr>")[0]
+    source = row.split('class="source-line"')[1]
+    for line in finding.lines:
+        assert f'href="{finding.document.line_url(line)}"' in source
