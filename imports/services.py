@@ -34,6 +34,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from agreements.models import Programme
 from core.exceptions import TransitionNotAllowed
 from core.models import ImportRecord, ImportStatus, User
 from core.spreadsheets.columns import NumberLocale
@@ -235,6 +236,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
     progress = SideProgress(record)
     tally = Tally(samples=False)
     programmes: set[int] = set()  # whose figures this import wrote: reconciled once it commits
+    written = False
     try:
         with transaction.atomic():
             with default_storage.open(record.staged, "rb") as staged:
@@ -286,6 +288,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                         tally.changed += 1
                     tally.rows += len(batch)
                     (importer.write or bulk_write)(creates, updates, sorted(changed_fields), context)
+                    written = written or bool(creates or updates)
                     programmes.update(_programmes_of(importer, [*creates, *updates]))
                     progress.write(rows_done=tally.rows)
                     if cancel_requested(record):
@@ -293,6 +296,8 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
             if importer.after_commit:
                 importer.after_commit(context)
             cause = gettext("import #%(pk)s (%(kind)s)") % {"pk": record.pk, "kind": importer.label}
+            if written and not importer.programme_lookup:  # shared by all programmes (exchange rates)
+                programmes = set(Programme.objects.values_list("pk", flat=True))
             for programme in sorted(programmes):
                 figures_changed(programme, cause)
             record = _move(record, ImportStatus.DONE, staged="", **tally.counts())
@@ -318,14 +323,9 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
 
 
 def _programmes_of(importer, written: list) -> set[int]:
-    """The programmes of the rows a batch wrote (one query); a kind of no programme (exchange rates)
-    is shared by all of them."""
-    from agreements.models import Programme
-
-    if not written:
+    """The programmes of the rows a batch wrote, in one query (none for a kind of no programme)."""
+    if not written or not importer.programme_lookup:
         return set()
-    if not importer.programme_lookup:
-        return set(Programme.objects.values_list("pk", flat=True))
     return set(
         importer.model.objects.filter(pk__in=[obj.pk for obj in written])
         .values_list(importer.programme_lookup, flat=True)

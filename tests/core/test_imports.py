@@ -288,8 +288,9 @@ def test_query_count_does_not_grow_with_rows(admin_user, rows, django_assert_max
     ]
     max_params = connection.features.max_query_params or 10**6
     assert len(inserts) <= 2 * ceil(rows * 17 / max_params)  # the rows and their history rows
-    # 11: two status changes (running, done), each with its StatusChange row (it was 9 before).
-    assert len(queries) - len(inserts) <= 11
+    # 12: two status changes (running, done), each with its StatusChange row (it was 9 before), and the
+    # programmes to reconcile once the import commits (rates are shared by all: one query).
+    assert len(queries) - len(inserts) <= 12
     assert (
         ExchangeRate.objects.filter(code__startswith="rate-", document__code="pcc-enmienda-2009").count()
         == rows
@@ -342,3 +343,18 @@ def test_commit_progress_is_visible_to_other_sessions_on_postgresql(monkeypatch)
     monkeypatch.setattr(get_importer("exchange-rates"), "write", watching_writer)
     assert import_commit(record=record).status == ImportStatus.DONE
     assert seen == [0, 2, 4]
+
+
+def test_an_exchange_rate_import_reconciles_every_programme_once_it_commits(
+    admin_user, pcc, django_capture_on_commit_callbacks
+):
+    from reconciliation.models import Computation
+
+    record = checked(
+        admin_user, [rate_row("pcc-chf-usd-1-25", rate="1.30", base_currency="USD", quote_currency="CHF")]
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        record = import_commit(record=record)
+    assert record.status == ImportStatus.DONE
+    assert len(callbacks) == 1  # one run per programme: here only the PCC
+    assert Computation.objects.first().cause.startswith(f"importación n.º {record.pk}")
