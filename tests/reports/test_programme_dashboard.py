@@ -182,3 +182,27 @@ def test_a_planned_total_above_the_agreements_ceiling_is_a_warning(login, staff_
     warning = headline.split('role="alert">')[1].split("</p>")[0]
     assert "4&#x27;100&#x27;000.00" in warning and "4&#x27;087&#x27;460.00" in warning
     assert "12&#x27;540.00" in warning
+
+
+def test_the_cards_say_they_count_rules_and_the_line_below_counts_findings(login, staff_user, reconciled):
+    section = (
+        login(staff_user)
+        .get(URL)
+        .content.decode()
+        .split('id="reconciliation-title"')[1]
+        .split("</section>")[0]
+    )
+    rules = ReconciliationRule.objects.filter(programme=reconciled, active=True)
+    material_rules = (
+        Finding.objects.filter(rule__in=rules, severity=Severity.MATERIAL)
+        .current()
+        .values("rule")
+        .distinct()
+        .count()
+    )
+    material_findings = Finding.objects.filter(rule__in=rules, severity=Severity.MATERIAL).current().count()
+    assert (
+        material_rules < material_findings
+    )  # 25 rules, 26 findings: two numbers, each saying what it counts
+    assert f">{material_rules}</a></div>reglas difieren de forma significativa" in section
+    assert f"vigentes: {material_findings} significativos" in section
