@@ -5,7 +5,7 @@ A cell is referred to as ``"<table code>/<line>/<column key>"``; a leading ``-``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -34,15 +34,6 @@ def parse_ref(text: str) -> tuple[int, str, int, str]:
     sign = -1 if text.startswith("-") else 1
     table, line, column = text.lstrip("-").split("/")
     return sign, table, int(line), column
-
-
-def refs_in(params: dict[str, Any]) -> Iterator[str]:
-    """Every cell reference in a rule's parameters (for validation when loading)."""
-    for key in ("total", "cell", "from", "to"):
-        if isinstance(params.get(key), str):
-            yield params[key]
-    for key in ("terms", "cells"):
-        yield from params.get(key) or []
 
 
 def _lines(lines: Iterable[int]) -> str:
