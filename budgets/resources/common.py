@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
 from agreements import access
-from budgets.models import BudgetFact, BudgetTable, Marker
+from budgets.models import BudgetColumn, BudgetFact, BudgetTable, Marker
 from core.models import User
 from core.spreadsheets.columns import Column
 from core.spreadsheets.errors import CellError, Problem
@@ -90,6 +90,8 @@ LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
     "changed_tables": lambda context: set(),
     "row_numbers": lambda context: {},
     "column_details": lambda context: [],
+    # Every (table, key) of a column, like "tables" for every table: one query, on the first row.
+    "column_keys": lambda context: set(BudgetColumn.objects.values_list("table_id", "key")),
     "file_columns": lambda context: set(),
 }
 

@@ -181,6 +181,7 @@ def _budget_column_row(values: dict[str, Any], context: ImportContext) -> dict[s
         context.cache("column_details").append((table.id, values["table"], values["key"], detail_of))
         _note_row(context, (table.id, values["key"]))
     context.cache("file_columns").add((table.id, values["key"]))
+    context.cache("column_keys")  # read on the first row: the dry run's queries do not depend on the rows
     return {
         "table_id": table.id,
         "currency": _currency(values),
@@ -195,9 +196,7 @@ def _budget_columns_check_file(context: ImportContext) -> list[Problem]:
     details = context.cache("column_details")
     if not details:
         return []
-    known = set(
-        BudgetColumn.objects.filter(table_id__in={d[0] for d in details}).values_list("table_id", "key")
-    ) | context.cache("file_columns")
+    known = context.cache("column_keys") | context.cache("file_columns")
     return _located(
         context,
         [
