@@ -8,6 +8,7 @@ Budget tables are printed as stated, and every total a ``sum`` rule checks carri
 from __future__ import annotations
 
 import datetime
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -46,6 +47,28 @@ class BudgetCell:
         return "material" if "material" in severities else ("rounding" if severities else "")
 
 
+# The PDF's one rule for wide budget tables, by their number of amount columns: from SMALL_TYPE_COLUMNS
+# on they are set in smaller type, and past PRINTED_COLUMNS they are printed in parts of at most that
+# many columns, each part with every row's line and label (an A4 landscape page holds eight amounts of
+# seven digits beside a readable label, and their headers wrapped).
+SMALL_TYPE_COLUMNS = 6
+PRINTED_COLUMNS = 8
+
+
+@dataclass
+class BudgetPart:
+    """The columns of a budget table that one printed table holds, beside every row's line and label."""
+
+    columns: list
+    rows: list[tuple[object, list[BudgetCell]]]
+    first: int  # the position of its first column in the table, from 1
+    of: int  # the table's number of columns
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.columns) - 1
+
+
 @dataclass
 class BudgetSection:
     table: BudgetTable
@@ -55,6 +78,25 @@ class BudgetSection:
     @property
     def mismatch_count(self) -> int:
         return sum(1 for _row, cells in self.rows for cell in cells if cell.mismatches)
+
+    @property
+    def small_type(self) -> bool:
+        return len(self.columns) >= SMALL_TYPE_COLUMNS
+
+    @property
+    def parts(self) -> list[BudgetPart]:
+        """The table as printed: one part, or parts of about equal width when it has too many columns."""
+        count = len(self.columns)
+        size = math.ceil(count / math.ceil(count / PRINTED_COLUMNS)) if count else 1
+        return [
+            BudgetPart(
+                self.columns[start : start + size],
+                [(row, cells[start : start + size]) for row, cells in self.rows],
+                start + 1,
+                count,
+            )
+            for start in range(0, max(count, 1), size)
+        ]
 
 
 @dataclass
