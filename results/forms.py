@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IsoDateInput
 from core.workflow import HISTORY_REASON_MAX_LENGTH
 from results.models import EVIDENCE_EXTENSIONS, Indicator, ProgressReport, ReportingPeriod
 from results.services import stale_edit_error
@@ -32,7 +33,7 @@ class ProgressForm(forms.ModelForm):
         model = ProgressReport
         fields = ["period", "reported_on", "achieved_value", "achieved_text", "narrative", "evidence"]
         widgets = {
-            "reported_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "reported_on": IsoDateInput(),
             "achieved_text": forms.Textarea(attrs={"rows": 3}),
             "narrative": forms.Textarea(attrs={"rows": 5}),
             "evidence": forms.ClearableFileInput(
