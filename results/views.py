@@ -35,6 +35,7 @@ from results.models import (
     WorkPlan,
 )
 from results.schedule import build_schedule
+from results.staging import EvidenceStaging
 
 
 def _require(request, perm: str, obj) -> None:
@@ -165,19 +166,28 @@ def _writer_or_403(request, plan):
 
 def _progress_create(request, target, plan):
     on_behalf_of = _writer_or_403(request, plan)
-    form = ProgressForm(request.POST or None, request.FILES or None, target=target, on_behalf_of=on_behalf_of)
-    if request.method == "POST" and form.is_valid():
-        try:
-            fields = form.service_kwargs()
-            fields["evidence"] = fields["evidence"] or None
-            report = services.progress_create(
-                target=target, period=form.cleaned_data["period"], user=request.user, **fields
-            )
-        except ValidationError as error:
-            _error_messages(request, error)
-        else:
-            messages.success(request, _("Progress saved as a draft."))
-            return redirect(report)
+    form = ProgressForm(
+        request.POST or None,
+        request.FILES or None,
+        target=target,
+        on_behalf_of=on_behalf_of,
+        staging=EvidenceStaging(request.session),
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                fields = form.service_kwargs()
+                fields["evidence"] = fields["evidence"] or None
+                report = services.progress_create(
+                    target=target, period=form.cleaned_data["period"], user=request.user, **fields
+                )
+            except ValidationError as error:
+                _error_messages(request, error)
+            else:
+                form.release_staged()
+                messages.success(request, _("Progress saved as a draft."))
+                return redirect(report)
+        form.hold_upload()
     return render(request, "results/progress_form.html", {"form": form, "target": target, "plan": plan})
 
 
@@ -235,31 +245,34 @@ def progress_evidence(request, pk: int):
 def progress_edit(request, pk: int):
     report, _can_report = get_report_for_user_or_404(request.user, pk)
     on_behalf_of = _writer_or_403(request, report.plan)
+    context = {"target": report.target, "plan": report.plan, "report": report}
+    if (refusal := report.edit_error()) is not None:
+        # Shown, not saved: nothing posted is read (the service would refuse it all the same).
+        form = ProgressForm(instance=report, target=report.target, read_only=True)
+        reason = " ".join(refusal.messages)
+        return render(
+            request, "results/progress_form.html", {**context, "form": form, "read_only_reason": reason}
+        )
     form = ProgressForm(
         request.POST or None,
         request.FILES or None,
         instance=report,
         target=report.target,
         on_behalf_of=on_behalf_of,
+        staging=EvidenceStaging(request.session),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.progress_update(report=report, user=request.user, **form.service_kwargs())
-        except ValidationError as error:
-            _error_messages(request, error)
-        else:
-            messages.success(request, _("Progress saved."))
-            return redirect(report)
-    return render(
-        request,
-        "results/progress_form.html",
-        {
-            "form": form,
-            "target": report.target,
-            "plan": report.plan,
-            "report": report,
-        },
-    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.progress_update(report=report, user=request.user, **form.service_kwargs())
+            except ValidationError as error:
+                _error_messages(request, error)
+            else:
+                form.release_staged()
+                messages.success(request, _("Progress saved."))
+                return redirect(report)
+        form.hold_upload()
+    return render(request, "results/progress_form.html", {**context, "form": form})
 
 
 def _transition(request, pk: int, action, **kwargs):

@@ -1,4 +1,4 @@
-"""The progress form: its date is ISO in every language."""
+"""The progress form: its date is ISO in every language, and a submitted report's form only shows it."""
 
 import datetime
 
@@ -31,3 +31,7 @@ def test_a_saved_reports_date_renders_iso_in_every_language(language, draft_repo
         html = str(ProgressForm(instance=draft_report, target=draft_report.target)["reported_on"])
     assert 'value="2008-09-30"' in html
 
+
+def test_a_read_only_form_disables_every_field(submitted_report):
+    form = ProgressForm(instance=submitted_report, target=submitted_report.target, read_only=True)
+    assert all(field.disabled for field in form.fields.values())
