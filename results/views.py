@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -21,6 +22,7 @@ from agreements.access import (
     get_plan_for_user_or_404,
     get_report_for_user_or_404,
 )
+from core.navigation import next_url
 from results import services
 from results.forms import ProgressForm, ReopenForm, ReturnForm, TargetChangeForm
 from results.history import REPORT_FIELDS, TARGET_FIELDS, history_rows
@@ -225,6 +227,8 @@ def progress_detail(request, pk: int):
             "can_reopen": can_review,
             "return_form": ReturnForm(),
             "reopen_form": ReopenForm(),
+            # The list the page was opened from: its actions return there.
+            "next": next_url(request, ""),
         },
     )
 
@@ -287,7 +291,7 @@ def _transition(request, pk: int, action, **kwargs):
             _("The report is now “%(status)s”.")
             % {"status": ProgressReport.objects.get(pk=pk).get_status_display()},
         )
-    return redirect("results:progress_detail", pk=pk)
+    return redirect(next_url(request, reverse("results:progress_detail", args=[pk])))
 
 
 @login_required
@@ -355,8 +359,16 @@ def period_lock(request, pk: int):
     period, can_lock = get_period_for_user_or_404(request.user, pk)
     if not can_lock:
         raise PermissionDenied
-    services.period_set_locked(period=period, user=request.user, locked=request.POST.get("locked") == "1")
-    return redirect("results:period_list")
+    period = services.period_set_locked(
+        period=period, user=request.user, locked=request.POST.get("locked") == "1"
+    )
+    if period.is_locked:
+        messages.success(request, _("The reporting period %(period)s is locked.") % {"period": period.label})
+    else:
+        messages.success(
+            request, _("The reporting period %(period)s is open again.") % {"period": period.label}
+        )
+    return redirect(next_url(request, reverse("results:period_list")))
 
 
 def _target_change(request, target, plan):
