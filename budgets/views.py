@@ -24,6 +24,7 @@ from budgets.forms import ExplainForm, FindingFilterForm
 from budgets.models import BudgetFact, BudgetTable
 from budgets.reports import budget_overview, table_grid
 from core.models import Organisation
+from core.navigation import next_url
 from reconciliation.engine import reconcile, summarise
 from reconciliation.models import Computation, Finding, ReconciliationRule
 from reconciliation.registry import rule_kinds
@@ -130,7 +131,8 @@ def explain(request, code: str, pk: int):
             messages.success(request, _("The finding is marked explained."))
     else:
         messages.error(request, _("An explanation needs a comment."))
-    return redirect(programme_url(programme))
+    # Back to the findings as they were filtered and paged when the comment was written.
+    return redirect(next_url(request, programme_url(programme)))
 
 
 def programme_url(programme: Programme) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IsoDateInput
+
 
 @dataclass(frozen=True)
 class Filters:
@@ -28,12 +30,8 @@ class DashboardFilterForm(forms.Form):
     programme = forms.ChoiceField(label=_("Programme"), required=False)
     phase = forms.ChoiceField(label=_("Phase"), required=False)
     partner = forms.ChoiceField(label=_("Partner"), required=False)
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    date_from = forms.DateField(label=_("From"), required=False, widget=IsoDateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=IsoDateInput())
 
     def __init__(self, *args, programmes=(), phases=(), partners=(), show_programme=True, **kwargs):
         super().__init__(*args, **kwargs)

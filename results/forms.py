@@ -4,9 +4,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import IsoDateInput
 from core.workflow import HISTORY_REASON_MAX_LENGTH
 from results.models import EVIDENCE_EXTENSIONS, Indicator, ProgressReport, ReportingPeriod
 from results.services import stale_edit_error
+from results.staging import EvidenceStaging, StagedEvidence
 
 
 def target_field(target) -> str:
@@ -17,7 +19,9 @@ class ProgressForm(forms.ModelForm):
     """Progress on one activity or indicator: a number where the target has one, else a text.
 
     Editing a report carries the version it started from (refused if the report changed meanwhile)
-    and an optional reason, kept in its history.
+    and an optional reason, kept in its history. A valid file uploaded with a refused save is staged
+    (:mod:`results.staging`) and offered again, kept unless the user removes it or uploads another.
+    ``read_only``: the report can no longer be edited, the form only shows it.
     """
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -32,7 +36,7 @@ class ProgressForm(forms.ModelForm):
         model = ProgressReport
         fields = ["period", "reported_on", "achieved_value", "achieved_text", "narrative", "evidence"]
         widgets = {
-            "reported_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "reported_on": IsoDateInput(),
             "achieved_text": forms.Textarea(attrs={"rows": 3}),
             "narrative": forms.Textarea(attrs={"rows": 5}),
             "evidence": forms.ClearableFileInput(
@@ -41,10 +45,20 @@ class ProgressForm(forms.ModelForm):
         }
         help_texts = {"evidence": _("PDF, PNG, JPG, XLSX, DOCX or CSV; 5 MB at most.")}
 
-    def __init__(self, *args, target, on_behalf_of=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        target,
+        on_behalf_of=None,
+        staging: EvidenceStaging | None = None,
+        read_only: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.target = target
-        if on_behalf_of is not None:
+        self.staging = staging
+        self.staged: StagedEvidence | None = None
+        if on_behalf_of is not None and not read_only:
             # An administrator, not the partner: it says so, and the report records it.
             self.fields["on_behalf"] = forms.BooleanField(
                 label=_("I enter this on behalf of %(partner)s (recorded in the report)")
@@ -65,6 +79,45 @@ class ProgressForm(forms.ModelForm):
                 programme=target.plan.programme, is_locked=False
             ).exclude(**{f"progress_reports__{target_field(target)}": target})
             self.initial.setdefault("reported_on", timezone.localdate())
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+        token = self.data.get(self.add_prefix("staged_evidence")) if self.is_bound else None
+        if token and staging is not None and (staged := staging.get(token)) is not None:
+            self._offer_staged(staged)
+
+    def _offer_staged(self, staged: StagedEvidence) -> None:
+        self.staged = staged
+        self.fields["staged_evidence"] = forms.CharField(widget=forms.HiddenInput, required=False)
+        self.fields["keep_evidence"] = forms.ChoiceField(
+            label=_("Attached: %(name)s") % {"name": staged.name},
+            choices=[("keep", _("Keep")), ("remove", _("Remove"))],
+            widget=forms.RadioSelect,
+            required=False,
+            help_text=_("Kept from the save that was refused; a new file above replaces it."),
+        )
+        names = list(self.fields)
+        names.remove("keep_evidence")
+        names.insert(names.index("evidence") + 1, "keep_evidence")
+        self.order_fields(names)
+
+    def hold_upload(self) -> None:
+        """After a refused save: stage a valid uploaded file so that the form shown again offers it."""
+        upload = self.files.get(self.add_prefix("evidence"))
+        if self.staging is None or not upload or self.has_error("evidence"):
+            return
+        if self.staged is not None:
+            self.staging.discard(self.staged.token)
+        staged = self.staging.stage(upload)
+        self.data = self.data.copy()
+        self.data[self.add_prefix("staged_evidence")] = staged.token
+        self.data[self.add_prefix("keep_evidence")] = "keep"
+        self._offer_staged(staged)
+
+    def release_staged(self) -> None:
+        """After a successful save: the staged copy is on the report now, or was not wanted."""
+        if self.staging is not None and self.staged is not None:
+            self.staging.discard(self.staged.token)
 
     def clean(self):
         data = super().clean()
@@ -95,8 +148,12 @@ class ProgressForm(forms.ModelForm):
         evidence = data.get("evidence")
         if evidence is False:
             kwargs["evidence"] = False
+        elif "evidence" in self.changed_data:
+            kwargs["evidence"] = evidence
+        elif self.staged is not None and data.get("keep_evidence") != "remove":
+            kwargs["evidence"] = self.staged.content()
         else:
-            kwargs["evidence"] = evidence if "evidence" in self.changed_data else None
+            kwargs["evidence"] = None
         if self.instance.pk:
             kwargs["version"] = data.get("version")
             kwargs["reason"] = data.get("change_reason", "")

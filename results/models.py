@@ -456,6 +456,14 @@ class ReportingPeriod(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def lock_error(self) -> ValidationError | None:
+        """The refusal of any edit or submission while the period is locked; ``None`` when open."""
+        if not self.is_locked:
+            return None
+        return ValidationError(
+            _("The reporting period %(period)s is locked.") % {"period": self.label}, code="period_locked"
+        )
+
 
 ProgressStatus = ReviewStatus
 
@@ -571,6 +579,18 @@ class ProgressReport(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in EDITABLE_STATUSES and not self.period.is_locked
+
+    def edit_error(self) -> ValidationError | None:
+        """Why the report cannot be edited now (its period is locked, or it is past the partner);
+        ``None`` when it can."""
+        if (locked := self.period.lock_error()) is not None:
+            return locked
+        if self.status in EDITABLE_STATUSES:
+            return None
+        return ValidationError(
+            _("A report in status “%(status)s” cannot be edited.") % {"status": self.get_status_display()},
+            code="not_editable",
+        )
 
     def clean(self) -> None:
         target = self.target if (self.activity_id or self.indicator_id) else None

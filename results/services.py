@@ -56,19 +56,13 @@ def _on_behalf_reason(organisation: Organisation | None, reason: str = "") -> st
 
 
 def _require_open(period: ReportingPeriod) -> None:
-    if period.is_locked:
-        raise ValidationError(
-            _("The reporting period %(period)s is locked.") % {"period": period.label}, code="period_locked"
-        )
+    if (error := period.lock_error()) is not None:
+        raise error
 
 
 def _require_editable(report: ProgressReport) -> None:
-    _require_open(report.period)
-    if not report.is_editable:
-        raise ValidationError(
-            _("A report in status “%(status)s” cannot be edited.") % {"status": report.get_status_display()},
-            code="not_editable",
-        )
+    if (error := report.edit_error()) is not None:
+        raise error
 
 
 @transaction.atomic

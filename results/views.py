@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -21,6 +22,7 @@ from agreements.access import (
     get_plan_for_user_or_404,
     get_report_for_user_or_404,
 )
+from core.navigation import next_url
 from results import services
 from results.forms import ProgressForm, ReopenForm, ReturnForm, TargetChangeForm
 from results.history import REPORT_FIELDS, TARGET_FIELDS, history_rows
@@ -35,6 +37,7 @@ from results.models import (
     WorkPlan,
 )
 from results.schedule import build_schedule
+from results.staging import EvidenceStaging
 
 
 def _require(request, perm: str, obj) -> None:
@@ -165,19 +168,28 @@ def _writer_or_403(request, plan):
 
 def _progress_create(request, target, plan):
     on_behalf_of = _writer_or_403(request, plan)
-    form = ProgressForm(request.POST or None, request.FILES or None, target=target, on_behalf_of=on_behalf_of)
-    if request.method == "POST" and form.is_valid():
-        try:
-            fields = form.service_kwargs()
-            fields["evidence"] = fields["evidence"] or None
-            report = services.progress_create(
-                target=target, period=form.cleaned_data["period"], user=request.user, **fields
-            )
-        except ValidationError as error:
-            _error_messages(request, error)
-        else:
-            messages.success(request, _("Progress saved as a draft."))
-            return redirect(report)
+    form = ProgressForm(
+        request.POST or None,
+        request.FILES or None,
+        target=target,
+        on_behalf_of=on_behalf_of,
+        staging=EvidenceStaging(request.session),
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                fields = form.service_kwargs()
+                fields["evidence"] = fields["evidence"] or None
+                report = services.progress_create(
+                    target=target, period=form.cleaned_data["period"], user=request.user, **fields
+                )
+            except ValidationError as error:
+                _error_messages(request, error)
+            else:
+                form.release_staged()
+                messages.success(request, _("Progress saved as a draft."))
+                return redirect(report)
+        form.hold_upload()
     return render(request, "results/progress_form.html", {"form": form, "target": target, "plan": plan})
 
 
@@ -215,6 +227,8 @@ def progress_detail(request, pk: int):
             "can_reopen": can_review,
             "return_form": ReturnForm(),
             "reopen_form": ReopenForm(),
+            # The list the page was opened from: its actions return there.
+            "next": next_url(request, ""),
         },
     )
 
@@ -235,31 +249,34 @@ def progress_evidence(request, pk: int):
 def progress_edit(request, pk: int):
     report, _can_report = get_report_for_user_or_404(request.user, pk)
     on_behalf_of = _writer_or_403(request, report.plan)
+    context = {"target": report.target, "plan": report.plan, "report": report}
+    if (refusal := report.edit_error()) is not None:
+        # Shown, not saved: nothing posted is read (the service would refuse it all the same).
+        form = ProgressForm(instance=report, target=report.target, read_only=True)
+        reason = " ".join(refusal.messages)
+        return render(
+            request, "results/progress_form.html", {**context, "form": form, "read_only_reason": reason}
+        )
     form = ProgressForm(
         request.POST or None,
         request.FILES or None,
         instance=report,
         target=report.target,
         on_behalf_of=on_behalf_of,
+        staging=EvidenceStaging(request.session),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.progress_update(report=report, user=request.user, **form.service_kwargs())
-        except ValidationError as error:
-            _error_messages(request, error)
-        else:
-            messages.success(request, _("Progress saved."))
-            return redirect(report)
-    return render(
-        request,
-        "results/progress_form.html",
-        {
-            "form": form,
-            "target": report.target,
-            "plan": report.plan,
-            "report": report,
-        },
-    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.progress_update(report=report, user=request.user, **form.service_kwargs())
+            except ValidationError as error:
+                _error_messages(request, error)
+            else:
+                form.release_staged()
+                messages.success(request, _("Progress saved."))
+                return redirect(report)
+        form.hold_upload()
+    return render(request, "results/progress_form.html", {**context, "form": form})
 
 
 def _transition(request, pk: int, action, **kwargs):
@@ -274,7 +291,7 @@ def _transition(request, pk: int, action, **kwargs):
             _("The report is now “%(status)s”.")
             % {"status": ProgressReport.objects.get(pk=pk).get_status_display()},
         )
-    return redirect("results:progress_detail", pk=pk)
+    return redirect(next_url(request, reverse("results:progress_detail", args=[pk])))
 
 
 @login_required
@@ -342,8 +359,16 @@ def period_lock(request, pk: int):
     period, can_lock = get_period_for_user_or_404(request.user, pk)
     if not can_lock:
         raise PermissionDenied
-    services.period_set_locked(period=period, user=request.user, locked=request.POST.get("locked") == "1")
-    return redirect("results:period_list")
+    period = services.period_set_locked(
+        period=period, user=request.user, locked=request.POST.get("locked") == "1"
+    )
+    if period.is_locked:
+        messages.success(request, _("The reporting period %(period)s is locked.") % {"period": period.label})
+    else:
+        messages.success(
+            request, _("The reporting period %(period)s is open again.") % {"period": period.label}
+        )
+    return redirect(next_url(request, reverse("results:period_list")))
 
 
 def _target_change(request, target, plan):

@@ -1,8 +1,10 @@
 """A partner reports progress through the results pages, staff approve it, and the dashboard changes."""
 
+import datetime
 import json
 import re
 
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from results.models import Activity, ProgressReport
@@ -72,3 +74,42 @@ def test_partner_submits_staff_approves_and_the_dashboard_changes(page, pcc_live
         "() => Chart.getChart(document.getElementById('chart-activities')).data.datasets.some("
         "d => d.label === 'Approved' && d.data.some(v => v === 1))"
     )
+
+
+def test_in_spanish_the_date_is_filled_and_a_refused_save_keeps_the_file(
+    page, pcc_live, sign_in, settings, tmp_path
+):
+    """Spanish is the default: the date input shows its ISO value, and the evidence survives an error."""
+    live_server, _ = pcc_live
+    settings.MEDIA_ROOT = tmp_path / "media"  # the live server runs in this process
+    activity = (
+        Activity.objects.filter(plan__code="poa-prosur-2008", target_kind="number", start_month__month=10)
+        .order_by("order")
+        .first()
+    )
+    evidence = tmp_path / "acta-octubre.pdf"
+    evidence.write_bytes(b"%PDF-1.4 acta del taller")
+
+    sign_in(page, live_server, "prosur")
+    page.goto(f"{live_server.url}{activity.get_absolute_url()}")
+    page.get_by_role("link", name="Informar avance").click()
+    expect(page.locator("#id_reported_on")).to_have_value(timezone.localdate().isoformat())
+    page.fill("#id_reported_on", "2008-10-15")
+    page.fill("#id_achieved_value", "1")
+    page.fill("#id_narrative", "Primer taller realizado.")
+    page.set_input_files("#id_evidence", str(evidence))
+
+    # No period chosen: refused, with what was entered and the file still there.
+    page.get_by_role("button", name="Guardar borrador").click()
+    expect(page.locator("legend")).to_contain_text("Adjunto: acta-octubre.pdf")
+    expect(page.locator("#id_reported_on")).to_have_value("2008-10-15")
+    expect(page.locator("#id_narrative")).to_have_value("Primer taller realizado.")
+    assert not ProgressReport.objects.filter(activity=activity).exists()
+
+    page.select_option("#id_period", label="Octubre 2008")
+    page.get_by_role("button", name="Guardar borrador").click()
+    expect(page.locator("h1")).to_contain_text("Octubre 2008")
+    report = ProgressReport.objects.get(activity=activity)
+    assert report.reported_on == datetime.date(2008, 10, 15)
+    assert report.evidence.name.endswith(".pdf") and report.evidence.read() == b"%PDF-1.4 acta del taller"
+    expect(page.locator("body")).to_contain_text("15.10.2008")

@@ -55,3 +55,20 @@ def test_the_finding_shows_its_status_changes_on_the_reconciliation_page(login, 
     row = row[: row.index("</tr>")]
     assert 'class="status-change"' in row
     assert "Abierto → Explicado" in row and staff_user.username in row and "CHF 1,076 sin asignar" in row
+
+
+def test_explaining_returns_to_the_findings_as_they_were_filtered(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    client = login(staff_user)
+    listed = reverse("budgets:reconciliation", args=["pcc"]) + "?severity=material&status=open&page=1"
+    page = client.get(listed).content.decode()
+    assert f'<input type="hidden" name="next" value="{listed.replace("&", "&amp;")}">' in page
+    response = client.post(_url(finding), {"comment": "CHF 1,076 sin asignar", "next": listed})
+    assert response.status_code == 302 and response["Location"] == listed
+    assert "El hallazgo quedó marcado como explicado." in client.get(listed).content.decode()
+
+
+def test_explaining_with_a_next_off_the_site_returns_to_the_reconciliation(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    response = login(staff_user).post(_url(finding), {"comment": "Sin asignar", "next": "//evil.example/"})
+    assert response["Location"] == reverse("budgets:reconciliation", args=["pcc"])

@@ -91,3 +91,52 @@ def test_the_report_page_lists_its_status_changes(login, submitted_report, staff
     )
     assert page.count('class="status-change"') == 2
     assert "Borrador → Enviado" in page and "Enviado → Devuelto" in page and "Falta la evidencia." in page
+
+
+def test_the_edit_page_of_a_submitted_report_only_shows_it_and_says_why(
+    login, submitted_report, partner_a_user
+):
+    client = login(partner_a_user)
+    edit_url = reverse("results:progress_edit", args=[submitted_report.pk])
+    page = client.get(edit_url).content.decode()
+    assert 'id="read-only"' in page and "«Enviado» no se puede editar" in page
+    form = page[page.index('enctype="multipart/form-data"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="achieved_value"' in form and "Contacto con un importador de Hamburgo." in form
+    assert form.count(" disabled") >= 4  # date, value, narrative, evidence
+    assert 'type="submit"' not in form and "Guardar borrador" not in form
+
+    response = client.post(edit_url, {"reported_on": "2008-09-30", "achieved_value": "9", "version": "2"})
+    assert response.status_code == 200 and 'id="read-only"' in response.content.decode()
+    submitted_report.refresh_from_db()
+    assert submitted_report.achieved_value == Decimal("1")
+
+
+def test_the_edit_page_of_an_approved_report_only_shows_it(
+    login, submitted_report, partner_a_user, staff_user
+):
+    services.progress_approve(report=submitted_report, user=staff_user)
+    page = (
+        login(partner_a_user)
+        .get(reverse("results:progress_edit", args=[submitted_report.pk]))
+        .content.decode()
+    )
+    assert "«Aprobado» no se puede editar" in page and "Guardar borrador" not in page
+
+
+def test_the_edit_page_of_a_draft_in_a_locked_period_says_the_period_is_locked(
+    login, draft_report, partner_a_user, staff_user
+):
+    services.period_set_locked(period=draft_report.period, user=staff_user, locked=True)
+    page = (
+        login(partner_a_user).get(reverse("results:progress_edit", args=[draft_report.pk])).content.decode()
+    )
+    assert 'id="read-only"' in page and f"{draft_report.period.label} está bloqueado" in page
+    assert "Guardar borrador" not in page
+
+
+def test_the_edit_page_of_a_draft_can_be_saved(login, draft_report, partner_a_user):
+    page = (
+        login(partner_a_user).get(reverse("results:progress_edit", args=[draft_report.pk])).content.decode()
+    )
+    assert 'id="read-only"' not in page and "Guardar borrador" in page
