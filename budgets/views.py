@@ -3,12 +3,14 @@ fetches through :mod:`agreements.access`; partners see what concerns their organ
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -25,6 +27,8 @@ from budgets.models import BudgetFact, BudgetTable
 from budgets.reports import budget_overview, table_grid
 from core.models import Organisation
 from core.navigation import next_url
+from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.writers import write_csv, write_xlsx
 from reconciliation.engine import reconcile, summarise
 from reconciliation.models import Computation, Finding, ReconciliationRule
 from reconciliation.registry import rule_kinds
@@ -41,10 +45,9 @@ def _source_links(finding: Finding) -> list[tuple[int, str]]:
     return [(line, document.line_url(line)) for line in finding.lines]
 
 
-@login_required
-@require_safe
-def reconciliation(request, code: str):
-    programme, is_staff = get_programme_for_user_or_404(request.user, code)
+def _findings_as_filtered(request, programme):
+    """The findings the reader may see, as the page's filters select them (the page and its export):
+    ``(form, kinds, findings)``."""
     tables = list(BudgetTable.objects.filter(programme=programme).only("code", "title", "order"))
     partners = list(
         Organisation.objects.filter(participations__programme=programme).distinct().only("acronym")
@@ -89,11 +92,21 @@ def reconciliation(request, code: str):
             findings = findings.filter(severity=data["severity"])
         status = data["status"]
     findings = findings.filter(status=status) if status else findings.current()
+    return form, kinds, findings
+
+
+@login_required
+@require_safe
+def reconciliation(request, code: str):
+    programme, is_staff = get_programme_for_user_or_404(request.user, code)
+    form, kinds, findings = _findings_as_filtered(request, programme)
+    registered = rule_kinds()
     page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
     for finding in page:
         finding.source_links = _source_links(finding)
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("format", None)
     return render(
         request,
         "budgets/reconciliation.html",
@@ -111,6 +124,72 @@ def reconciliation(request, code: str):
             "can_explain": is_staff,
         },
     )
+
+
+FINDING_COLUMNS = [
+    Column("rule", _("Rule")),
+    Column("kind", _("Rule kind")),
+    Column("description", _("Rule in words")),
+    Column("key", _("Key")),
+    Column("severity", _("Severity")),
+    Column("status", _("Status")),
+    Column("table", _("Table")),
+    Column("partner", _("Partner")),
+    Column("stated", _("Stated")),
+    Column("recomputed", _("Recomputed")),
+    Column("difference", _("Difference"), ColumnType.DECIMAL),
+    Column("currency", _("Currency")),
+    Column("document", _("Document")),
+    Column("lines", _("Source lines")),
+    Column("message", _("Message")),
+    Column("explanation", _("Explanation")),
+]
+EXPORT_FORMATS = {"xlsx", "csv"}
+
+
+@login_required
+@require_safe
+def reconciliation_export(request, code: str, fmt: str):
+    """The findings as the page's filters select them, every page of them, as XLSX or CSV."""
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    programme, _staff = get_programme_for_user_or_404(request.user, code)
+    _form, _kinds, findings = _findings_as_filtered(request, programme)
+    rows = (
+        {
+            "rule": f.rule.code,
+            "kind": f.rule.kind,
+            "description": f.rule.description,
+            "key": f.key,
+            "severity": str(f.get_severity_display()),
+            "status": str(f.get_status_display()),
+            "table": f.table,
+            "partner": f.partner.acronym if f.partner else "",
+            "stated": f.stated,
+            "recomputed": f.recomputed,
+            "difference": f.difference,
+            "currency": f.currency,
+            "document": f.document.code if f.document else "",
+            "lines": ", ".join(str(line) for line in f.lines),
+            "message": f.message,
+            "explanation": f.explanation,
+        }
+        for f in findings.prefetch_related(None).select_related("rule", "partner", "document")
+    )
+    name = f"{programme.code}-findings.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response.write("\ufeff")  # Excel reads UTF-8 with a BOM
+        write_csv(response, columns=FINDING_COLUMNS, rows=rows)
+    else:
+        stream = io.BytesIO()
+        write_xlsx(stream, sheet=str(_("Findings"))[:31], columns=FINDING_COLUMNS, rows=rows)
+        response = HttpResponse(
+            stream.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @login_required

@@ -316,6 +316,9 @@ CASES: dict[str, Case] = {
     ),
     "budgets:overview": Case(url("budgets:overview", o("programme", "code")), PROGRAMME, None),
     "budgets:reconciliation": Case(url("budgets:reconciliation", o("programme", "code")), PROGRAMME, None),
+    "budgets:reconciliation_export": Case(
+        url("budgets:reconciliation_export", o("programme", "code"), "xlsx"), PROGRAMME, None
+    ),
     "budgets:recompute": Case(url("budgets:recompute", o("programme", "code")), None, PROGRAMME_STAFF),
     "budgets:explain": Case(
         url("budgets:explain", o("programme", "code"), o("finding")),

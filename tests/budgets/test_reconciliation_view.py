@@ -110,3 +110,36 @@ def test_every_line_a_finding_cites_links_to_the_source_whatever_its_kind(login,
     source = row.split('class="source-line"')[1]
     for line in finding.lines:
         assert f'href="{finding.document.line_url(line)}"' in source
+
+
+def test_the_findings_export_holds_what_the_filters_select_on_every_page(login, staff_user, findings):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    client = login(staff_user)
+    query = {"table": "programa-cuadro-1", "severity": "material"}
+    on_screen = {f.pk for f in client.get(URL, query).context["page"]}
+    response = client.get(reverse("budgets:reconciliation_export", args=["pcc", "csv"]), query)
+    assert response["Content-Disposition"] == 'attachment; filename="pcc-findings.csv"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert len(rows) == len(on_screen) and all(r["severity"] == "Significativa" for r in rows)
+    total = next(r for r in rows if r["rule"] == "programa-cuadro-1/238/total:sum-columns")
+    assert (total["stated"], total["recomputed"], total["lines"]) == ("4086384", "4000000", "238")
+    everything = client.get(reverse("budgets:reconciliation_export", args=["pcc", "xlsx"]))
+    sheet = load_workbook(io.BytesIO(everything.content), read_only=True).active
+    assert sheet.max_row - 1 == Finding.objects.filter(rule__programme__code="pcc").current().count()
+
+
+def test_a_partner_exports_only_the_findings_about_it(login, partner_a_user, findings):
+    import csv
+    import io
+
+    response = login(partner_a_user).get(reverse("budgets:reconciliation_export", args=["pcc", "csv"]))
+    partners = {r["partner"] for r in csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))}
+    assert partners == {"PROSUR"}
+    assert (
+        login(partner_a_user).get(reverse("budgets:reconciliation_export", args=["pcc", "pdf"])).status_code
+        == 404
+    )
