@@ -3,6 +3,7 @@ table; and the dashboards' chart builders, from totals already grouped per curre
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,6 +54,22 @@ class Chart:
         """One row per label with each series' value and currency, for the table beside the chart."""
         return [
             (label, [(s.values[i], s.currency) for s in self.series]) for i, label in enumerate(self.labels)
+        ]
+
+    def per_currency(self, first: str = "CHF") -> list[Chart]:
+        """One chart per currency of a money chart, so no axis holds two currencies: the ``first``
+        currency's keeps the key, the others' add theirs (``partner-figures-usd``)."""
+        currencies = sorted({s.currency for s in self.series if s.currency}, key=lambda c: (c != first, c))
+        if self.unit != "money" or len(currencies) < 2:
+            return [self]
+        return [
+            dataclasses.replace(
+                self,
+                key=self.key if index == 0 else f"{self.key}-{currency.lower()}",
+                title=f"{self.title} · {currency_label(currency)}",
+                series=[s for s in self.series if s.currency == currency],
+            )
+            for index, currency in enumerate(currencies)
         ]
 
     def as_json(self) -> dict:

@@ -143,9 +143,10 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
         .annotate(n=Count("pk"))
         .order_by()
     )
+    first = programme.binding_currency
     charts = [
-        budget_by_year_chart(facts),
-        partner_chart(per_partner),
+        *budget_by_year_chart(facts).per_currency(first),
+        *partner_chart(per_partner).per_currency(first),
         indicator_chart(indicators),
         activity_chart(activity_reports, scheduled),
     ]
@@ -239,7 +240,7 @@ class PartnerDashboard:
     returned: list[ProgressReport]
     budget_lines: list[dict]
     totals: list[dict]
-    chart: Chart
+    charts: list[Chart]
 
 
 def current_period(periods: list[ReportingPeriod], today: datetime.date) -> ReportingPeriod | None:
@@ -342,7 +343,7 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         )
     counted = facts.counted()
     per_figure = totals_by_currency(counted.filter(figure__in=HEADLINE_FIGURES), "partner__acronym", "figure")
-    chart = partner_chart(per_figure, key="partner-own")
+    charts = partner_chart(per_figure, key="partner-own").per_currency()
     return PartnerDashboard(
         organisation=organisation,
         plans=plans,
@@ -352,5 +353,5 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         returned=returned,
         budget_lines=[budget_lines[k] for k in sorted(budget_lines)],
         totals=partner_rows(per_figure),
-        chart=chart,
+        charts=charts,
     )

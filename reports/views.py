@@ -77,7 +77,7 @@ def portfolio(request):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
-            "chart": charts.portfolio_chart(rows),
+            "charts": charts.portfolio_chart(rows).per_currency(),
             "figures": _figure_labels(),
             "number_format": reader_format({"request": request}),
         },

@@ -206,3 +206,23 @@ def test_the_cards_say_they_count_rules_and_the_line_below_counts_findings(login
     )  # 25 rules, 26 findings: two numbers, each saying what it counts
     assert f">{material_rules}</a></div>reglas difieren de forma significativa" in section
     assert f"vigentes: {material_findings} significativos" in section
+
+
+@pytest.mark.parametrize(
+    "url", [URL, reverse("reports:portfolio"), reverse("reports:partner_dashboard") + "?partner=PROSUR"]
+)
+def test_no_chart_puts_two_currencies_on_one_axis(login, staff_user, reconciled, url):
+    html = login(staff_user).get(url).content.decode()
+    charts = re.findall(
+        r'<script id="(chart-[\w-]+)-data" type="application/json">(.*?)</script>', html, re.S
+    )
+    assert charts
+    currencies_seen = set()
+    for _key, data in charts:
+        chart = json.loads(data)
+        currencies = {d["currency"] for d in chart["datasets"] if d["currency"]}
+        assert len(currencies) <= 1, (_key, currencies)
+        currencies_seen |= currencies
+    if url == URL:  # the partners' planned CHF and executed US$ (line 578): two charts, one per currency
+        assert currencies_seen == {"CHF", "USD"}
+        assert "chart-partner-figures-usd" in dict(charts)
