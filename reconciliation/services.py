@@ -92,6 +92,25 @@ class _Recompute:
             reconcile(programme, self.cause[:255])
 
 
+def _scheduled(programme_id: int, using: str | None) -> _Recompute | None:
+    """The job already scheduled for ``programme_id`` in the current transaction, if any."""
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        return None
+    # One job per programme per transaction: Django keeps the pending callbacks on the connection.
+    for _savepoints, job, _robust in connection.run_on_commit:
+        if isinstance(job, _Recompute) and job.programme_id == programme_id:
+            return job
+    return None
+
+
+def scheduled_causes(programme, *, using: str | None = None) -> list[str]:
+    """Why the reconciliation of ``programme`` will run when the current transaction commits ([]: it
+    will not)."""
+    job = _scheduled(getattr(programme, "pk", programme), using)
+    return list(job.causes) if job else []
+
+
 def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
     """Reconcile ``programme`` (an instance or its pk) once the current transaction commits; at once when
     there is none. Every writer calls this: admin saves and deletes (through :func:`watch`), imports,
@@ -101,13 +120,10 @@ def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
     programme_id = getattr(programme, "pk", programme)
     if programme_id is None:
         return
-    connection = transaction.get_connection(using)
-    if connection.in_atomic_block:
-        # One job per programme per transaction: Django keeps the pending callbacks on the connection.
-        for _savepoints, job, _robust in connection.run_on_commit:
-            if isinstance(job, _Recompute) and job.programme_id == programme_id:
-                job.add(cause)
-                return
+    job = _scheduled(programme_id, using)
+    if job is not None:
+        job.add(cause)
+        return
     transaction.on_commit(_Recompute(programme_id, cause, using), using=using)
 
 

@@ -42,9 +42,15 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture
-def pcc(db):
+def pcc(db, django_capture_on_commit_callbacks):
     """The PCC programme loaded from fixtures/pcc (and reconciled), as a user would have it."""
-    return Programme.objects.filter(code="pcc").first() or load_programme(PCC_FOLDER).programme
+    programme = Programme.objects.filter(code="pcc").first()
+    if programme is None:
+        # As after `load_programme`: the reconciliation runs when the load commits, so no run is left
+        # pending in the test's transaction for a later change to join.
+        with django_capture_on_commit_callbacks(execute=True):
+            programme = load_programme(PCC_FOLDER).programme
+    return programme
 
 
 @pytest.fixture

@@ -345,16 +345,14 @@ def test_commit_progress_is_visible_to_other_sessions_on_postgresql(monkeypatch)
     assert seen == [0, 2, 4]
 
 
-def test_an_exchange_rate_import_reconciles_every_programme_once_it_commits(
-    admin_user, pcc, django_capture_on_commit_callbacks
-):
-    from reconciliation.models import Computation
+def test_an_exchange_rate_import_reconciles_every_programme_once_it_commits(admin_user, pcc):
+    from reconciliation.services import scheduled_causes
 
     record = checked(
         admin_user, [rate_row("pcc-chf-usd-1-25", rate="1.30", base_currency="USD", quote_currency="CHF")]
     )
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        record = import_commit(record=record)
+    assert not any(c.startswith("importación") for c in scheduled_causes(pcc))
+    record = import_commit(record=record)
     assert record.status == ImportStatus.DONE
-    assert len(callbacks) == 1  # one run per programme: here only the PCC
-    assert Computation.objects.first().cause.startswith(f"importación n.º {record.pk}")
+    # Rates are shared by every programme: the PCC is reconciled once the import commits.
+    assert f"importación n.º {record.pk} (Tipos de cambio)" in scheduled_causes(pcc)
