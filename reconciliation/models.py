@@ -46,7 +46,7 @@ class ReconciliationRule(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        help_text=_("Empty: the kind's default (1 unit on a sum)."),
+        help_text=_("Empty: the default of the rule's kind (listed on the reconciliation page)."),
     )
     relative_tolerance = models.DecimalField(
         _("rounding tolerance (%)"),
@@ -54,7 +54,7 @@ class ReconciliationRule(models.Model):
         decimal_places=3,
         null=True,
         blank=True,
-        help_text=_("Empty: the kind's default (0.5 % on a conversion)."),
+        help_text=_("Empty: the default of the rule's kind (listed on the reconciliation page)."),
     )
     origin = models.CharField(
         _("origin"), max_length=10, choices=RuleOrigin.choices, default=RuleOrigin.STAFF
