@@ -186,6 +186,20 @@ class Finding(models.Model):
     def __str__(self) -> str:
         return f"{self.rule.code} {self.key}: {self.get_severity_display()}"
 
+    @property
+    def recomputed_money(self):
+        """The recomputed figure as money (for formatting in the reader's style), ``None`` if not money."""
+        from decimal import Decimal, InvalidOperation
+
+        from djmoney.money import Money
+
+        if not self.currency:
+            return None
+        try:
+            return Money(Decimal(self.recomputed), self.currency)
+        except (InvalidOperation, ValueError):
+            return None
+
 
 class Computation(models.Model):
     """One run of the reconciliation of a programme: when, after which change, and what it found."""

@@ -34,6 +34,9 @@ def test_headline_shows_the_ceilings_and_figures_per_currency_with_the_us_refere
         finding = Finding.objects.get(rule__code=f"programa-cuadro-1/238/total:{code}")
         assert finding.recomputed == recomputed
         assert f"#finding-{finding.pk}" in headline
+    # In the reader's number style, with the currency, like every amount on the page.
+    assert 'recalculado: <span class="money">CHF&nbsp;4&#x27;000&#x27;000.00</span>' in headline
+    assert 'recalculado: <span class="money">CHF&nbsp;4&#x27;216&#x27;380.00</span>' in headline
     assert (
         'id="headline-meaning"' in headline and 'role="alert"' not in headline
     )  # below the CHF 4'087'460 cap
