@@ -68,6 +68,7 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
             "recomputed",
             "stated",
             "message",
+            "message_data",
             "key",
             "rule__params",
             "rule__code",

@@ -11,8 +11,7 @@ from decimal import Decimal
 from functools import partial
 
 from django.utils.functional import cached_property
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange, Programme
@@ -22,6 +21,7 @@ from core.models import ExchangeRate
 from core.money import convert
 from reconciliation.models import ReconciliationRule
 from reconciliation.registry import (
+    Message,
     Outcome,
     RuleError,
     RunContext,
@@ -99,12 +99,14 @@ class BudgetFigures(RunContext):
         """The cell at ``table/line/column``; ``None`` when the cell exists but is blank."""
         _, code, line, column = parse_ref(reference)
         if code not in self.tables:
-            raise RuleError(_("Unknown table %(code)s in %(ref)s.") % {"code": code, "ref": reference})
+            raise RuleError(
+                Message(gettext_noop("Unknown table %(code)s in %(ref)s."), {"code": code, "ref": reference})
+            )
         table = self.tables[code]
         if not table.first_line <= line <= table.last_line or column not in {
             c.key for c in table.columns.all()
         }:
-            raise RuleError(_("No cell %(ref)s.") % {"ref": reference})
+            raise RuleError(Message(gettext_noop("No cell %(ref)s."), {"ref": reference}))
         return self.cells.get(f"{code}/{line}/{column}")
 
     def table_title(self, reference: str) -> str:
@@ -140,8 +142,10 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
                 "",
                 lines,
                 title,
-                _("The terms are in different currencies (%(c)s); they are not added.")
-                % {"c": ", ".join(sorted(currencies))},
+                Message(
+                    gettext_noop("The terms are in different currencies (%(c)s); they are not added."),
+                    {"c": ", ".join(sorted(currencies))},
+                ),
                 holds=False,
                 partner=partner,
             )
@@ -155,8 +159,10 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
             currencies.pop() if currencies else "",
             lines,
             title,
-            _("Stated %(stated)s; the sum of its terms is %(recomputed)s.")
-            % {"stated": total.text if total else "—", "recomputed": format_decimal(recomputed)},
+            Message(
+                gettext_noop("Stated %(stated)s; the sum of its terms is %(recomputed)s."),
+                {"stated": total.text if total else "—", "recomputed": format_decimal(recomputed)},
+            ),
             partner=partner,
         )
     ]
@@ -172,7 +178,9 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
     source, target = ctx.cell(rule.params["from"]), ctx.cell(rule.params["to"])
     rate = ctx.rates.get(rule.params["rate"])
     if rate is None:
-        raise RuleError(_("Unknown exchange rate %(code)s.") % {"code": rule.params["rate"]})
+        raise RuleError(
+            Message(gettext_noop("Unknown exchange rate %(code)s."), {"code": rule.params["rate"]})
+        )
     lines = sorted(
         {
             parse_ref(rule.params["from"])[2],
@@ -188,8 +196,10 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
     )
     if str(converted.currency) != target.currency:
         raise RuleError(
-            _("Rate %(rate)s does not convert %(a)s into %(b)s.")
-            % {"rate": rate, "a": source.currency, "b": target.currency}
+            Message(
+                gettext_noop("Rate %(rate)s does not convert %(a)s into %(b)s."),
+                {"rate": rate, "a": source.currency, "b": target.currency},
+            )
         )
     return [
         Outcome(
@@ -198,14 +208,16 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
             target.currency,
             lines,
             title,
-            _("%(source)s %(cur)s at %(rate)s is %(converted)s; printed %(target)s.")
-            % {
-                "source": source.text,
-                "cur": source.currency,
-                "rate": rate,
-                "converted": format_decimal(converted.amount),
-                "target": target.text,
-            },
+            Message(
+                gettext_noop("%(source)s %(cur)s at %(rate)s is %(converted)s; printed %(target)s."),
+                {
+                    "source": source.text,
+                    "cur": source.currency,
+                    "rate": rate,
+                    "converted": format_decimal(converted.amount),
+                    "target": target.text,
+                },
+            ),
             partner=_common_partner([source, target]),
         )
     ]
@@ -230,7 +242,9 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                     "",
                     lines,
                     title,
-                    _("%(a)s is not printed as an amount in both places.") % {"a": other_ref},
+                    Message(
+                        gettext_noop("%(a)s is not printed as an amount in both places."), {"a": other_ref}
+                    ),
                     key=other_ref,
                     holds=False,
                     partner=partner,
@@ -245,15 +259,19 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                     "",
                     lines,
                     title,
-                    _("%(first)s %(a)s (line %(fl)s) is printed as %(other)s %(b)s (line %(ol)s).")
-                    % {
-                        "first": first.text,
-                        "a": first.currency,
-                        "fl": first.line,
-                        "other": other.text,
-                        "b": other.currency,
-                        "ol": other.line,
-                    },
+                    Message(
+                        gettext_noop(
+                            "%(first)s %(a)s (line %(fl)s) is printed as %(other)s %(b)s (line %(ol)s)."
+                        ),
+                        {
+                            "first": first.text,
+                            "a": first.currency,
+                            "fl": first.line,
+                            "other": other.text,
+                            "b": other.currency,
+                            "ol": other.line,
+                        },
+                    ),
                     key=other_ref,
                     holds=False,
                     partner=partner,
@@ -267,15 +285,17 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                 other.currency,
                 lines,
                 title,
-                _("%(other)s (line %(ol)s, %(ot)s) against %(first)s (line %(fl)s, %(ft)s).")
-                % {
-                    "other": other.text,
-                    "ol": other.line,
-                    "ot": other.table_title,
-                    "first": first.text,
-                    "fl": first.line,
-                    "ft": first.table_title,
-                },
+                Message(
+                    gettext_noop("%(other)s (line %(ol)s, %(ot)s) against %(first)s (line %(fl)s, %(ft)s)."),
+                    {
+                        "other": other.text,
+                        "ol": other.line,
+                        "ot": other.table_title,
+                        "first": first.text,
+                        "fl": first.line,
+                        "ft": first.table_title,
+                    },
+                ),
                 key=other_ref,
                 partner=partner,
             )
@@ -289,7 +309,9 @@ def evaluate_same_table(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
     try:
         first, second = (ctx.tables[c] for c in codes)
     except (KeyError, ValueError):
-        raise RuleError(_("Expected two known tables, got %(t)s.") % {"t": codes}) from None
+        raise RuleError(
+            Message(gettext_noop("Expected two known tables, got %(t)s."), {"t": codes})
+        ) from None
     by_position = {}
     for table in (first, second):
         lines = sorted({c.line for c in ctx.cells.values() if c.ref.startswith(f"{table.code}/")})
@@ -319,8 +341,10 @@ def evaluate_same_table(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
                 y.currency if numeric else "",
                 lines,
                 second.title,
-                _("%(b)s prints %(y)s where %(a)s prints %(x)s.")
-                % {"a": first.code, "b": second.code, "x": x.text if x else "—", "y": y.text if y else "—"},
+                Message(
+                    gettext_noop("%(b)s prints %(y)s where %(a)s prints %(x)s."),
+                    {"a": first.code, "b": second.code, "x": x.text if x else "—", "y": y.text if y else "—"},
+                ),
                 key=f"{position[0]}/{position[1]}",
                 holds=None if numeric else False,
                 partner=_common_partner([x, y]),
@@ -344,8 +368,10 @@ def evaluate_quoted_amount(rule: ReconciliationRule, ctx: BudgetFigures) -> list
                 "",
                 lines,
                 title,
-                _("The text quotes %(q)s; the table does not state it in %(c)s.")
-                % {"q": quoted["text"], "c": quoted["currency"]},
+                Message(
+                    gettext_noop("The text quotes %(q)s; the table does not state it in %(c)s."),
+                    {"q": quoted["text"], "c": quoted["currency"]},
+                ),
                 holds=False,
             )
         ]
@@ -356,8 +382,10 @@ def evaluate_quoted_amount(rule: ReconciliationRule, ctx: BudgetFigures) -> list
             cell.currency,
             lines,
             title,
-            _("The table states %(t)s; the text (line %(l)s) quotes %(q)s.")
-            % {"t": cell.text, "l": quoted["line"], "q": quoted["text"]},
+            Message(
+                gettext_noop("The table states %(t)s; the text (line %(l)s) quotes %(q)s."),
+                {"t": cell.text, "l": quoted["line"], "q": quoted["text"]},
+            ),
         )
     ]
 
@@ -373,11 +401,11 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
         .first()
     )
     if agreement is None:
-        raise RuleError(_("Unknown agreement %(code)s.") % {"code": params["agreement"]})
+        raise RuleError(Message(gettext_noop("Unknown agreement %(code)s."), {"code": params["agreement"]}))
     currency = params["currency"]
     terms = [(parse_ref(t)[0], t, ctx.cell(t)) for t in params["terms"]]
     if any(c is not None and c.amount is not None and c.currency != currency for _s, _r, c in terms):
-        raise RuleError(_("A term is not in %(c)s.") % {"c": currency})
+        raise RuleError(Message(gettext_noop("A term is not in %(c)s."), {"c": currency}))
     total = sum((sign * c.value_or_zero for sign, _r, c in terms if c is not None), Decimal(0))
     terms_lines = {parse_ref(t)[2] for _s, t, _c in terms}
     as_of = datetime.date.fromisoformat(params["as_of"])
@@ -389,18 +417,23 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
         ]
         if not changes:
             raise RuleError(
-                _("No amendment applied by %(d)s changes the %(c)s ceiling.") % {"d": as_of, "c": currency}
+                Message(
+                    gettext_noop("No amendment applied by %(d)s changes the %(c)s ceiling."),
+                    {"d": as_of, "c": currency},
+                )
             )
         agreed = sum((ch.increase.amount for ch in changes), Decimal(0))
         lines = sorted(terms_lines | {ch.increase_line for ch in changes})
-        message = _("The terms add up to %(t)s; the amendment increases the %(c)s ceiling by %(a)s.")
+        message = gettext_noop(
+            "The terms add up to %(t)s; the amendment increases the %(c)s ceiling by %(a)s."
+        )
     else:
         ceiling = consolidated.ceilings.get(currency)
         if ceiling is None:
-            raise RuleError(_("The agreement has no %(c)s ceiling.") % {"c": currency})
+            raise RuleError(Message(gettext_noop("The agreement has no %(c)s ceiling."), {"c": currency}))
         agreed = ceiling.amount.amount
         lines = sorted(terms_lines | set(ceiling.lines))
-        message = _("The budget states %(t)s; the %(c)s ceiling as amended is %(a)s.")
+        message = gettext_noop("The budget states %(t)s; the %(c)s ceiling as amended is %(a)s.")
     return [
         Outcome(
             total,
@@ -408,7 +441,7 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
             currency,
             lines,
             title,
-            message % {"t": format_decimal(total), "c": currency, "a": format_decimal(agreed)},
+            Message(message, {"t": format_decimal(total), "c": currency, "a": format_decimal(agreed)}),
         )
     ]
 
@@ -428,12 +461,14 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> 
             "",
             lines,
             table,
-            _("Line %(l)s states “%(s)s”; the text states %(q)s.")
-            % {
-                "l": stated["line"],
-                "s": stated["text"],
-                "q": ", ".join(f"“{q['text']}” (line {q['line']})" for q in quoted),
-            },
+            Message(
+                gettext_noop("Line %(l)s states “%(s)s”; the text states %(q)s."),
+                {
+                    "l": stated["line"],
+                    "s": stated["text"],
+                    "q": ", ".join(f"“{q['text']}” (line {q['line']})" for q in quoted),
+                },
+            ),
             holds=not differing,
         )
     ]

@@ -171,7 +171,7 @@ def reconciliation_export(request, code: str, fmt: str):
             "currency": f.currency,
             "document": f.document.code if f.document else "",
             "lines": ", ".join(str(line) for line in f.lines),
-            "message": f.message,
+            "message": f.text,
             "explanation": f.explanation,
         }
         for f in findings.prefetch_related(None).select_related("rule", "partner", "document")

@@ -11,13 +11,24 @@ import logging
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core.models import Organisation
 from core.money import round_amount
 from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, Severity
-from reconciliation.registry import Outcome, RuleError, RuleKind, RunContext, format_decimal, rule_kinds
+from reconciliation.registry import (
+    Message,
+    Outcome,
+    RuleError,
+    RuleKind,
+    RunContext,
+    format_decimal,
+    rule_kinds,
+)
 from reconciliation.services import finding_reopen, finding_resolve
 
 logger = logging.getLogger(__name__)
@@ -72,8 +83,12 @@ def evaluate(rules: list[ReconciliationRule], programme) -> list[Verdict]:
             verdicts.append(
                 _unchecked(
                     rule,
-                    _("No evaluator is registered for rules of kind “%(kind)s”; the rule was not checked.")
-                    % {"kind": rule.kind},
+                    Message(
+                        gettext_noop(
+                            "No evaluator is registered for rules of kind “%(kind)s”; the rule was not checked."
+                        ),
+                        {"kind": rule.kind},
+                    ),
                 )
             )
             continue
@@ -83,7 +98,9 @@ def evaluate(rules: list[ReconciliationRule], programme) -> list[Verdict]:
             outcomes = kind.evaluate(rule, contexts[kind.context])
         except (RuleError, KeyError, ValueError, TypeError, InvalidOperation) as exc:
             logger.warning("Rule %s could not be evaluated: %r", rule.code, exc)
-            verdicts.append(_unchecked(rule, _("The rule could not be checked: %(error)s") % {"error": exc}))
+            reason = exc.args[0] if exc.args and isinstance(exc.args[0], Message) else str(exc)
+            message = Message(gettext_noop("The rule could not be checked: %(error)s"), {"error": reason})
+            verdicts.append(_unchecked(rule, message))
             continue
         for outcome in outcomes:
             severity, difference = classify(outcome, rule, kind)
@@ -92,6 +109,11 @@ def evaluate(rules: list[ReconciliationRule], programme) -> list[Verdict]:
 
 
 DIFFERENCE_PLACES = 6  # Finding.difference has six decimal places
+
+
+def _in_site_language(message) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)
 
 
 def _text(value: Decimal | str | None) -> str:
@@ -139,7 +161,9 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
             "document_id": getattr(outcome.document, "pk", None)
             or getattr(verdict.rule.subject, "document_id", None),
             "lines": sorted(set(outcome.lines)),
-            "message": outcome.message,
+            # Kept as id and parameters, shown in the reader's language; the text in the programme's.
+            "message_data": outcome.message.as_json() if isinstance(outcome.message, Message) else {},
+            "message": _in_site_language(outcome.message),
         }
         finding = existing.get((verdict.rule.pk, finding_key))
         if finding is None:

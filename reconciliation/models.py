@@ -150,7 +150,8 @@ class Finding(models.Model):
         verbose_name=_("document of the lines"),
     )
     lines = models.JSONField(_("seed lines"), default=list)
-    message = models.TextField(_("message"))
+    message = models.TextField(_("message"))  # in the site's language, for search and the admin
+    message_data = models.JSONField(_("message as id and parameters"), default=dict, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
@@ -185,6 +186,15 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule.code} {self.key}: {self.get_severity_display()}"
+
+    @property
+    def text(self) -> str:
+        """The message in the reader's language (the stored text when it was kept as text only)."""
+        if not self.message_data:
+            return self.message
+        from reconciliation.registry import Message
+
+        return Message.from_json(self.message_data).render()
 
     @property
     def recomputed_money(self):

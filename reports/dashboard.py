@@ -116,7 +116,17 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
             .current()
             .filter(rule__programme=programme, rule__budget_table__in_overview=True)
             .select_related("rule")
-            .only("pk", "key", "severity", "recomputed", "currency", "message", "rule__params", "rule__code")
+            .only(
+                "pk",
+                "key",
+                "severity",
+                "recomputed",
+                "currency",
+                "message",
+                "message_data",
+                "rule__params",
+                "rule__code",
+            )
         )
     else:
         figure_totals, counted_findings = totals_by_currency(facts, "figure"), []

@@ -14,10 +14,9 @@ import re
 from decimal import Decimal
 
 from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
-from reconciliation.registry import Outcome, RuleError, register_rule_kind
+from reconciliation.registry import Message, Outcome, RuleError, register_rule_kind
 from reconciliation.services import through, watch
 from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
 from results.targets import NUMERIC_KINDS
@@ -29,7 +28,9 @@ RESULTS_RULE_KINDS = frozenset({"schedule_months", "year_vs_phase_target", "targ
 def _plan(rule, ctx) -> WorkPlan:
     plan = WorkPlan.objects.filter(programme=ctx.programme, code=rule.params.get("plan")).first()
     if plan is None:
-        raise RuleError(_("Unknown work plan %(code)s.") % {"code": rule.params.get("plan")})
+        raise RuleError(
+            Message(gettext_noop("Unknown work plan %(code)s."), {"code": rule.params.get("plan")})
+        )
     return plan
 
 
@@ -57,12 +58,16 @@ def evaluate_schedule_months(rule, ctx) -> list[Outcome]:
                 "",
                 sorted({activity.line, activity.schedule_line or activity.line}),
                 title,
-                _("Activity %(code)s: the Cronograma marks %(planned)s; the plan prints “%(printed)s”.")
-                % {
-                    "code": activity.code,
-                    "planned": _months_text(planned),
-                    "printed": activity.months_as_printed,
-                },
+                Message(
+                    gettext_noop(
+                        "Activity %(code)s: the Cronograma marks %(planned)s; the plan prints “%(printed)s”."
+                    ),
+                    {
+                        "code": activity.code,
+                        "planned": _months_text(planned),
+                        "printed": activity.months_as_printed,
+                    },
+                ),
                 key=activity.key,
                 holds=planned == printed,
                 partner=plan.organisation.acronym,
@@ -90,8 +95,10 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
         problems = []
         if _number_part(year.code) != _number_part(phase.code):
             problems.append(
-                _("the 2008 indicator is numbered %(year)s and the phase indicator %(phase)s")
-                % {"year": year.code, "phase": phase.code}
+                Message(
+                    gettext_noop("the 2008 indicator is numbered %(year)s and the phase indicator %(phase)s"),
+                    {"year": year.code, "phase": phase.code},
+                )
             )
         comparable = (
             year.target_kind in NUMERIC_KINDS
@@ -101,8 +108,10 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
         )
         if comparable and year.target_value > phase.target_value:
             problems.append(
-                _("the 2008 target %(year)s exceeds the phase target %(phase)s")
-                % {"year": year.target_text, "phase": phase.target_text}
+                Message(
+                    gettext_noop("the 2008 target %(year)s exceeds the phase target %(phase)s"),
+                    {"year": year.target_text, "phase": phase.target_text},
+                )
             )
         if not problems and not comparable:
             continue
@@ -114,12 +123,18 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
                 sorted({year.line, phase.line}),
                 plan.title,
                 (
-                    _("Resultado %(result)s: %(problems)s.")
-                    % {"result": year.result.code, "problems": "; ".join(problems)}
+                    Message(
+                        gettext_noop("Resultado %(result)s: %(problems)s."),
+                        {"result": year.result.code, "problems": problems},
+                    )
                 )
                 if problems
-                else _("Resultado %(result)s: the 2008 target %(year)s is within the phase target %(phase)s.")
-                % {"result": year.result.code, "year": year.target_text, "phase": phase.target_text},
+                else Message(
+                    gettext_noop(
+                        "Resultado %(result)s: the 2008 target %(year)s is within the phase target %(phase)s."
+                    ),
+                    {"result": year.result.code, "year": year.target_text, "phase": phase.target_text},
+                ),
                 key=f"{year.result.code}/{year.code}",
                 holds=not problems,
                 partner=plan.organisation.acronym,
@@ -144,10 +159,15 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     ).first()
     if indicator is None:
         raise RuleError(
-            _("Unknown indicator %(code)s in %(plan)s.") % {"code": ref["code"], "plan": plan.code}
+            Message(
+                gettext_noop("Unknown indicator %(code)s in %(plan)s."),
+                {"code": ref["code"], "plan": plan.code},
+            )
         )
     if indicator.target_value is None:
-        raise RuleError(_("Indicator %(code)s has no numeric target.") % {"code": indicator.code})
+        raise RuleError(
+            Message(gettext_noop("Indicator %(code)s has no numeric target."), {"code": indicator.code})
+        )
     return [
         Outcome(
             Decimal(str(quoted["number"])),
@@ -155,16 +175,18 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
             "",
             sorted({int(quoted["line"]), indicator.line}),
             plan.title,
-            _(
-                "The narrative (line %(ql)s) states “%(quoted)s”; %(code)s (line %(il)s) sets the target “%(target)s”."
-            )
-            % {
-                "ql": quoted["line"],
-                "quoted": quoted["text"],
-                "code": indicator.code,
-                "il": indicator.line,
-                "target": indicator.target_text,
-            },
+            Message(
+                gettext_noop(
+                    "The narrative (line %(ql)s) states “%(quoted)s”; %(code)s (line %(il)s) sets the target “%(target)s”."
+                ),
+                {
+                    "ql": quoted["line"],
+                    "quoted": quoted["text"],
+                    "code": indicator.code,
+                    "il": indicator.line,
+                    "target": indicator.target_text,
+                },
+            ),
             key=indicator.code,
             partner=plan.organisation.acronym,
             document=plan.document,

@@ -103,3 +103,23 @@ def test_a_change_of_a_work_plan_activity_reconciles_its_programme(pcc, django_c
     assert len(callbacks) == 1
     run = Computation.objects.first()
     assert (run.programme, run.cause.startswith("actividad")) == (pcc, True)
+
+
+def test_a_finding_is_read_in_the_readers_language_whoever_triggered_the_run(
+    login, staff_user, findings, settings
+):
+    from django.utils import translation
+
+    finding = Finding.objects.get(rule__code=TOTAL_RULE)
+    # Stored as the catalogue id and its parameters; the text column holds the site's language.
+    assert finding.message_data == {
+        "id": "Stated %(stated)s; the sum of its terms is %(recomputed)s.",
+        "params": {"stated": "4'086'384", "recomputed": "4000000"},
+    }
+    assert finding.message == "Se indica 4'086'384; la suma de sus términos es 4000000."
+    with translation.override("en"):
+        assert finding.text == "Stated 4'086'384; the sum of its terms is 4000000."
+    client = login(staff_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("budgets:reconciliation", args=["pcc"]), {"table": "programa-cuadro-1"})
+    assert "Stated 4&#x27;086&#x27;384; the sum of its terms is 4000000." in page.content.decode()
