@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -28,7 +29,8 @@ from core.spreadsheets.readers import SpreadsheetReader
 if TYPE_CHECKING:
     from imports.registry import ImportContext, Importer
 
-MAX_ERRORS_KEPT = 500
+# All errors are counted; this many are kept to show (PCC_IMPORT_MAX_ERRORS_SHOWN).
+MAX_ERRORS_KEPT = settings.PCC_IMPORT_MAX_ERRORS_SHOWN
 
 
 MAX_SAMPLES = 200
@@ -42,11 +44,21 @@ class Tally:
         self.created_samples: list[dict] = []
         self.changed_samples: list[dict] = []
         self.keys = SeenKeys()
+        self.source: dict[str, str] = {}  # how the file was read (format, encoding), for the preview
 
     def add_error(self, problem: Problem) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_ERRORS_KEPT:
             self.errors.append(problem.as_json())
+
+    def add_file_error(self, problem: Problem) -> None:
+        """The reason the whole file was refused: first, even when the row errors before it filled the list."""
+        self.error_count += 1
+        self.errors.insert(0, problem.as_json())
+        del self.errors[MAX_ERRORS_KEPT:]
+
+    def read_from(self, reader: SpreadsheetReader) -> None:
+        self.source = reader.source()
 
     def classify(self, row, values: dict[str, Any], obj: models.Model | None, importer: Importer) -> None:
         if obj is None:
@@ -89,7 +101,11 @@ class Tally:
             **self.counts(),
             "error_count": self.error_count,
             "errors": self.errors,
-            "preview": {"created": self.created_samples, "changed": self.changed_samples},
+            "preview": {
+                "created": self.created_samples,
+                "changed": self.changed_samples,
+                "source": self.source,
+            },
         }
 
 

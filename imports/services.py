@@ -159,6 +159,7 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
         ):
             staged_path = staged.name
             reader = SpreadsheetReader(stream, name=record.file_name, columns=importer.columns)
+            tally.read_from(reader)
             for batch in batches(reader.rows(), BATCH_SIZE):
                 checked = [
                     (row, values) for row, values in check_rows(batch, importer, context, reader, tally)
@@ -192,7 +193,7 @@ def import_dry_run(*, record: ImportRecord) -> ImportRecord:
                 staged_name = default_storage.save(f"imports/staged/{record.pk}.jsonl", File(staged_file))
         return _move(record, ImportStatus.DRY_RUN, staged=staged_name, **tally.fields())
     except SpreadsheetError as error:
-        tally.add_error(error.problem)
+        tally.add_file_error(error.problem)
         return _move(record, ImportStatus.FAILED, reason=error.problem.text(), **tally.fields())
     except Cancelled:
         return _move(record, ImportStatus.CANCELLED, **tally.fields())

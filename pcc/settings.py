@@ -186,6 +186,25 @@ TASKS = {
 PCC_IMPORT_COPY = read_bool("PCC_IMPORT_COPY", True)
 # The largest spreadsheet an import accepts, in bytes (core.spreadsheets refuses bigger uploads).
 PCC_IMPORT_MAX_BYTES = read_int("PCC_IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1)
+# What a reasonable spreadsheet holds: a file past one of these is refused, with the place and the limit,
+# before the part that breaks it is read (core.spreadsheets.readers). Each bounds the work one upload costs.
+PCC_IMPORT_MAX_UNPACKED_BYTES = read_int("PCC_IMPORT_MAX_UNPACKED_BYTES", 512 * 1024 * 1024, minimum=1)
+# XLSX and ODS parts unpack to 10-20 times their packed size (row numbers in every cell see to that);
+# hundreds of times is a "zip bomb". Parts that unpack to less than 1 MiB are not measured.
+PCC_IMPORT_MAX_UNPACK_RATIO = read_int("PCC_IMPORT_MAX_UNPACK_RATIO", 100, minimum=1)
+# openpyxl reads an XLSX's shared strings whole, before the first row, so their size is checked first.
+PCC_IMPORT_MAX_SHARED_STRINGS_BYTES = read_int(
+    "PCC_IMPORT_MAX_SHARED_STRINGS_BYTES", 128 * 1024 * 1024, minimum=1
+)
+PCC_IMPORT_MAX_ROWS = read_int("PCC_IMPORT_MAX_ROWS", 1_000_000, minimum=1)
+PCC_IMPORT_MAX_COLUMNS = read_int("PCC_IMPORT_MAX_COLUMNS", 200, minimum=1)
+PCC_IMPORT_MAX_CELL_CHARS = read_int("PCC_IMPORT_MAX_CELL_CHARS", 10_000, minimum=1)
+# A value after this many blank rows is refused: notes or a second table below the data are not rows.
+PCC_IMPORT_MAX_BLANK_ROWS = read_int("PCC_IMPORT_MAX_BLANK_ROWS", 100, minimum=1)
+# An ODS row repeated more often than this (table:number-rows-repeated, a value in it) is refused.
+PCC_IMPORT_MAX_REPEATED_ROWS = read_int("PCC_IMPORT_MAX_REPEATED_ROWS", 1_000, minimum=1)
+# Errors kept to show per import; all are counted, and the one that refused the file is always first.
+PCC_IMPORT_MAX_ERRORS_SHOWN = read_int("PCC_IMPORT_MAX_ERRORS_SHOWN", 500, minimum=1)
 
 # /healthz reports the task worker missing when tasks have waited this long and it has touched none since.
 WORKER_STALE_SECONDS = read_int("WORKER_STALE_SECONDS", 600, minimum=1)

@@ -15,8 +15,10 @@ import codecs
 import csv
 import datetime
 import io
+import math
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -32,15 +34,19 @@ from openpyxl.utils.datetime import from_excel, from_ISO8601
 from core.spreadsheets.columns import Column, ColumnType, _is_blank, _text
 from core.spreadsheets.errors import Problem, SpreadsheetError
 
-# Limits; each can be lowered or raised in settings (PCC_IMPORT_*).
-MAX_FILE_BYTES = getattr(settings, "PCC_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
-MAX_UNPACKED_BYTES = getattr(settings, "PCC_IMPORT_MAX_UNPACKED_BYTES", 512 * 1024 * 1024)
-MAX_CELL_CHARS = 10_000
-MAX_ROWS = getattr(settings, "PCC_IMPORT_MAX_ROWS", 1_000_000)
-MAX_COLUMNS = 200
-# A run of this many blank rows ends the data: a sheet padded with a million formatted but empty
-# rows is read in milliseconds instead of being walked to its end.
-MAX_BLANK_ROWS = 100
+# Limits, each a setting (PCC_IMPORT_*, README): what a reasonable spreadsheet holds. A file past one
+# is refused, located, before the part that breaks it is read.
+MAX_FILE_BYTES = settings.PCC_IMPORT_MAX_BYTES
+MAX_UNPACKED_BYTES = settings.PCC_IMPORT_MAX_UNPACKED_BYTES
+MAX_UNPACK_RATIO = settings.PCC_IMPORT_MAX_UNPACK_RATIO
+MAX_SHARED_STRINGS_BYTES = settings.PCC_IMPORT_MAX_SHARED_STRINGS_BYTES
+MAX_CELL_CHARS = settings.PCC_IMPORT_MAX_CELL_CHARS
+MAX_ROWS = settings.PCC_IMPORT_MAX_ROWS
+MAX_COLUMNS = settings.PCC_IMPORT_MAX_COLUMNS
+MAX_BLANK_ROWS = settings.PCC_IMPORT_MAX_BLANK_ROWS
+MAX_REPEATED_ROWS = settings.PCC_IMPORT_MAX_REPEATED_ROWS
+# Parts smaller than this unpacked are read in milliseconds, however well they compress.
+RATIO_FLOOR_BYTES = 1024 * 1024
 SNIFF_BYTES = 64 * 1024
 
 XLSX, CSV, ODS = "xlsx", "csv", "ods"
@@ -62,14 +68,39 @@ class Row:
 
 
 def sniff_format(head: bytes) -> str | None:
-    """The format from the magic bytes, never from the name: xlsx, ods, csv, or None."""
+    """The format from the magic bytes, never from the name: "zip" (xlsx, ods), "xls", csv, or None."""
     if head.startswith(b"PK\x03\x04"):
         return "zip"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
-    if b"\x00" in head[:SNIFF_BYTES]:
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return CSV
+    # Binary files are full of NUL bytes; a stray one in a text file is refused at its cell instead.
+    if head[:SNIFF_BYTES].count(b"\x00") * 100 > len(head[:SNIFF_BYTES]):
         return None
     return CSV
+
+
+# Python's codec and the name users know it by (shown in the preview and in errors).
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+
+
+def sniff_encoding(head: bytes) -> str:
+    """The codec of a CSV's text: UTF-8 (BOM or not), UTF-16 with its BOM, else Windows-1252.
+
+    Windows-1252, not Latin-1: Excel on Windows writes “ ” – € as 0x93 0x94 0x96 0x80, which Latin-1
+    reads as control characters. Raises ``UnicodeDecodeError`` when the text is none of these.
+    """
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        head.decode("cp1252")
+        return "cp1252"
 
 
 class SpreadsheetReader:
@@ -94,7 +125,15 @@ class SpreadsheetReader:
         self.sheet = ""
         self.headers: list[str] = []
         self.estimated_rows = 0  # data rows the file declares (xlsx dimension), 0 when unknown
+        self.header_row = 0
+        self.encoding = ""  # a CSV's codec (see ENCODING_NAMES)
         self.format = self._detect()
+
+    def source(self) -> dict[str, str]:
+        """How the file is read, for the preview: its format and, for a CSV, its encoding."""
+        if self.format != CSV:
+            return {"format": self.format.upper()}
+        return {"format": "CSV", "encoding": ENCODING_NAMES[self.encoding]}
 
     def error(self, message: str, params: dict | None = None, **where) -> SpreadsheetError:
         where.setdefault("sheet", self.sheet)
@@ -135,13 +174,7 @@ class SpreadsheetReader:
                 names = set(archive.namelist())
             except (zipfile.BadZipFile, OSError):
                 raise self.error(gettext_noop("not a spreadsheet: a damaged ZIP archive")) from None
-            unpacked = sum(info.file_size for info in archive.infolist())
-            if unpacked > MAX_UNPACKED_BYTES:
-                # A small archive that inflates to gigabytes (a "zip bomb") is refused before reading.
-                raise self.error(
-                    gettext_noop("the file unpacks to more than %(max)s MB"),
-                    {"max": MAX_UNPACKED_BYTES // 1024 // 1024},
-                )
+            self._check_sizes(archive)
             if "xl/workbook.xml" in names:
                 self.archive = archive
                 return XLSX
@@ -151,21 +184,85 @@ class SpreadsheetReader:
             raise self.error(gettext_noop("not a spreadsheet: expected an XLSX, ODS or CSV file"))
         if kind is None:
             raise self.error(gettext_noop("not a spreadsheet: expected an XLSX, ODS or CSV file"))
+        try:
+            self.encoding = sniff_encoding(head)
+        except UnicodeDecodeError as error:
+            raise self.error(
+                gettext_noop(
+                    "the text is neither UTF-8 nor Windows-1252 (byte 0x%(byte)02X); save the file as UTF-8"
+                ),
+                {"byte": head[error.start]},
+                row=head[: error.start].count(b"\n") + 1,
+            ) from None
         return CSV
+
+    def _check_sizes(self, archive: zipfile.ZipFile) -> None:
+        """Refuse an archive whose parts unpack to what no spreadsheet holds, before reading any.
+
+        The sizes are the archive's own declarations; zipfile stops a part at its declared size (and
+        fails its checksum), so a part that lies about its size cannot unpack to more.
+        """
+        infos = archive.infolist()
+        unpacked = sum(info.file_size for info in infos)
+        if unpacked > MAX_UNPACKED_BYTES:
+            # A small archive that inflates to gigabytes (a "zip bomb") is refused before reading.
+            raise self.error(
+                gettext_noop("the file unpacks to more than %(max)s MB"),
+                {"max": MAX_UNPACKED_BYTES // 1024 // 1024},
+            )
+        for info in infos:
+            if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_UNPACK_RATIO * max(
+                info.compress_size, 1
+            ):
+                raise self.error(
+                    gettext_noop(
+                        "the part %(part)s unpacks to %(ratio)s times its packed size (%(size)s MB); "
+                        "spreadsheets unpack to less than %(max)s times, so it is not read"
+                    ),
+                    {
+                        "part": info.filename,
+                        "ratio": info.file_size // max(info.compress_size, 1),
+                        "size": round(info.file_size / 1024 / 1024, 1),
+                        "max": MAX_UNPACK_RATIO,
+                    },
+                )
+            if (
+                info.filename.lower().endswith("sharedstrings.xml")
+                and info.file_size > MAX_SHARED_STRINGS_BYTES
+            ):
+                raise self.error(
+                    gettext_noop("the shared strings (%(part)s) unpack to more than %(max)s MB"),
+                    {"part": info.filename, "max": MAX_SHARED_STRINGS_BYTES // 1024 // 1024},
+                )
 
     # -- iteration
 
     def __iter__(self) -> Iterator[Row]:
         cells = {XLSX: self._xlsx_rows, CSV: self._csv_rows, ODS: self._ods_rows}[self.format]()
         header_row = None
-        for number, raw in cells:
-            if header_row is None:
-                if all(_is_blank(v) for v in raw):
+        last_row = MAX_ROWS + 1  # the header and MAX_ROWS data rows
+        try:
+            for number, raw in cells:
+                if number > last_row and not all(_is_blank(v) for v in raw):
+                    raise self.error(
+                        gettext_noop(
+                            "a value in row %(row)s, past the %(max)s rows a file may hold; split the file"
+                        ),
+                        {"row": number, "max": MAX_ROWS},
+                        row=number,
+                    )
+                if header_row is None:
+                    if all(_is_blank(v) for v in raw):
+                        continue
+                    header_row = self.header_row = number
+                    self._read_header(raw, number)
                     continue
-                header_row = number
-                self._read_header(raw, number)
-                continue
-            yield self._row(raw, number)
+                yield self._row(raw, number)
+        except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+            # A part that does not unpack to what the archive declares (its size, its checksum).
+            raise self.error(
+                gettext_noop("not a spreadsheet: a damaged ZIP archive (%(reason)s)"), {"reason": str(error)}
+            ) from None
         if header_row is None:
             raise self.error(
                 gettext_noop("the sheet is empty: expected a header row with the columns %(columns)s"),
@@ -173,21 +270,32 @@ class SpreadsheetReader:
             )
 
     def rows(self) -> Iterator[Row]:
-        """Only the non-blank data rows, stopping at a long run of blank rows."""
-        blank = 0
+        """Only the non-blank data rows; a value after a long run of blank rows is refused, never dropped.
+
+        Readers leave the blank rows out or count them without walking them (an ODS repeat, the
+        gaps between XLSX rows), so a run of blank rows costs nothing however long it is.
+        """
         count = 0
+        previous = 0
         for row in self:
+            if not row.values:  # _row() leaves blank cells out
+                continue
+            if row.number - (previous or self.header_row) > MAX_BLANK_ROWS:
+                first = (previous or self.header_row) + 1
+                raise self.error(
+                    gettext_noop(
+                        "a value after %(blank)s blank rows (rows %(first)s to %(last)s); the data must be "
+                        "one block: delete the blank rows, or what is below them"
+                    ),
+                    {"blank": row.number - first, "first": first, "last": row.number - 1},
+                    row=row.number,
+                )
+            previous = row.number
             count += 1
             if count > MAX_ROWS:
                 raise self.error(
                     gettext_noop("more than %(max)s rows; split the file"), {"max": MAX_ROWS}, row=row.number
                 )
-            if not row.values:  # _row() leaves blank cells out
-                blank += 1
-                if blank >= MAX_BLANK_ROWS:
-                    return
-                continue
-            blank = 0
             yield row
 
     @property
@@ -242,7 +350,7 @@ class SpreadsheetReader:
             if type(value) is str:
                 if value.isspace():
                     continue
-                if value[:1] == "=" or len(value) > MAX_CELL_CHARS:
+                if value[:1] == "=" or len(value) > MAX_CELL_CHARS or "\x00" in value:
                     self._refuse_text(value, index, number)
             elif not isinstance(value, _PLAIN_VALUES):
                 # openpyxl returns array and data-table formulas as objects, not "=…" text.
@@ -271,6 +379,14 @@ class SpreadsheetReader:
                 row=number,
                 column=self._column_name(index),
                 value=_shown(value),
+            )
+        if "\x00" in value:
+            # The database refuses the character: found here, not as an unexpected error at commit.
+            raise self.error(
+                gettext_noop("the cell holds a NUL character (byte 0), which text never contains"),
+                row=number,
+                column=self._column_name(index),
+                value=_shown(value.replace("\x00", "\\0")),
             )
         raise self.error(
             gettext_noop("formulas are not imported; paste the values instead"),
@@ -316,7 +432,7 @@ class SpreadsheetReader:
                     {"range": merged},
                     column=merged.split(":")[0],
                 )
-            self.estimated_rows = max(0, (worksheet.max_row or 1) - 1)
+            self.estimated_rows = min(MAX_ROWS, max(0, (worksheet.max_row or 1) - 1))
             parser = _SheetParser(
                 shared_strings=worksheet._shared_strings,
                 date_styles=workbook._date_formats,
@@ -332,6 +448,11 @@ class SpreadsheetReader:
                     raise self.error(
                         gettext_noop("the XLSX file cannot be read (%(reason)s)"), {"reason": str(error)}
                     ) from None
+                except _CellFault as fault:
+                    where = fault.where or {"row": parser.row, "column": self._column_name(parser.column - 1)}
+                    raise self.error(
+                        fault.message, fault.params, value=_shown(fault.value), **where
+                    ) from None
         finally:
             workbook.close()
 
@@ -339,18 +460,18 @@ class SpreadsheetReader:
 
     def _csv_rows(self) -> Iterator[tuple[int, Sequence[Any]]]:
         self.sheet = ""
+        encoding, name = self.encoding, ENCODING_NAMES[self.encoding]
         head = self.stream.read(SNIFF_BYTES)
         self.stream.seek(0)
-        if head.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8-sig"
-        else:
-            try:
-                codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-                encoding = "utf-8"
-            except UnicodeDecodeError:
-                encoding = "latin-1"
         delimiter = _sniff_delimiter(head.decode(encoding, errors="replace"))
         number = 0
+
+        def undecodable() -> SpreadsheetError:
+            return self.error(
+                gettext_noop("the text is not %(encoding)s throughout; save the file as UTF-8"),
+                {"encoding": name},
+                row=number + 1,
+            )
 
         def lines() -> Iterator[str]:
             # Decoded line by line (not by 8 KB blocks) so a bad byte is reported at its row.
@@ -358,20 +479,27 @@ class SpreadsheetReader:
                 try:
                     yield line.decode(encoding)
                 except UnicodeDecodeError:
-                    raise self.error(
-                        gettext_noop("the text is not %(encoding)s; save the file as UTF-8"),
-                        {"encoding": encoding},
-                        row=number + 1,
-                    ) from None
+                    raise undecodable() from None
+
+        def utf16_lines() -> Iterator[str]:
+            # Two bytes a character: split into lines after decoding, not on the byte 0x0A.
+            text = io.TextIOWrapper(self.stream, encoding=encoding, newline="")
+            try:
+                yield from text
+            except UnicodeError:
+                raise undecodable() from None
+            finally:
+                text.detach()  # the upload stays open for its owner
 
         csv.field_size_limit(MAX_CELL_CHARS + 1)
-        reader = csv.reader(lines(), delimiter=delimiter)
+        reader = csv.reader(utf16_lines() if encoding == "utf-16" else lines(), delimiter=delimiter)
         try:
             for number, values in enumerate(reader, start=1):  # noqa: B007 (lines() reads it)
                 if len(values) > MAX_COLUMNS:
-                    raise self.error(
-                        gettext_noop("more than %(max)s columns"), {"max": MAX_COLUMNS}, row=number
-                    )
+                    past = next((i for i in range(MAX_COLUMNS, len(values)) if values[i].strip()), None)
+                    if past is not None:
+                        raise self._past_last_column(number, past, values[past])
+                    del values[MAX_COLUMNS:]
                 yield number, values
         except csv.Error as error:
             if "field larger" in str(error):
@@ -385,6 +513,15 @@ class SpreadsheetReader:
                 {"reason": str(error)},
                 row=number + 1,
             ) from None
+
+    def _past_last_column(self, number: int, index: int, value: Any) -> SpreadsheetError:
+        return self.error(
+            gettext_noop("a value in column %(column)s, past the %(max)s columns a file may have"),
+            {"column": column_letter(index), "max": MAX_COLUMNS},
+            row=number,
+            column=column_letter(index),
+            value=_shown(value),
+        )
 
     # -- ODS
 
@@ -414,6 +551,7 @@ class SpreadsheetReader:
                 if element.tag != row_tag:
                     continue
                 values: list[Any] = []
+                position = 0  # the column of the next cell; blank cells take no room in ``values``
                 for cell in element:
                     if (
                         cell.tag == covered
@@ -423,7 +561,7 @@ class SpreadsheetReader:
                         raise self.error(
                             gettext_noop("merged cells are not imported; unmerge them"),
                             row=number + 1,
-                            column=column_letter(len(values)),
+                            column=column_letter(position),
                         )
                     if cell.tag != cell_tag:
                         continue
@@ -431,28 +569,60 @@ class SpreadsheetReader:
                         raise self.error(
                             gettext_noop("formulas are not imported; paste the values instead"),
                             row=number + 1,
-                            column=column_letter(len(values)),
+                            column=column_letter(position),
                             value=_shown(cell.get(f"{{{ns_table}}}formula")),
                         )
                     value = _ods_value(cell, ns_office, value_type, p_tag)
-                    repeat = min(int(cell.get(repeat_cols, "1")), MAX_COLUMNS - len(values))
+                    repeat = self._ods_count(cell.get(repeat_cols, "1"), number + 1, position)
+                    if value is None:
+                        # LibreOffice ends each row with thousands of blank columns in one cell.
+                        position += repeat
+                        continue
+                    if isinstance(value, Decimal) and not value.is_finite():
+                        raise self.error(
+                            gettext_noop("the cell holds %(value)s; expected a finite number"),
+                            {"value": str(value)},
+                            row=number + 1,
+                            column=column_letter(position),
+                            value=str(value),
+                        )
+                    if position + repeat > MAX_COLUMNS:
+                        raise self._past_last_column(number + 1, max(position, MAX_COLUMNS), value)
+                    values.extend([None] * (position - len(values)))
                     values.extend([value] * repeat)
-                    if len(values) >= MAX_COLUMNS:
-                        break
-                while values and values[-1] is None:
-                    values.pop()
-                repeat = int(element.get(repeat_rows, "1"))
+                    position += repeat
+                repeat = self._ods_count(element.get(repeat_rows, "1"), number + 1)
                 element.clear()
                 if not values:
                     # A blank row repeated a million times is one element: count it, don't walk it.
-                    for _ in range(min(repeat, MAX_BLANK_ROWS)):
-                        number += 1
-                        yield number, ()
-                    number += max(0, repeat - MAX_BLANK_ROWS)
+                    number += repeat
                     continue
+                if repeat > MAX_REPEATED_ROWS:
+                    raise self.error(
+                        gettext_noop(
+                            "the row is repeated %(count)s times (table:number-rows-repeated), more than "
+                            "the %(max)s a file may repeat a row with values"
+                        ),
+                        {"count": repeat, "max": MAX_REPEATED_ROWS},
+                        row=number + 1,
+                    )
                 for _ in range(repeat):
                     number += 1
                     yield number, values
+
+    def _ods_count(self, raw: str, number: int, position: int | None = None) -> int:
+        try:
+            count = int(raw)
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise self.error(
+                gettext_noop("the ODS file cannot be read (%(reason)s)"),
+                {"reason": f"content.xml: repeat count {raw!r}"},
+                row=number,
+                column=column_letter(position) if position is not None else "",
+            )
+        return count
 
     def _ods_events(self, events: Iterator) -> Iterator:
         try:
@@ -475,14 +645,30 @@ class _Formula:
         return self.text
 
 
+class _CellFault(Exception):
+    """A cell the sheet XML writes wrongly, raised from the parser's callbacks; located by the reader."""
+
+    def __init__(self, message: str, params: dict | None = None, value: Any = "", where: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.params = params or {}
+        self.value = value
+        self.where = where  # row and column when the parser's position is not the cell's
+
+
+_DIGITS = "0123456789"
+
+
 class _SheetParser:
     """Rows of one XLSX worksheet, parsed with expat, with the values openpyxl's read-only mode gives.
 
     openpyxl builds a dictionary and an element per cell; this walks the XML once with three
     callbacks and keeps only the row being read, so reading costs a fraction of openpyxl's
     time in constant memory. openpyxl still reads the workbook's shared strings, date styles and
-    epoch. Blank rows between two rows are yielded as empty tuples (the caller stops after a run
-    of them), formulas as :class:`_Formula`.
+    epoch. Only rows with cells are yielded, with their numbers: the rows the XML leaves out are
+    not walked, however far the next row is. Formulas are yielded as :class:`_Formula`; a cell
+    written wrongly raises :class:`_CellFault` at once (``row`` and ``column`` say where), as does
+    a cell longer than ``MAX_CELL_CHARS``, before the rest of it is read.
     """
 
     CHUNK = 256 * 1024
@@ -503,6 +689,8 @@ class _SheetParser:
         self.inline: list[str] | None = None
         self.phonetic = False
         self.text: list[str] | None = None
+        self.length = 0  # characters of the cell being read
+        self.columns: dict[str, int] = {}  # column letters → 1-based index, met so far
 
     def rows(self, source: BinaryIO) -> Iterator[tuple[int, Sequence[Any]]]:
         parser = ParserCreate()
@@ -515,20 +703,24 @@ class _SheetParser:
         parser.EntityDeclHandler = self.refuse_entity
         parser.UnparsedEntityDeclHandler = self.refuse_unparsed_entity
         parser.ExternalEntityRefHandler = self.refuse_external_entity
-        previous = 0
         while True:
             chunk = source.read(self.CHUNK)
-            parser.Parse(chunk, not chunk)
+            fault = None
+            try:
+                parser.Parse(chunk, not chunk)
+            except _CellFault as raised:
+                # The rows read before the cell first (the header names the fault's column).
+                fault = raised
             for number, cells in self.done:
-                # The sheet XML leaves out empty rows; the spreadsheet program shows them.
-                for blank in range(previous + 1, number):
-                    yield blank, ()
-                previous = number
-                values = [None] * (max(cells) + 1) if cells else []
+                if not cells:
+                    continue
+                values = [None] * (max(cells) + 1)
                 for index, value in cells.items():
                     values[index] = value
                 yield number, values
             self.done.clear()
+            if fault is not None:
+                raise fault
             if not chunk:
                 return
 
@@ -549,15 +741,16 @@ class _SheetParser:
         if name == "c":
             self.kind = attrs.get("t", "n")
             style = attrs.get("s")
-            self.style = int(style) if style else 0
             reference = attrs.get("r")
-            self.column = _column_index(reference) if reference else self.column + 1
+            self.column = self.column_of(reference) if reference else self.column + 1
+            self.style = self.style_of(style) if style else 0
             self.value = self.formula = self.inline = None
+            self.length = 0
         elif name == "v" or name == "f":
             self.text = []
         elif name == "row":
             number = attrs.get("r")
-            self.row = int(number) if number else self.row + 1
+            self.row = self.row_of(number) if number else self.row + 1
             self.cells = {}
             self.column = 0
         elif name == "is":
@@ -567,17 +760,70 @@ class _SheetParser:
         elif name == "rPh":
             self.phonetic = True
 
+    def column_of(self, reference: str) -> int:
+        letters = reference.rstrip(_DIGITS)
+        index = self.columns.get(letters)
+        if index is not None and len(letters) < len(reference):
+            return index
+        if len(letters) == len(reference) or not (
+            letters.isascii() and letters.isalpha() and letters.isupper()
+        ):
+            # "1A" or "A": read as column 0, its value would be lost.
+            raise _CellFault(
+                gettext_noop(
+                    "the cell reference %(reference)s is not a column and a row such as B12; the file is damaged"
+                ),
+                {"reference": _shown(reference)},
+                value=reference,
+                where={"row": self.row, "column": ""},
+            )
+        index = self.columns[letters] = _column_index(letters)
+        return index
+
+    def row_of(self, number: str) -> int:
+        if not number.isdigit() or len(number) > 10 or int(number) < 1:
+            raise _CellFault(
+                gettext_noop("the row number %(number)s is not a whole number from 1; the file is damaged"),
+                {"number": _shown(number)},
+                value=number,
+                where={"row": None, "column": ""},
+            )
+        return int(number)
+
+    def style_of(self, style: str) -> int:
+        if not style.isdigit():
+            raise _CellFault(
+                gettext_noop("the cell's style %(style)s is not a whole number; the file is damaged"),
+                {"style": _shown(style)},
+                value=style,
+            )
+        return int(style)
+
     def characters(self, data: str) -> None:
         if self.text is not None:
             self.text.append(data)
+            self.length += len(data)
+            if self.length > MAX_CELL_CHARS:
+                raise _CellFault(
+                    gettext_noop("a cell longer than %(max)s characters"),
+                    {"max": MAX_CELL_CHARS},
+                    value="".join(self.text)[:80],
+                )
 
     def end(self, name: str) -> None:
         name = name.rpartition(":")[2]
         if name == "c":
-            if self.column <= MAX_COLUMNS:
-                value = self.cell_value()
-                if value is not None:
-                    self.cells[self.column - 1] = value
+            value = self.cell_value()
+            if value is not None:
+                if self.column > MAX_COLUMNS:
+                    raise _CellFault(
+                        gettext_noop(
+                            "a value in column %(column)s, past the %(max)s columns a file may have"
+                        ),
+                        {"column": column_letter(self.column - 1), "max": MAX_COLUMNS},
+                        value=value,
+                    )
+                self.cells[self.column - 1] = value
         elif name == "v":
             self.value = "".join(self.text)
             self.text = None
@@ -600,31 +846,67 @@ class _SheetParser:
             return "".join(self.inline) if self.inline is not None else None
         if not text:
             return None
-        if kind == "n":
-            number = float(text) if "." in text or "E" in text or "e" in text else int(text)
-            if self.style in self.date_styles:
-                try:
-                    return from_excel(number, self.epoch, timedelta=self.style in self.timedelta_styles)
-                except (OverflowError, ValueError):
-                    return "#VALUE!"
-            return number
-        if kind == "s":
-            return self.shared_strings[int(text)]
-        if kind == "b":
-            return bool(int(text))
-        if kind == "d":
-            return from_ISO8601(text)
+        try:
+            if kind == "n":
+                if "." in text or "E" in text or "e" in text:
+                    number = float(text)
+                    if not math.isfinite(number):  # "1E999"; "nan" and "inf" fail int() below
+                        raise ValueError
+                else:
+                    number = int(text)
+                if self.style in self.date_styles:
+                    try:
+                        return from_excel(number, self.epoch, timedelta=self.style in self.timedelta_styles)
+                    except (OverflowError, ValueError):
+                        raise _CellFault(
+                            gettext_noop("the date cell holds %(value)s, which is no date a sheet can show"),
+                            {"value": _shown(text)},
+                            value=text,
+                        ) from None
+                return number
+            if kind == "s":
+                index = int(text)
+                if not 0 <= index < len(self.shared_strings):
+                    raise _CellFault(
+                        gettext_noop(
+                            "the cell refers to shared string %(index)s, but the file holds %(count)s; "
+                            "the file is damaged"
+                        ),
+                        {"index": _shown(text), "count": len(self.shared_strings)},
+                        value=text,
+                    )
+                return self.shared_strings[index]
+            if kind == "b":
+                if text not in ("0", "1"):
+                    raise ValueError
+                return text == "1"
+            if kind == "d":
+                value = from_ISO8601(text)
+                if value is None:
+                    raise ValueError
+                return value
+        except ValueError:
+            raise _CellFault(
+                _KIND_EXPECTED.get(kind, _KIND_EXPECTED["n"]), {"value": _shown(text)}, value=text
+            ) from None
         return text  # "str" (a formula's cached text) and "e" (an error such as #DIV/0!)
 
 
-def _column_index(reference: str) -> int:
-    """``"B12"`` → 2 (1-based)."""
+_KIND_EXPECTED = {
+    "n": gettext_noop("the cell is stored as a number but holds %(value)s; expected a finite number"),
+    "s": gettext_noop(
+        "the cell refers to shared string %(value)s, which is not a whole number; the file is damaged"
+    ),
+    "b": gettext_noop("the cell is stored as yes/no but holds %(value)s; expected 0 or 1"),
+    "d": gettext_noop("the cell is stored as a date but holds %(value)s; expected a date such as 2008-09-30"),
+}
+
+
+def _column_index(letters: str) -> int:
+    """``"B"`` → 2 (1-based)."""
     index = 0
-    for char in reference:
-        if "A" <= char <= "Z":
-            index = index * 26 + ord(char) - 64
-        else:
-            break
+    for char in letters:
+        index = index * 26 + ord(char) - 64
     return index
 
 

@@ -146,15 +146,18 @@ def test_ods_rows_are_read_and_repeated_blank_rows_are_not_walked():
     million_blank = (
         '<table:table-row table:number-rows-repeated="1000000"><table:table-cell/></table:table-row>'
     )
-    data = ods_bytes(
-        [HEADER, ["a", 2.65, None, None, None]],
-        title="Tasas",
-        extra_rows_xml=million_blank + "<table:table-row>" + "<table:table-cell office:value-type="
-        '"string"><text:p>late</text:p></table:table-cell></table:table-row>',
-    )
+    data = ods_bytes([HEADER, ["a", 2.65, None, None, None]], title="Tasas", extra_rows_xml=million_blank)
     rows = read(data, name="rates.ods")
     assert [(r.sheet, r.number, r.values["code"]) for r in rows] == [("Tasas", 2, "a")]
     assert rows[0].values["rate"] == Decimal("2.65")
+
+
+def test_ods_value_after_repeated_blank_rows_is_refused_at_its_row():
+    blank = '<table:table-row table:number-rows-repeated="500"><table:table-cell/></table:table-row>'
+    late = '<table:table-row><table:table-cell office:value-type="string"><text:p>late</text:p></table:table-cell></table:table-row>'
+    problem = refusal(ods_bytes([HEADER, ["a", 2.65]], extra_rows_xml=blank + late), name="rates.ods")
+    assert (problem.sheet, problem.row) == ("Hoja1", 503)
+    assert problem.text().startswith("a value after 500 blank rows (rows 3 to 502)")
 
 
 def test_header_labels_in_either_language_are_accepted():
@@ -250,7 +253,7 @@ def test_empty_sheet_is_refused():
     assert "file is empty" in refusal(b"").text()
 
 
-def test_a_million_blank_rows_end_the_data_quickly():
+def test_a_value_after_a_run_of_blank_rows_is_refused_not_dropped():
     import time
 
     workbook = Workbook(write_only=True)
@@ -259,13 +262,19 @@ def test_a_million_blank_rows_end_the_data_quickly():
     sheet.append(["a", 1])
     for _ in range(MAX_BLANK_ROWS + 5):
         sheet.append([None, ""])
-    sheet.append(["never read", 1])
+    sheet.append(["below the data", 1])
     stream = io.BytesIO()
     workbook.save(stream)
     started = time.perf_counter()
-    rows = read(stream.getvalue())
-    assert [r.values["code"] for r in rows] == ["a"]
+    problem = refusal(stream.getvalue())
     assert time.perf_counter() - started < 2
+    assert problem.row == MAX_BLANK_ROWS + 8
+    assert f"a value after {MAX_BLANK_ROWS + 5} blank rows" in problem.text()
+
+
+def test_blank_rows_between_rows_are_skipped():
+    rows = read(xlsx_bytes([HEADER, ["a", 1], *[[None]] * 10, ["b", 2]]))
+    assert [(r.number, r.values["code"]) for r in rows] == [(2, "a"), (13, "b")]
 
 
 def test_a_sheet_declaring_a_million_rows_is_not_walked():
@@ -277,8 +286,8 @@ def test_a_sheet_declaring_a_million_rows_is_not_walked():
     sheet.cell(row=1_000_000, column=1, value="far away")
     stream = io.BytesIO()
     workbook.save(stream)
-    rows = read(stream.getvalue())
-    assert [r.values["code"] for r in rows] == ["a"]
+    problem = refusal(stream.getvalue())
+    assert (problem.row, problem.params["blank"]) == (1_000_000, 999_997)
 
 
 def test_huge_cell_is_refused():
