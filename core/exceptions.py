@@ -28,3 +28,12 @@ class TransitionNotAllowed(ValidationError):
                 "to": workflow.label(target),
             },
         )
+
+
+class JobLimitReached(Exception):
+    """A user asked for one more background job than allowed at once; ``waiting`` are the jobs that count,
+    newest first."""
+
+    def __init__(self, limit: int, waiting: list):
+        self.limit, self.waiting = limit, waiting
+        super().__init__(f"{len(waiting)} jobs waiting or running; at most {limit} at once.")

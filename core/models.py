@@ -221,6 +221,17 @@ class ImportRecord(models.Model):
     )
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
     task_id = models.CharField(max_length=64, blank=True)
+    # The last sign of life of whoever runs it (queued, started, a batch done): see core.jobs.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), default=timezone.now)
+    retry_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="retries",
+        verbose_name=_("retry of"),
+        help_text=_("The failed or cancelled import whose file this one checks again."),
+    )
     staged = models.CharField(_("checked rows file"), max_length=255, blank=True)
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     rows_done = models.PositiveIntegerField(_("rows done"), default=0)
@@ -262,6 +273,11 @@ class ImportRecord(models.Model):
             self.status in (ImportStatus.PENDING, ImportStatus.DRY_RUN, ImportStatus.RUNNING)
             and not self.cancel_requested
         )
+
+    @property
+    def can_retry(self) -> bool:
+        """Failed (its worker died, a row refused at commit, an error) or cancelled: its file can be checked again."""
+        return self.status in (ImportStatus.FAILED, ImportStatus.CANCELLED)
 
     @property
     def percent(self) -> int:

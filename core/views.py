@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from core.jobs import worker_seen_since
 from core.models import GlossaryTerm, User
 
 logger = logging.getLogger(__name__)
@@ -46,10 +47,7 @@ def healthz(request):
             .filter(Q(run_after=get_date_max()) | Q(run_after__lt=cutoff), enqueued_at__lt=cutoff)
             .aggregate(count=Count("pk"), since=Min("enqueued_at"))
         )
-        worker_seen = (
-            not waiting["count"]
-            or DBTaskResult.objects.filter(Q(started_at__gte=cutoff) | Q(finished_at__gte=cutoff)).exists()
-        )
+        worker_seen = not waiting["count"] or worker_seen_since(cutoff)
     except DatabaseError:
         logger.exception("Health check: the database did not answer.")
         return HttpResponse("database unavailable", content_type="text/plain", status=503)

@@ -7,3 +7,9 @@ class ImportsConfig(AppConfig):
 
     name = "imports"
     verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from core.jobs import register_recovery
+        from imports.services import imports_recover_stalled
+
+        register_recovery("imports", imports_recover_stalled)

@@ -18,6 +18,7 @@ the staged file.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import functools
 import gc
 import hashlib
@@ -30,12 +31,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from agreements.models import Programme
+from core import jobs
 from core.exceptions import TransitionNotAllowed
+from core.jobs import Stall
 from core.models import ImportRecord, ImportStatus, User
 from core.spreadsheets.columns import NumberLocale
 from core.spreadsheets.errors import CellError, Problem, SpreadsheetError
@@ -56,7 +60,6 @@ from imports.staging import (
     STAGE_ENCODER,
     SideProgress,
     cancel_requested,
-    drop_staged,
     drop_staged_name,
     staged_rows,
     write_progress,
@@ -105,11 +108,26 @@ def _move(
 
 
 def import_cancel(*, record: ImportRecord, user: User | None = None) -> ImportRecord:
-    """Ask a running import to stop (looked at between batches); a checked import stops at once."""
-    if record.status == ImportStatus.DRY_RUN:
-        drop_staged(record)
-        return _move(record, ImportStatus.CANCELLED, user=user, staged="")
-    if record.is_active:
+    """Cancel an import; what was written stays unwritten.
+
+    One waiting for a worker or being checked stops at once: a dry run writes no row, and a worker
+    that takes it later, or is checking it, finds it cancelled. A checked import stops at once too. A
+    running import is asked to stop at its next batch (its transaction is rolled back); should its
+    worker be dead, the stall recovery ends it as cancelled.
+    """
+    try:
+        if record.status == ImportStatus.PENDING:
+            return _move(record, ImportStatus.CANCELLED, user=user, cancel_requested=True)
+        if record.status == ImportStatus.DRY_RUN:
+            staged_name = record.staged
+            record = _move(record, ImportStatus.CANCELLED, user=user, staged="")
+            drop_staged_name(record, staged_name)
+            return record
+    except TransitionNotAllowed:
+        # It moved on meanwhile (checked, started, finished): cancel it as it is now.
+        record.refresh_from_db()
+        return import_cancel(record=record, user=user)
+    if record.status == ImportStatus.RUNNING and not record.cancel_requested:
         ImportRecord.objects.filter(pk=record.pk).update(cancel_requested=True)
         record.cancel_requested = True
     return record
@@ -335,16 +353,146 @@ def _programmes_of(importer, written: list) -> set[int]:
 
 
 def run_or_enqueue(record: ImportRecord, step: str) -> ImportRecord:
-    """Run a small file's ``dry_run``/``commit`` now; hand a large one to the task backend."""
+    """Run a small file's ``dry_run``/``commit`` now; hand a large one to the task backend.
+
+    Either way the record gets a heartbeat (``core.jobs``): a web process or a worker that dies leaves
+    a record whose silence shows it stalled.
+    """
     from imports import tasks
 
     if record.size <= INLINE_MAX_BYTES:
-        return import_dry_run(record=record) if step == "dry_run" else import_commit(record=record)
+        return import_run_step(record=record, step=step)
     task = tasks.import_dry_run_task if step == "dry_run" else tasks.import_commit_task
     result = task.enqueue(record.pk)
-    ImportRecord.objects.filter(pk=record.pk).update(task_id=str(result.id)[:64])
+    ImportRecord.objects.filter(pk=record.pk).update(task_id=str(result.id)[:64], heartbeat_at=timezone.now())
     record.refresh_from_db()
     return record
+
+
+def import_run_step(*, record: ImportRecord, step: str) -> ImportRecord:
+    """Run ``dry_run`` or ``commit`` here (in the request or in the worker) for a record in the status the
+    step starts from; a record cancelled or recovered as stalled meanwhile is left as it is."""
+    started = ImportRecord.objects.filter(pk=record.pk, status=record.status).update(
+        heartbeat_at=timezone.now()
+    )
+    if not started:
+        record.refresh_from_db()
+        return record
+    try:
+        return import_dry_run(record=record) if step == "dry_run" else import_commit(record=record)
+    except TransitionNotAllowed:
+        # Its last change was refused: cancelled or recovered while it ran, which wrote nothing.
+        logger.warning("Import %s changed status while its %s ran; its outcome is dropped.", record.pk, step)
+        record.refresh_from_db()
+        return record
+
+
+def _stall_reason(record: ImportRecord, stall: Stall) -> str:
+    # Located: which file, which step, how far it got; and what it means for the data.
+    if record.status == ImportStatus.DRY_RUN:
+        text = gettext(
+            "The worker stopped before importing %(file)s; nothing was written. "
+            "The check still holds: confirm the import again."
+        )
+    elif stall == Stall.NEVER_STARTED:
+        text = gettext("No worker took %(file)s within %(minutes)s minutes; nothing was written.")
+    elif record.status == ImportStatus.RUNNING:
+        text = gettext(
+            "The worker stopped while importing %(file)s (%(done)s of %(total)s rows, rolled back); "
+            "nothing was written."
+        )
+    else:
+        text = gettext(
+            "The worker stopped while checking %(file)s (%(done)s of %(total)s rows checked); "
+            "nothing was written."
+        )
+    return text % {
+        "file": record.file_name,
+        "done": record.rows_done,
+        "total": record.rows_total or "?",
+        "minutes": max(1, round(jobs.stalled_after().total_seconds() / 60)),
+    }
+
+
+def import_recover_if_stalled(*, record: ImportRecord, now: datetime.datetime | None = None) -> ImportRecord:
+    """Recover an import whose worker (or web process) died, as ``core.jobs`` decides; others are left alone.
+
+    A dry run or an import that stalled is marked failed (cancelled, if that was asked) with a located
+    reason, through :func:`core.workflow.transition`; the uploader can retry it (:func:`import_retry`).
+    Nothing was written: a dry run writes no row, and a dead import's transaction is rolled back by the
+    database. A confirmed import whose commit never started is resumed: it can be confirmed again.
+    """
+    if not record.is_active:
+        return record
+    stall = jobs.stall_of(task_id=record.task_id, last_seen=record.heartbeat_at, now=now)
+    if stall is None:
+        return record
+    reason = _stall_reason(record, stall)
+    logger.warning("Import %s stalled (%s) in status %s: %s", record.pk, stall.value, record.status, reason)
+    try:
+        if record.status == ImportStatus.DRY_RUN:
+            ImportRecord.objects.filter(
+                pk=record.pk, status=ImportStatus.DRY_RUN, confirmed_at=record.confirmed_at
+            ).update(confirmed_at=None, confirmed_by=None, task_id="", message=reason)
+            record.refresh_from_db()
+            return record
+        staged_name = record.staged
+        to = ImportStatus.CANCELLED if record.cancel_requested else ImportStatus.FAILED
+        # A dead import's rows are rolled back: none done, as when it fails (a dry run keeps its count).
+        written = {"rows_done": 0} if record.status == ImportStatus.RUNNING else {}
+        record = _move(record, to, reason=reason, message=reason, staged="", **written)
+        drop_staged_name(record, staged_name)
+        return record
+    except TransitionNotAllowed:
+        # It finished meanwhile: it had not stalled after all.
+        record.refresh_from_db()
+        return record
+    except DatabaseError:
+        # SQLite: a long import holds the one write lock; it is looked at again on the next read.
+        logger.warning("Import %s could not be recovered now.", record.pk, exc_info=True)
+        return record
+
+
+def imports_recover_stalled(now: datetime.datetime | None = None) -> int:
+    """Recover every stalled import (``manage.py recover_stalled``); returns how many were recovered."""
+    active = ImportRecord.objects.filter(
+        Q(status__in=[ImportStatus.PENDING, ImportStatus.RUNNING])
+        | Q(status=ImportStatus.DRY_RUN, confirmed_at__isnull=False)
+    )
+    recovered = 0
+    for record in active.select_related("user").order_by("pk"):
+        before = (record.status, record.confirmed_at)
+        if (import_recover_if_stalled(record=record, now=now).status, record.confirmed_at) != before:
+            recovered += 1
+    return recovered
+
+
+def import_retry(*, record: ImportRecord, user: User) -> ImportRecord:
+    """Check a failed or cancelled import's file again: a new import of the same upload, its dry run run
+    or enqueued (the failed one keeps its history). Asking twice gives the same retry while it is not over.
+
+    Only its uploader may, while still allowed to import the kind.
+    """
+    if record.user_id != user.pk or not get_importer(record.kind).can_import(user):
+        raise PermissionDenied
+    if not record.can_retry:
+        raise ValueError("Only a failed or cancelled import can be retried.")
+    pending = record.retries.exclude(status__in=_FINISHED).order_by("-pk").first()
+    if pending is not None:
+        return pending
+    again = ImportRecord(
+        user=user,
+        kind=record.kind,
+        file=record.file.name,
+        file_name=record.file_name,
+        sha256=record.sha256,
+        size=record.size,
+        locale=record.locale,
+        retry_of=record,
+    )
+    again.full_clean()
+    again.save()
+    return run_or_enqueue(again, "dry_run")
 
 
 def export_kind(*, user: User, kind: str) -> Iterator[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.utils import timezone
 from djmoney.money import Money
 
 from core.models import ImportRecord
@@ -63,17 +64,17 @@ def staged_rows(stream) -> Iterator[tuple[int, dict[str, Any]]]:
         yield number, values
 
 
-def drop_staged(record: ImportRecord) -> None:
-    drop_staged_name(record, record.staged)
-
-
 def drop_staged_name(record: ImportRecord, name: str) -> None:
     if name and default_storage.exists(name):
         default_storage.delete(name)
 
 
 def write_progress(record: ImportRecord, **fields: Any) -> None:
-    ImportRecord.objects.filter(pk=record.pk).update(**fields)
+    """Progress and a heartbeat (core.jobs), only while the record keeps the status its worker gave it: a
+    record cancelled or recovered as stalled meanwhile is left as it was."""
+    ImportRecord.objects.filter(pk=record.pk, status=record.status).update(
+        heartbeat_at=timezone.now(), **fields
+    )
 
 
 def cancel_requested(record: ImportRecord) -> bool:
@@ -98,14 +99,17 @@ class SideProgress:
     def write(self, **fields: Any) -> None:
         if self.side is None:
             return
+        # With a heartbeat (core.jobs), and only while the record is still the one this commit runs.
+        fields = {**fields, "heartbeat_at": timezone.now()}
         quote = self.side.ops.quote_name
         assignments = ", ".join(f"{quote(name)} = %s" for name in fields)
         try:
             with self.side.cursor() as cursor:
                 cursor.execute("SET lock_timeout = '2s'")
                 cursor.execute(
-                    f"UPDATE {quote(ImportRecord._meta.db_table)} SET {assignments} WHERE id = %s",
-                    [*fields.values(), self.record.pk],
+                    f"UPDATE {quote(ImportRecord._meta.db_table)} SET {assignments} "
+                    f"WHERE id = %s AND {quote('status')} = %s",
+                    [*fields.values(), self.record.pk, self.record.status],
                 )
         except DatabaseError:
             # Progress is a courtesy: never let it stop the import.

@@ -25,7 +25,14 @@ from core.spreadsheets.columns import NumberLocale
 from core.spreadsheets.errors import Problem
 from core.spreadsheets.writers import write_csv, write_xlsx
 from imports.registry import Importer, get_importer, importers_for
-from imports.services import export_kind, import_cancel, import_start, run_or_enqueue
+from imports.services import (
+    export_kind,
+    import_cancel,
+    import_recover_if_stalled,
+    import_retry,
+    import_start,
+    run_or_enqueue,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -104,7 +111,8 @@ def import_start_view(request):
 
 @login_required
 def import_preview(request, pk: int):
-    record, _mine = get_import_for_user_or_404(request.user, pk)
+    record, mine = get_import_for_user_or_404(request.user, pk)
+    record = import_recover_if_stalled(record=record)
     if record.is_active:
         return redirect("imports:import_job", record.pk)
     importer = get_importer(record.kind)
@@ -128,6 +136,8 @@ def import_preview(request, pk: int):
             else record.locale,
             "created": record.preview.get("created", []),
             "changed": record.preview.get("changed", []),
+            "retry": record.retries.order_by("-pk").first() if record.can_retry else None,
+            "mine": mine,
         },
     )
 
@@ -135,6 +145,7 @@ def import_preview(request, pk: int):
 @login_required
 def import_job(request, pk: int):
     record, _mine = get_import_for_user_or_404(request.user, pk)
+    record = import_recover_if_stalled(record=record)
     if not record.is_active and record.status != ImportStatus.DONE:
         return redirect("imports:import_preview", record.pk)
     status_changes = record.status_changes.select_related("user")
@@ -149,6 +160,7 @@ def import_job(request, pk: int):
 @require_GET
 def import_status(request, pk: int):
     record, _mine = get_import_for_user_or_404(request.user, pk)
+    record = import_recover_if_stalled(record=record)
     return JsonResponse(
         {
             "status": record.status,
@@ -173,9 +185,19 @@ def import_confirm(request, pk: int):
     if not mine:
         raise PermissionDenied
     _importer_for_user_or_404(request.user, record.kind)
+    # A confirmation whose worker died was dropped by the recovery: it can be given again.
+    record = import_recover_if_stalled(record=record)
+    # Its heartbeat starts again and its dry run's task is forgotten, so that the recovery waits for
+    # the commit's (core.jobs).
     claimed = ImportRecord.objects.filter(
         pk=record.pk, status=ImportStatus.DRY_RUN, error_count=0, confirmed_at__isnull=True
-    ).update(confirmed_at=timezone.now(), confirmed_by=request.user)
+    ).update(
+        confirmed_at=timezone.now(),
+        confirmed_by=request.user,
+        heartbeat_at=timezone.now(),
+        task_id="",
+        message="",
+    )
     if not claimed:
         messages.error(
             request, gettext("This import cannot be confirmed (already confirmed, cancelled or with errors).")
@@ -213,6 +235,19 @@ def import_cancel_view(request, pk: int):
             request, gettext("Cancellation requested.") if record.is_active else gettext("Cancelled.")
         )
     return redirect("imports:import_job" if record.is_active else "imports:import_preview", record.pk)
+
+
+@login_required
+@require_POST
+def import_retry_view(request, pk: int):
+    record, mine = get_import_for_user_or_404(request.user, pk)
+    if not mine:
+        raise PermissionDenied
+    if not record.can_retry:
+        messages.error(request, gettext("Only a failed or cancelled import can be retried."))
+        return redirect("imports:import_preview", record.pk)
+    again = import_retry(record=record, user=request.user)
+    return redirect("imports:import_job" if again.is_active else "imports:import_preview", again.pk)
 
 
 @login_required

@@ -211,6 +211,11 @@ WORKER_STALE_SECONDS = read_int("WORKER_STALE_SECONDS", 600, minimum=1)
 
 # PDF reports are kept (and handed out again while their figures are unchanged) this many days.
 REPORT_FILES_MAX_AGE_DAYS = read_int("REPORT_FILES_MAX_AGE_DAYS", 7)
+# A background job (import, PDF report) with no sign of life for this long is taken as lost: its worker died
+# (core/jobs.py). Imports write a heartbeat every batch, a PDF only when it starts.
+JOB_STALLED_AFTER_SECONDS = read_int("JOB_STALLED_AFTER_SECONDS", 900, minimum=1)
+# PDF reports one user may have waiting or being prepared at once; asking for another is refused until one ends.
+REPORT_JOBS_PER_USER = read_int("REPORT_JOBS_PER_USER", 3, minimum=1)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pcc@localhost")

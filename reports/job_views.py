@@ -11,25 +11,27 @@ from django.views.decorators.http import require_GET
 
 from agreements.access import get_report_job_for_user_or_404
 from reports.exports import PDF_MEDIA_TYPE
+from reports.services import report_job_recover_if_stalled
 
 
 @login_required
 @require_GET
 def job(request, pk: int):
     job, _mine = get_report_job_for_user_or_404(request.user, pk)
-    return render(request, "reports/job.html", {"job": job, "stalled": job.is_stalled()})
+    job = report_job_recover_if_stalled(job=job)
+    return render(request, "reports/job.html", {"job": job})
 
 
 @login_required
 @require_GET
 def job_status(request, pk: int):
     job, _mine = get_report_job_for_user_or_404(request.user, pk)
+    job = report_job_recover_if_stalled(job=job)
     return JsonResponse(
         {
             "status": job.status,
             "status_display": job.get_status_display(),
             "active": job.is_active,
-            "stalled": job.is_stalled(),
             "download_url": reverse("reports:job_download", args=[job.pk]) if job.is_done else None,
             "file_name": job.file_name,
         }

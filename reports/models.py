@@ -7,16 +7,13 @@ import datetime
 from django.contrib.contenttypes.fields import GenericRelation
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Programme
+from core.jobs import Stall, stall_of
 from core.models import StatusChange, User
 from core.workflow import Workflow
-
-# A job still pending or running after this long is taken as lost (no worker, or a worker that died).
-STALLED_AFTER = datetime.timedelta(minutes=30)
 
 
 class ReportKind(models.TextChoices):
@@ -43,6 +40,8 @@ REPORT_JOB_WORKFLOW = Workflow(
 
 # The statuses in which a job answers a new request for the same PDF instead of a second render.
 LIVE_STATUSES = (ReportJobStatus.PENDING, ReportJobStatus.RUNNING, ReportJobStatus.DONE)
+# The statuses in which a job counts against its user's REPORT_JOBS_PER_USER.
+ACTIVE_STATUSES = (ReportJobStatus.PENDING, ReportJobStatus.RUNNING)
 
 
 class ReportJob(models.Model):
@@ -112,11 +111,19 @@ class ReportJob(models.Model):
     @property
     def is_active(self) -> bool:
         """Waiting or rendering: the job page keeps polling."""
-        return self.status in (ReportJobStatus.PENDING, ReportJobStatus.RUNNING)
+        return self.status in ACTIVE_STATUSES
 
     @property
     def is_done(self) -> bool:
         return self.status == ReportJobStatus.DONE
 
-    def is_stalled(self, now: datetime.datetime | None = None) -> bool:
-        return self.is_active and self.created_at < (now or timezone.now()) - STALLED_AFTER
+    @property
+    def last_seen(self) -> datetime.datetime:
+        """Its last sign of life (core.jobs): a render writes nothing between its start and its end."""
+        return self.started_at or self.created_at
+
+    def stall(self, now: datetime.datetime | None = None) -> Stall | None:
+        """Why this job is taken as lost, ``None`` while it may still finish (see :func:`core.jobs.stall_of`)."""
+        if not self.is_active:
+            return None
+        return stall_of(task_id=self.task_id, last_seen=self.last_seen, now=now)

@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from agreements.access import (
     get_partner_for_user_or_404,
@@ -29,12 +30,14 @@ from agreements.access import (
     get_programme_for_user_or_404,
 )
 from agreements.models import Programme
-from core.exceptions import TransitionNotAllowed
+from core import jobs
+from core.exceptions import JobLimitReached, TransitionNotAllowed
+from core.jobs import Stall
 from core.models import User
 from core.workflow import transition
 from reports import exports
 from reports.filters import Filters
-from reports.models import LIVE_STATUSES, ReportJob, ReportJobStatus, ReportKind
+from reports.models import ACTIVE_STATUSES, LIVE_STATUSES, ReportJob, ReportJobStatus, ReportKind
 from reports.operational_plan import (
     OperationalPlan,
     ProgressReportDocument,
@@ -45,6 +48,7 @@ from reports.operational_plan import (
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_AGE_DAYS = 7
+DEFAULT_JOBS_PER_USER = 3
 FILES_DIRECTORY = "reports"
 # Put in place of the "generated on" time before hashing, so that only the data makes the fingerprint.
 _FINGERPRINT_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
@@ -138,7 +142,10 @@ def report_job_request(*, user: User, kind: str, params: dict[str, Any], languag
 
     The report's HTML is built here (a fraction of the render's time) and hashed with the kind, the
     parameters and the language: a job already pending, running or done with the same fingerprint is
-    reused, so a second click never renders twice. Raises ``Http404`` where the report would.
+    reused, so a second click never renders twice. Reuse is per user: the job page and the file are
+    its user's alone, and the HTML hashed is what that user may see. Raises ``Http404`` where the report
+    would, and :class:`~core.exceptions.JobLimitReached` for a new job while the user already has
+    ``REPORT_JOBS_PER_USER`` waiting or being prepared.
     """
     report = PDF_REPORTS[kind]
     with translation.override(language):
@@ -163,30 +170,75 @@ def report_job_request(*, user: User, kind: str, params: dict[str, Any], languag
     )
     # The unique constraint is left to the database: it settles two clicks racing to create the job.
     job.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            job.save()
-    except IntegrityError:
-        return ReportJob.objects.get(user=user, fingerprint=fingerprint, status__in=LIVE_STATUSES)
+    with transaction.atomic():
+        # The user's row, locked, makes their requests take turns: two at once cannot both pass the bound.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        _check_bound(user)
+        try:
+            with transaction.atomic():
+                job.save()
+        except IntegrityError:
+            return ReportJob.objects.get(user=user, fingerprint=fingerprint, status__in=LIVE_STATUSES)
     return _enqueue(job)
+
+
+def jobs_per_user() -> int:
+    """How many PDFs one user may have waiting or being prepared: ``REPORT_JOBS_PER_USER``, 3 by default."""
+    return int(getattr(settings, "REPORT_JOBS_PER_USER", DEFAULT_JOBS_PER_USER))
+
+
+def _check_bound(user: User) -> None:
+    """Refuse a new job while the user has as many waiting or being prepared as allowed (stalled ones are
+    recovered first, and do not count)."""
+    limit = jobs_per_user()
+    active = ReportJob.objects.filter(user=user, status__in=ACTIVE_STATUSES).order_by("-created_at", "-pk")
+    waiting = [job for job in active if report_job_recover_if_stalled(job=job).is_active]
+    if len(waiting) >= limit:
+        raise JobLimitReached(limit, waiting)
 
 
 def _retired(job: ReportJob) -> bool:
     """Retire a live job that must not answer a new request: stalled, too old, or its file gone."""
-    if job.is_stalled():
-        logger.warning("PDF report job %s stalled in status %s; a new one replaces it.", job.pk, job.status)
-        try:
-            _finish(job, ReportJobStatus.FAILED, error="Stalled: no worker finished it.")
-        except TransitionNotAllowed:
-            # Finished meanwhile: creating its successor hits the unique constraint and finds it again.
-            pass
-        return True
+    if job.is_active:
+        return not report_job_recover_if_stalled(job=job).is_active
     if job.is_done:
         expired = job.created_at < timezone.now() - datetime.timedelta(days=max_age_days())
         if expired or not (job.file and default_storage.exists(job.file.name)):
             _delete_jobs(ReportJob.objects.filter(pk=job.pk))
             return True
     return False
+
+
+def report_job_recover_if_stalled(*, job: ReportJob, now: datetime.datetime | None = None) -> ReportJob:
+    """Mark failed a job whose worker died (as ``core.jobs`` decides), with the reason; others are left alone.
+
+    The user asks for the PDF again (the job page's "Try again"); a worker that takes the task later
+    finds the job failed and renders nothing.
+    """
+    stall = job.stall(now)
+    if stall is None:
+        return job
+    logger.warning("PDF report job %s stalled (%s) in status %s.", job.pk, stall.value, job.status)
+    reason = (
+        gettext("No worker took the PDF within %(minutes)s minutes.")
+        if stall == Stall.NEVER_STARTED
+        else gettext("The worker stopped before the PDF was ready.")
+    ) % {"minutes": max(1, round(jobs.stalled_after().total_seconds() / 60))}
+    try:
+        return _finish(job, ReportJobStatus.FAILED, reason=reason, error=f"Stalled ({stall.value}).")
+    except TransitionNotAllowed:
+        # Finished meanwhile: it had not stalled after all.
+        job.refresh_from_db()
+        return job
+
+
+def report_jobs_recover_stalled(now: datetime.datetime | None = None) -> int:
+    """Recover every stalled PDF job (``manage.py recover_stalled``); returns how many were recovered."""
+    recovered = 0
+    for job in ReportJob.objects.filter(status__in=ACTIVE_STATUSES).order_by("pk"):
+        if not report_job_recover_if_stalled(job=job, now=now).is_active:
+            recovered += 1
+    return recovered
 
 
 def _enqueue(job: ReportJob) -> ReportJob:
@@ -202,11 +254,11 @@ def _enqueue(job: ReportJob) -> ReportJob:
     return job
 
 
-def _finish(job: ReportJob, status: str, **fields: Any) -> ReportJob:
+def _finish(job: ReportJob, status: str, *, reason: str = "", **fields: Any) -> ReportJob:
     # The worker's (or the system's) change, hence no user; the conditional UPDATE of transition()
     # settles a render finishing while its job is retired as stalled. The error stays out of the
     # reason: the job page shows status changes to the user, the error is for administrators.
-    return transition(job, status, finished_at=timezone.now(), **fields)
+    return transition(job, status, reason=reason, finished_at=timezone.now(), **fields)
 
 
 def report_job_render(*, job: ReportJob) -> ReportJob:

@@ -3,12 +3,14 @@ an access helper; what another partner owns is a 404."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from agreements import access
@@ -17,6 +19,7 @@ from agreements.access import (
     get_period_for_user_or_404,
     get_programme_for_user_or_404,
 )
+from core.exceptions import JobLimitReached
 from core.models import Organisation
 from core.templatetags.pcc import reader_format
 from reports import charts, dashboard, exports
@@ -152,6 +155,29 @@ def _attachment(content: bytes, media_type: str, name: str) -> HttpResponse:
     return response
 
 
+def _pdf_job(request, kind: str, params: dict) -> HttpResponse:
+    """The page of the job preparing this PDF; with too many of the user's PDFs waiting, the newest of
+    those, with a message saying why no other was started."""
+    try:
+        job = report_job_request(
+            user=request.user, kind=kind, params=params, language=translation.get_language()
+        )
+    except JobLimitReached as limit:
+        messages.error(
+            request,
+            ngettext(
+                "You already have %(count)s PDF being prepared, the most at once. "
+                "Ask for this one again when it is ready.",
+                "You already have %(count)s PDFs being prepared, the most at once. "
+                "Ask for this one again when one of them is ready.",
+                len(limit.waiting),
+            )
+            % {"count": len(limit.waiting)},
+        )
+        return redirect(limit.waiting[0])
+    return redirect(job)
+
+
 @login_required
 @require_safe
 def operational_plan_report(request, code: str, fmt: str):
@@ -170,13 +196,7 @@ def operational_plan_report(request, code: str, fmt: str):
     )
     filters = form.filters()
     if fmt == "pdf":
-        job = report_job_request(
-            user=request.user,
-            kind=ReportKind.OPERATIONAL_PLAN,
-            params=operational_plan_params(programme, filters),
-            language=translation.get_language(),
-        )
-        return redirect(job)
+        return _pdf_job(request, ReportKind.OPERATIONAL_PLAN, operational_plan_params(programme, filters))
     document = operational_plan(request.user, programme, filters)
     return _attachment(
         exports.operational_plan_xlsx(document),
@@ -193,13 +213,9 @@ def progress_report(request, fmt: str):
     if fmt not in FORMATS:
         raise Http404
     if fmt == "pdf":
-        job = report_job_request(
-            user=request.user,
-            kind=ReportKind.PROGRESS_REPORT,
-            params={"partner": organisation.acronym, "period": period.pk},
-            language=translation.get_language(),
+        return _pdf_job(
+            request, ReportKind.PROGRESS_REPORT, {"partner": organisation.acronym, "period": period.pk}
         )
-        return redirect(job)
     document = partner_progress(request.user, organisation, period)
     return _attachment(
         exports.progress_xlsx(document),

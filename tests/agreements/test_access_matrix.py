@@ -303,6 +303,7 @@ CASES: dict[str, Case] = {
     "imports:import_status": Case(url("imports:import_status", o("import")), IMPORT_READ, None),
     "imports:import_confirm": Case(url("imports:import_confirm", o("import")), None, IMPORT_WRITE),
     "imports:import_cancel": Case(url("imports:import_cancel", o("import")), None, IMPORT_WRITE),
+    "imports:import_retry": Case(url("imports:import_retry", o("import")), None, IMPORT_WRITE),
     "imports:import_template": Case(kind_url("imports:import_template"), KIND, None, variants=KIND_VARIANTS),
     "imports:export": Case(kind_url("imports:export"), KIND, None, variants=KIND_VARIANTS),
     "agreements:programme_list": Case(

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from core.models import ExchangeRate, ImportRecord, ImportStatus
 from imports import services as imports
@@ -245,6 +246,9 @@ def test_large_files_run_as_tasks_with_progress(admin_user, settings, monkeypatc
         20,
         20,
     )
+    assert imports.run_or_enqueue(record, "commit").status == ImportStatus.DRY_RUN  # not confirmed: ignored
+    ImportRecord.objects.filter(pk=record.pk).update(confirmed_at=timezone.now(), confirmed_by=admin_user)
+    record.refresh_from_db()
     record = imports.run_or_enqueue(record, "commit")
     assert record.status == ImportStatus.DONE
     assert ExchangeRate.objects.filter(code__startswith="rate-").count() == 20

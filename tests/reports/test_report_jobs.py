@@ -194,7 +194,6 @@ def test_job_page_waits_and_the_status_endpoint_answers_json(
         "status": "pending",
         "status_display": str(ReportJobStatus.PENDING.label),
         "active": True,
-        "stalled": False,
         "download_url": None,
         "file_name": "progress-prosur-2008-09.pdf",
     }
@@ -205,7 +204,6 @@ def test_job_page_waits_and_the_status_endpoint_answers_json(
         "status": "done",
         "status_display": str(ReportJobStatus.DONE.label),
         "active": False,
-        "stalled": False,
         "download_url": download,
         "file_name": "progress-prosur-2008-09.pdf",
     }
@@ -244,17 +242,24 @@ def test_a_failed_render_says_so_and_logs_the_error(
     assert ReportJob.objects.get(pk=resolve(retry["Location"]).kwargs["pk"]).status == ReportJobStatus.DONE
 
 
-def test_a_stalled_job_is_replaced_on_the_next_click(login, partner_a_user, september_params, no_worker):
+def test_a_stalled_job_is_failed_when_read_and_replaced_on_the_next_click(
+    login, partner_a_user, september_params, no_worker, settings
+):
     client = login(partner_a_user)
     first = client.get(PROGRESS, september_params)
-    ReportJob.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    ReportJob.objects.update(
+        created_at=timezone.now() - datetime.timedelta(seconds=settings.JOB_STALLED_AFTER_SECONDS + 1)
+    )
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
-    assert "no worker may be running" in client.get(first["Location"]).content.decode()
+    page = client.get(first["Location"]).content.decode()
+    assert "The PDF could not be prepared." in page and "Try again" in page
+    assert "The worker stopped before the PDF was ready." in page  # the status change's reason
     client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "es"
     second = client.get(PROGRESS, september_params)
     assert first["Location"] != second["Location"]
     old, new = ReportJob.objects.order_by("pk")
     assert (old.status, new.status) == (ReportJobStatus.FAILED, ReportJobStatus.PENDING)
+    assert old.error == "Stalled (silent)."
 
 
 def test_a_pdf_older_than_the_setting_is_not_reused(login, partner_a_user, september_params, settings, media):
@@ -324,3 +329,73 @@ def test_the_job_page_lists_the_jobs_status_changes(login, staff_user, pcc):
     ]
     assert page.count('class="status-change"') == 2
     assert f"{ReportJobStatus.RUNNING.label} → {ReportJobStatus.DONE.label}" in page
+
+
+def _ask_plan(client, day: int):
+    """The operational plan from a given day of 2008: other parameters, another PDF."""
+    return client.get(OPERATIONAL_PLAN, {"date_from": f"2008-01-{day:02d}"})
+
+
+def test_each_user_has_a_bounded_queue_of_pdfs(login, staff_user, admin_user, pcc, no_worker, settings):
+    settings.REPORT_JOBS_PER_USER = 2
+    client = login(staff_user)
+    first, second = _ask_plan(client, 1), _ask_plan(client, 2)
+    assert ReportJob.objects.filter(user=staff_user, status=ReportJobStatus.PENDING).count() == 2
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+    refused = _ask_plan(client, 3)
+    assert refused["Location"] == second["Location"]  # the newest PDF still waiting
+    assert ReportJob.objects.filter(user=staff_user).count() == 2 and len(no_worker.results) == 2
+    page = client.get(refused["Location"]).content.decode()
+    assert "You already have 2 PDFs being prepared, the most at once." in page
+
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert _ask_plan(client, 1)["Location"] == first["Location"]  # the same PDF again: the same job
+    assert login(admin_user).get(OPERATIONAL_PLAN)["Location"] != first["Location"]  # each user their own
+
+    render_report_task.call(ReportJob.objects.get(pk=resolve(first["Location"]).kwargs["pk"]).pk)
+    third = _ask_plan(client, 3)  # one is ready: room for another
+    assert resolve(third["Location"]).kwargs["pk"] not in {
+        resolve(first["Location"]).kwargs["pk"],
+        resolve(second["Location"]).kwargs["pk"],
+    }
+
+
+def test_a_stalled_pdf_does_not_count_against_the_bound(login, staff_user, pcc, no_worker, settings):
+    settings.REPORT_JOBS_PER_USER = 1
+    client = login(staff_user)
+    first = _ask_plan(client, 1)
+    ReportJob.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    second = _ask_plan(client, 2)
+    assert first["Location"] != second["Location"]
+    old, new = ReportJob.objects.order_by("pk")
+    assert (old.status, new.status) == (ReportJobStatus.FAILED, ReportJobStatus.PENDING)
+
+
+def test_a_pdf_whose_task_failed_in_the_backend_is_failed_at_once(
+    login, partner_a_user, september_params, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = login(partner_a_user)
+    response = client.get(PROGRESS, september_params)
+    job = ReportJob.objects.get()
+    status = reverse("reports:job_status", args=[job.pk])
+    assert client.get(status).json()["status"] == "pending"  # queued, recent: waiting
+    DBTaskResult.objects.filter(pk=job.task_id).update(status="FAILED")
+    assert client.get(status).json()["status"] == "failed"
+    job.refresh_from_db()
+    assert job.error == "Stalled (lost)."
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_recover_stalled_finds_the_pdfs_nobody_looks_at(login, partner_a_user, september_params, no_worker):
+    from django.core.management import call_command
+
+    login(partner_a_user).get(PROGRESS, september_params)
+    ReportJob.objects.update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    out = io.StringIO()
+    call_command("recover_stalled", stdout=out)
+    assert "PDF reports: 1 recovered" in out.getvalue()
+    assert ReportJob.objects.get().status == ReportJobStatus.FAILED
