@@ -50,6 +50,9 @@ def _error_messages(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+REVIEW_QUEUE_PER_PAGE = 50
+
+
 @login_required
 @require_safe
 def plan_list(request):
@@ -321,17 +324,24 @@ def progress_reopen(request, pk: int):
 @login_required
 @require_safe
 def review_queue(request):
+    """The submitted reports of the programmes the user reviews, oldest first, a page at a time."""
     if not access.is_staff_anywhere(request.user):
         raise PermissionDenied
     reviewed = access.programmes(request.user, access.STAFF_ROLES)
     reports = (
         ProgressReport.objects.for_user(request.user).filter(period__programme__in=reviewed).with_targets()
     )
+    submitted = Paginator(
+        reports.filter(status=ProgressStatus.SUBMITTED).order_by("submitted_at", "pk"), REVIEW_QUEUE_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "results/review_queue.html",
         {
-            "submitted": reports.filter(status=ProgressStatus.SUBMITTED).order_by("submitted_at"),
+            "submitted": submitted,
+            "query": query.urlencode(),
             "approved": reports.filter(status=ProgressStatus.APPROVED).order_by("-reviewed_at")[:50],
             "return_form": ReturnForm(),
             "reopen_form": ReopenForm(),

@@ -150,3 +150,26 @@ def test_plan_list_is_paginated_and_filtered_by_programme(login, staff_user, pcc
     other = client.get(reverse("results:plan_list"), {"programme": "no-such"}).content.decode()
     assert "poa-prosur-2008" not in other
     assert client.get(reverse("results:plan_list"), {"page": "99"}).status_code == 200
+
+
+def test_the_review_queue_is_paged_oldest_first(login, pcc, partner_a_user, staff_user, monkeypatch):
+    monkeypatch.setattr("results.views.REVIEW_QUEUE_PER_PAGE", 2)
+    period = ReportingPeriod.objects.filter(programme=pcc).order_by("start_date").first()
+    activities = Activity.objects.filter(plan__code="poa-prosur-2008").exclude(target_value=None)[:3]
+    reports = []
+    for activity in activities:
+        report = services.progress_create(
+            target=activity,
+            period=period,
+            user=partner_a_user,
+            reported_on=period.end_date,
+            achieved_value=Decimal("1"),
+        )
+        reports.append(services.progress_submit(report=report, user=partner_a_user))
+    client = login(staff_user)
+    first = client.get(reverse("results:review_queue"))
+    assert [r.pk for r in first.context["submitted"]] == [r.pk for r in reports[:2]]
+    html = first.content.decode()
+    assert "Página 1 de 2" in html and "?page=2" in html and "(3)" in html
+    second = client.get(reverse("results:review_queue"), {"page": 2})
+    assert [r.pk for r in second.context["submitted"]] == [reports[2].pk]
