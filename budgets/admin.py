@@ -57,13 +57,14 @@ class BudgetColumnAdmin(ChangeReasonAdmin):
 @admin.register(BudgetFact)
 class BudgetFactAdmin(KindAdminMixin, ChangeReasonAdmin):
     import_kind = "budget-facts"
+    # What a reader checks first: the source line and the amount, then where it sits.
     list_display = [
-        "budget_table",
         "line",
+        "amount",
+        "text",
+        "budget_table",
         "row_label",
         "column_header",
-        "text",
-        "amount",
         "marker",
         "partner",
         "figure",

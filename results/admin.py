@@ -31,9 +31,19 @@ class FootnoteInline(admin.TabularInline):
 class WorkPlanAdmin(SimpleHistoryAdmin):
     list_display = ["code", "organisation", "component", "period_label", "status"]
     list_filter = ["programme", "status"]
+    search_fields = ["code", "title", "organisation__acronym"]
     # Statuses change only through the workflow (results.services.plan_*).
     readonly_fields = ["status", "submitted_by"]
     inlines = [ResultInline, FootnoteInline]
+
+
+@admin.register(Result)
+class ResultAdmin(ChangeReasonAdmin):
+    list_display = ["code", "plan", "statement", "line"]
+    list_filter = ["plan"]
+    list_select_related = ["plan"]
+    search_fields = ["code", "statement", "plan__code"]
+    autocomplete_fields = ["plan"]
 
 
 @admin.register(Indicator)
@@ -53,7 +63,10 @@ class ActivityAdmin(KindAdminMixin, ChangeReasonAdmin):
     import_kind = "activities"
     list_display = ["key", "plan", "statement", "target_text", "target_kind", "months_as_printed"]
     list_filter = ["plan", "target_kind"]
-    search_fields = ["code", "statement"]
+    list_select_related = ["plan"]
+    search_fields = ["key", "code", "statement", "plan__code"]
+    # Thousands of activities and results: chosen by typing, not from a select of all of them.
+    autocomplete_fields = ["plan", "result", "parent"]
     inlines = [ScheduleMonthInline]
 
 

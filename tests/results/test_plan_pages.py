@@ -173,3 +173,21 @@ def test_the_review_queue_is_paged_oldest_first(login, pcc, partner_a_user, staf
     assert "Página 1 de 2" in html and "?page=2" in html and "(3)" in html
     second = client.get(reverse("results:review_queue"), {"page": 2})
     assert [r.pk for r in second.context["submitted"]] == [reports[2].pk]
+
+
+def test_the_activity_admin_chooses_plan_result_and_parent_by_typing(login, admin_user):
+    from django.contrib import admin
+
+    from results.models import Activity
+
+    activity_admin = admin.site._registry[Activity]
+    assert set(activity_admin.autocomplete_fields) == {"plan", "result", "parent"}
+    activity = Activity.objects.filter(plan__code="poa-prosur-2008", parent__isnull=False).first()
+    client = login(admin_user)
+    page = client.get(reverse("admin:results_activity_change", args=[activity.pk])).content.decode()
+    assert 'class="admin-autocomplete' in page
+    found = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "results", "model_name": "activity", "field_name": "result", "term": "1"},
+    ).json()
+    assert found["results"]
