@@ -248,6 +248,7 @@ class PartnerDashboard:
     periods: list[ReportingPeriod]
     due: list[dict]
     returned: list[ProgressReport]
+    indicators: list[Indicator]
     budget_lines: list[dict]
     totals: list[dict]
     charts: list[Chart]
@@ -314,6 +315,12 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         .with_targets()
         .order_by("-reviewed_at")
     )
+    indicators = list(
+        Indicator.objects.filter(result__plan__in=plans_qs.values("pk"))
+        .with_progress()
+        .select_related("result__plan")
+        .order_by("result__plan__code", "result__order", "order")
+    )
     facts = (
         BudgetFact.objects.for_user(user)
         .filter(programme__in=visible, partner=organisation)
@@ -361,6 +368,7 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         periods=periods,
         due=due,
         returned=returned,
+        indicators=indicators,
         budget_lines=[budget_lines[k] for k in sorted(budget_lines)],
         totals=partner_rows(per_figure),
         charts=charts,

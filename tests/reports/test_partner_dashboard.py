@@ -68,3 +68,16 @@ def test_a_budget_line_shows_its_budget_once_not_added_to_its_breakdown(login, p
 def test_another_partners_annex_line_is_its_own_budget(login, partner_b_user, pcc):
     row = _budget_line(login(partner_b_user).get(URL).content.decode(), 1116)  # AMPEX: 33,915 = US$ 30,200
     assert "US$&nbsp;30,200.00" in row and "60,400" not in row
+
+
+def test_the_partner_dashboard_lists_its_indicators_with_their_approved_progress(login, partner_a_user, pcc):
+    from results.models import Indicator
+
+    html = login(partner_a_user).get(URL).content.decode()
+    section = html.split('id="indicators-title"')[1].split("</section>")[0]
+    own = Indicator.objects.filter(result__plan__code="poa-prosur-2008")
+    assert own.exists()
+    for indicator in own:
+        assert indicator.get_absolute_url() in section
+    other = Indicator.objects.filter(result__plan__code="poa-ampex-2008").first()
+    assert other.get_absolute_url() not in section
