@@ -67,6 +67,7 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
             "severity",
             "recomputed",
             "stated",
+            "currency",
             "message",
             "message_data",
             "key",

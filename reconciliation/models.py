@@ -196,9 +196,7 @@ class Finding(models.Model):
 
         return Message.from_json(self.message_data).render()
 
-    @property
-    def recomputed_money(self):
-        """The recomputed figure as money (for formatting in the reader's style), ``None`` if not money."""
+    def _as_money(self, value: str):
         from decimal import Decimal, InvalidOperation
 
         from djmoney.money import Money
@@ -206,9 +204,19 @@ class Finding(models.Model):
         if not self.currency:
             return None
         try:
-            return Money(Decimal(self.recomputed), self.currency)
+            return Money(Decimal(value), self.currency)
         except (InvalidOperation, ValueError):
             return None
+
+    @property
+    def stated_money(self):
+        """The stated figure as money (for formatting in the reader's style), ``None`` if not money."""
+        return self._as_money(self.stated)
+
+    @property
+    def recomputed_money(self):
+        """The recomputed figure as money (for formatting in the reader's style), ``None`` if not money."""
+        return self._as_money(self.recomputed)
 
 
 class Computation(models.Model):

@@ -143,3 +143,12 @@ def test_a_partner_exports_only_the_findings_about_it(login, partner_a_user, fin
         login(partner_a_user).get(reverse("budgets:reconciliation_export", args=["pcc", "pdf"])).status_code
         == 404
     )
+
+
+def test_stated_and_recomputed_amounts_are_in_the_readers_number_style(login, staff_user, findings):
+    finding = Finding.objects.get(rule__code="programa-cuadro-1/238/total:sum-columns")
+    html = login(staff_user).get(URL, {"table": "programa-cuadro-1"}).content.decode()
+    row = html.split(f'id="finding-{finding.pk}"')[1].split("</tr>")[0]
+    # COSUDE reads Swiss format: 4'086'384 stated (line 238) against 4'000'000 recomputed, with CHF.
+    assert "CHF&nbsp;4&#x27;086&#x27;384.00" in row and "CHF&nbsp;4&#x27;000&#x27;000.00" in row
+    assert "4086384 CHF" not in row
