@@ -8,6 +8,7 @@ Actors (all on the PCC once ``pcc`` is loaded): ``staff_user`` (COSUDE, programm
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from agreements.models import Programme, Role
 from core.loading import load_programme
@@ -39,6 +40,15 @@ def pytest_collection_modifyitems(config, items):
             or "live_server" in getattr(item, "fixturenames", ())
         )
     )
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language: a management command run by an earlier test (call_command
+    deactivates translations) or a request in English would otherwise leave its language behind."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
