@@ -361,6 +361,13 @@ class Activity(Target):
             return []
         return months_between(self.start_month, self.end_month)
 
+    def schedule_fits(self, planned: set[datetime.date]) -> bool:
+        """Whether the Cronograma's marked months agree with the printed range: at least one month
+        marked and none outside the range. A range need not be marked in every month ("Octubre-
+        diciembre" marked in October and December is consistent)."""
+        printed = set(self.range_months())
+        return bool(planned) and planned <= printed
+
 
 class ScheduleMonth(models.Model):
     """One cell of the Cronograma: whether the activity is planned in that month, as printed."""

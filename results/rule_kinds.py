@@ -69,7 +69,7 @@ def evaluate_schedule_months(rule, ctx) -> list[Outcome]:
                     },
                 ),
                 key=activity.key,
-                holds=planned == printed,
+                holds=activity.schedule_fits(planned),
                 partner=plan.organisation.acronym,
                 document=plan.document,
             )

@@ -28,8 +28,11 @@ class ScheduleRow:
 
     @property
     def schedule_differs(self) -> bool:
-        """The Cronograma's months are not the months of the printed range (kept, flagged)."""
-        return self.has_schedule and any(cell.planned != cell.in_range for cell in self.cells)
+        """The Cronograma disagrees with the printed range (kept, flagged): :meth:`Activity.schedule_fits`,
+        the rule the reconciliation applies too."""
+        return self.has_schedule and not self.activity.schedule_fits(
+            {c.month for c in self.cells if c.planned}
+        )
 
 
 def build_schedule(plan: WorkPlan, activities: list[Activity]) -> list[ScheduleRow]:
