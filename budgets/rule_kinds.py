@@ -112,6 +112,23 @@ class BudgetFigures(RunContext):
     def table_title(self, reference: str) -> str:
         return self.tables[parse_ref(reference)[1]].title
 
+    def converted_terms_tolerance(self, reference: str, currency: str, terms: int) -> Decimal | None:
+        """Half a unit per term when the table's figures in ``currency`` are conversions at its stated
+        rate out of the programme's binding currency, each rounded on its own (16 such terms may miss
+        their sum by 8); ``None`` (the kind's default) otherwise."""
+        table = self.tables[parse_ref(reference)[1]]
+        rate = self.rates_by_id.get(table.rate_id)
+        binding = self.programme.binding_currency
+        if rate is None or not currency or currency == binding:
+            return None
+        if {currency, binding} != {rate.base_currency, rate.quote_currency}:
+            return None
+        return max(Decimal(1), Decimal(terms) / 2)
+
+    @cached_property
+    def rates_by_id(self) -> dict:
+        return {r.pk: r for r in self.rates.values()}
+
 
 # The budgets kinds read the programme's cells, tables and rates once per run.
 budget_kind = partial(register_rule_kind, context=BudgetFigures)
@@ -152,11 +169,12 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
         ]
     recomputed = sum((sign * c.value_or_zero for sign, _r, c in terms if c is not None), Decimal(0))
     stated = total.amount if total is not None else None
+    currency = currencies.pop() if currencies else ""
     return [
         Outcome(
             stated,
             recomputed,
-            currencies.pop() if currencies else "",
+            currency,
             lines,
             title,
             Message(
@@ -164,6 +182,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
                 {"stated": total.text if total else "—", "recomputed": format_decimal(recomputed)},
             ),
             partner=partner,
+            tolerance=ctx.converted_terms_tolerance(total_ref, currency, len(terms)),
         )
     ]
 

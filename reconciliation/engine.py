@@ -55,9 +55,13 @@ def classify(
     difference = stated - recomputed
     if difference == 0:
         return None, difference
-    absolute = (
-        rule.absolute_tolerance if rule.absolute_tolerance is not None else (kind and kind.absolute_tolerance)
-    )
+    if rule.absolute_tolerance is not None:
+        absolute = rule.absolute_tolerance
+    elif outcome.tolerance is not None:
+        absolute = outcome.tolerance
+    else:
+        absolute = kind and kind.absolute_tolerance
+
     relative = (
         rule.relative_tolerance if rule.relative_tolerance is not None else (kind and kind.relative_tolerance)
     )

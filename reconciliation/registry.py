@@ -80,6 +80,9 @@ class Outcome:
     holds: bool | None = None  # for non-numeric checks
     partner: str = ""  # acronym of the organisation the check is about, if one
     document: Any = None  # the Document its lines are in; None: the rule's subject's document
+    # The rounding tolerance this check's own figures imply (e.g. n rounded terms), in currency units;
+    # None: the kind's default. A rule's own tolerance overrides both.
+    tolerance: Decimal | None = None
 
 
 def format_decimal(value: Decimal | None) -> str:

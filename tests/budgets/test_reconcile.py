@@ -390,3 +390,18 @@ def test_a_rule_counts_once_in_the_summary_by_its_worst_finding(db, order):
     summary = summarise(programme)
     counts = (summary.rules, summary.holding, summary.rounding, summary.material, summary.unchecked)
     assert counts == (3, 1, 1, 1, 0)
+
+
+def test_a_sum_of_figures_each_converted_and_rounded_may_miss_by_half_a_unit_per_term(findings):
+    # Tourism expenses in US$ (lines 1068–1085), each converted from CHF at 1.05 and rounded: 17 terms add
+    # up to 145,568 against the printed 145,571. Three units on seventeen rounded terms is rounding.
+    for column in ("august", "december"):
+        finding = Finding.objects.get(rule__code=f"l2-gastos-usd/1085/{column}:sum-rows")
+        assert (finding.stated, finding.recomputed, finding.severity) == (
+            "145571",
+            "145568",
+            Severity.ROUNDING,
+        )
+    # In the binding currency the figures are not conversions: one unit stays the most a sum may miss.
+    chf = Finding.objects.get(rule__code="programa-cuadro-1/238/total:sum-columns")
+    assert chf.severity == Severity.MATERIAL
