@@ -35,3 +35,28 @@ def test_language_can_be_switched_to_english(client, staff_user):
 
 def test_login_page_is_open(client, db):
     assert client.get(reverse("login")).status_code == 200
+
+
+def test_a_forbidden_page_says_why_in_the_readers_language_with_the_sites_navigation(login, partner_a_user):
+    from django.urls import reverse
+
+    response = login(partner_a_user).get(reverse("reports:programme_dashboard", args=["pcc"]))
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "No permitido" in html and "403 Forbidden" not in html
+    assert reverse("agreements:programme_list") in html  # the navigation is there
+
+
+def test_a_missing_page_is_a_404_with_the_sites_navigation(login, staff_user):
+    response = login(staff_user).get("/budgets/nope/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "No encontrado" in html and 'lang="es"' in html
+
+
+def test_the_server_error_page_needs_no_database(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert "Algo salió mal" in response.content.decode()
