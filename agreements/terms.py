@@ -12,7 +12,7 @@ import datetime
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Ceiling, ConsolidatedTerms, Finding
-from core.money import convert, money_text
+from core.money import convert, money_text, within_conversion_tolerance
 
 
 def _amendments(agreement: Agreement):
@@ -120,7 +120,10 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                         ),
                     ):
                         converted = convert(amount, rate=rate, places=2)
-                        if converted.amount > cap_amount.amount:
+                        # Within the conversion tolerance the two are the same amount at a rounded rate.
+                        if converted.amount > cap_amount.amount and not within_conversion_tolerance(
+                            converted.amount, cap_amount.amount
+                        ):
                             findings.append(
                                 Finding(
                                     _(

@@ -18,7 +18,7 @@ from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingCha
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from budgets.rules import parse_ref
 from core.models import ExchangeRate
-from core.money import convert
+from core.money import CONVERSION_TOLERANCE_PERCENT, convert
 from reconciliation.models import ReconciliationRule
 from reconciliation.registry import (
     Message,
@@ -191,7 +191,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     "conversion",
     gettext_lazy("Figure in US$ is the CHF figure at the table's rate"),
     absolute_tolerance=None,
-    relative_tolerance=Decimal("0.5"),
+    relative_tolerance=CONVERSION_TOLERANCE_PERCENT,
 )
 def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     source, target = ctx.cell(rule.params["from"]), ctx.cell(rule.params["to"])

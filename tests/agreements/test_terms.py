@@ -43,11 +43,11 @@ def test_the_usd_increase_at_the_agreements_rate_exceeding_the_chf_cap_is_flagge
     with translation.override("en"):
         findings = terms.consistency_findings(agreement)
     messages = " ".join(f.message for f in findings)
-    # 83,290 × 1.25 = 104,112.50 > 87,460; 3,283,290 × 1.25 = 4,104,112.50 > 4,087,460.
+    # 83,290 × 1.25 = 104,112.50 > 87,460 (19 % above). 3,283,290 × 1.25 = 4,104,112.50 is 0.41 % above
+    # 4,087,460: within the 0.5 % a conversion at a rounded rate may miss by, so not a finding on its own.
     assert "CHF 104,112.50" in messages and "above the cap of CHF 87,460.00 by CHF 16,652.50" in messages
-    assert "CHF 4,104,112.50" in messages
-    assert any(214 in f.lines and 31 in f.lines for f in findings)
-    assert len(findings) == 2
+    assert "CHF 4,104,112.50" not in messages
+    assert len(findings) == 1
 
 
 def test_a_new_total_that_disagrees_with_previous_ceiling_plus_increase_is_flagged(agreement):
