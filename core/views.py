@@ -11,6 +11,7 @@ from django.db.models import Count, Min, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_safe
 from django_tasks_db.models import DBTaskResult, get_date_max
@@ -29,7 +30,8 @@ def glossary(request):
     if query:
         terms = terms.filter(Q(acronym__icontains=query) | Q(meaning__icontains=query))
     page = Paginator(terms, 50).get_page(request.GET.get("page"))
-    return render(request, "core/glossary.html", {"page": page, "query": query})
+    page_query = urlencode({"q": query}) if query else ""
+    return render(request, "core/glossary.html", {"page": page, "query": query, "page_query": page_query})
 
 
 @require_GET

@@ -11,6 +11,7 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -72,7 +73,14 @@ def plan_list(request):
     )
     page = Paginator(plans, 25).get_page(request.GET.get("page"))
     return render(
-        request, "results/plan_list.html", {"plans": page, "page": page, "programme_code": programme_code}
+        request,
+        "results/plan_list.html",
+        {
+            "plans": page,
+            "page": page,
+            "programme_code": programme_code,
+            "page_query": urlencode({"programme": programme_code}) if programme_code else "",
+        },
     )
 
 
