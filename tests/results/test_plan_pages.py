@@ -16,6 +16,14 @@ SCHEDULE_QUERIES = 8  # + the user's programme roles, read once per request by t
 LIST_QUERIES = 7  # session, user, memberships, page count, plans, partners prefetch, glossary
 
 
+def _submitted(activity, period, partner):
+    """A report of 1 on ``activity`` for ``period``, submitted by ``partner``."""
+    report = services.progress_create(
+        target=activity, period=period, user=partner, reported_on=period.end_date, achieved_value=Decimal("1")
+    )
+    return services.progress_submit(report=report, user=partner)
+
+
 @pytest.fixture
 def many_approved_reports(pcc, partner_a_user, staff_user):
     """Approved progress on twenty PROSUR activities in two months: rows that must not add queries."""
@@ -25,15 +33,7 @@ def many_approved_reports(pcc, partner_a_user, staff_user):
     )
     for activity in activities[:20]:
         for period in periods:
-            report = services.progress_create(
-                target=activity,
-                period=period,
-                user=partner_a_user,
-                reported_on=period.end_date,
-                achieved_value=Decimal("1"),
-            )
-            services.progress_submit(report=report, user=partner_a_user)
-            services.progress_approve(report=report, user=staff_user)
+            services.progress_approve(report=_submitted(activity, period, partner_a_user), user=staff_user)
 
 
 @pytest.mark.parametrize("with_reports", [False, True])
@@ -159,16 +159,7 @@ def test_the_review_queue_is_paged_oldest_first(login, pcc, partner_a_user, staf
     monkeypatch.setattr("results.views.REVIEW_QUEUE_PER_PAGE", 2)
     period = ReportingPeriod.objects.filter(programme=pcc).order_by("start_date").first()
     activities = Activity.objects.filter(plan__code="poa-prosur-2008").exclude(target_value=None)[:3]
-    reports = []
-    for activity in activities:
-        report = services.progress_create(
-            target=activity,
-            period=period,
-            user=partner_a_user,
-            reported_on=period.end_date,
-            achieved_value=Decimal("1"),
-        )
-        reports.append(services.progress_submit(report=report, user=partner_a_user))
+    reports = [_submitted(activity, period, partner_a_user) for activity in activities]
     client = login(staff_user)
     first = client.get(reverse("results:review_queue"))
     assert [r.pk for r in first.context["submitted"]] == [r.pk for r in reports[:2]]
