@@ -67,6 +67,22 @@ def _is_number(loaded: LoadedTable, line: int, key: str) -> bool:
     return cell is not None and cell.value is not None
 
 
+def _states_a_value(loaded: LoadedTable, line: int, key: str) -> bool:
+    """A number, or a dash (nothing, i.e. zero); not n.a. and not a blank cell."""
+    cell = loaded.cells.get((line, key))
+    return cell is not None and (cell.value is not None or cell.marker == "dash")
+
+
+def _mixed_members(loaded: LoadedTable, row: BudgetRow, keys: list[str]) -> bool:
+    """Whether a member of the total ``row`` states some of ``keys`` and not others (n.a., blank): the
+    row's formula then holds for its members, not for the totals, which add up different members."""
+    for member in row_members(row, loaded.rows):
+        stated = [_states_a_value(loaded, member.line, key) for key in keys]
+        if any(stated) and not all(stated):
+            return True
+    return False
+
+
 def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[StructuralRule]:
     rules: list[StructuralRule] = []
     for loaded in tables:
@@ -120,8 +136,11 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                 f"{'−' if sign < 0 else ('+' if i else '')} «{columns[key].header}»".strip()
                 for i, (sign, key) in enumerate(terms)
             )
+            used = [target.key, *(key for _sign, key in terms)]
             for row in loaded.rows:
                 if not _is_number(loaded, row.line, target.key):
+                    continue
+                if row.role in (RowRole.SUBTOTAL, RowRole.TOTAL) and _mixed_members(loaded, row, used):
                     continue
                 rules.append(
                     StructuralRule(

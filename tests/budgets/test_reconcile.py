@@ -405,3 +405,18 @@ def test_a_sum_of_figures_each_converted_and_rounded_may_miss_by_half_a_unit_per
     # In the binding currency the figures are not conversions: one unit stays the most a sum may miss.
     chf = Finding.objects.get(rule__code="programa-cuadro-1/238/total:sum-columns")
     assert chf.severity == Severity.MATERIAL
+
+
+def test_a_row_formula_is_not_applied_to_a_total_whose_members_state_only_some_of_its_columns(findings):
+    # Subproject Cuadro 1, line 584: the total adds TULUM's US$ 343,040 (line 583) into "Total Fase II",
+    # while TULUM's "Disponible", IGV, executed and estimated are "n.a.". "Disponible = total + IGV −
+    # executed − estimated" holds for each partner's row, not for the total (it gave 501,467 against
+    # 158,427, a false alarm in both copies of the table).
+    codes = set(ReconciliationRule.objects.values_list("code", flat=True))
+    assert "sp12-cuadro-1/584/available:identity" not in codes
+    assert "sp13-cuadro-1/897/available:identity" not in codes
+    assert "sp12-cuadro-1/578/available:identity" in codes  # PROSUR's own row is still checked
+    # "Additional = requested − available" is n.a. in all three for TULUM: still checked on the total.
+    assert (
+        Finding.objects.get(rule__code="sp12-cuadro-1/584/additional:identity").severity == Severity.ROUNDING
+    )
