@@ -4,7 +4,6 @@ resolved when no longer found; each a :func:`core.workflow.transition` along ``F
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -60,9 +59,6 @@ def finding_explain(*, finding: Finding, user, comment: str) -> Finding:
         explained_by=user,
         explained_at=timezone.now(),
     )
-
-
-logger = logging.getLogger(__name__)
 
 
 class _Recompute:
