@@ -66,6 +66,7 @@ class _Recompute:
 
     def __init__(self, programme_id: int, cause: str, using: str | None):
         self.programme_id, self.causes, self.using = programme_id, [], using
+        self.done = False  # a run that has happened takes no more causes (tests run callbacks early)
         self.add(cause)
 
     def add(self, cause: str) -> None:
@@ -83,6 +84,7 @@ class _Recompute:
         from agreements.models import Programme
         from reconciliation.engine import reconcile
 
+        self.done = True
         programme = Programme.objects.using(self.using).filter(pk=self.programme_id).first()
         if programme is not None:  # deleted in the same transaction: nothing left to reconcile
             reconcile(programme, self.cause[:255])
@@ -95,7 +97,7 @@ def _scheduled(programme_id: int, using: str | None) -> _Recompute | None:
         return None
     # One job per programme per transaction: Django keeps the pending callbacks on the connection.
     for _savepoints, job, _robust in connection.run_on_commit:
-        if isinstance(job, _Recompute) and job.programme_id == programme_id:
+        if isinstance(job, _Recompute) and job.programme_id == programme_id and not job.done:
             return job
     return None
 

@@ -123,3 +123,15 @@ def test_a_finding_is_read_in_the_readers_language_whoever_triggered_the_run(
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("budgets:reconciliation", args=["pcc"]), {"table": "programa-cuadro-1"})
     assert "Stated 4&#x27;086&#x27;384; the sum of its terms is 4000000." in page.content.decode()
+
+
+def test_a_change_after_a_run_in_the_same_transaction_schedules_another(
+    pcc, django_capture_on_commit_callbacks
+):
+    # The test's transaction never commits, so its callbacks run early; one that has run takes no more causes.
+    with django_capture_on_commit_callbacks(execute=True) as first:
+        figures_changed(pcc, "first change")
+    with django_capture_on_commit_callbacks(execute=True) as second:
+        figures_changed(pcc, "second change")
+    assert (len(first), len(second)) == (1, 1)
+    assert Computation.objects.first().cause == "second change"
