@@ -6,546 +6,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Agreement",
+            name='Agreement',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField(max_length=80, verbose_name="code")),
-                ("title", models.CharField(max_length=500, verbose_name="title")),
-                ("signed_on", models.DateField(blank=True, null=True, verbose_name="signed on")),
-                ("signed_place", models.CharField(blank=True, max_length=120, verbose_name="signed in")),
-                ("start_date", models.DateField(verbose_name="start")),
-                ("end_date", models.DateField(verbose_name="original end")),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
-                (
-                    "end_date_line",
-                    models.PositiveIntegerField(
-                        blank=True, null=True, verbose_name="seed line of the original end"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=80, verbose_name='code')),
+                ('title', models.CharField(max_length=500, verbose_name='title')),
+                ('signed_on', models.DateField(blank=True, null=True, verbose_name='signed on')),
+                ('signed_place', models.CharField(blank=True, max_length=120, verbose_name='signed in')),
+                ('start_date', models.DateField(verbose_name='start')),
+                ('end_date', models.DateField(verbose_name='original end')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
+                ('end_date_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line of the original end')),
             ],
             options={
-                "verbose_name": "agreement",
-                "verbose_name_plural": "agreements",
-                "ordering": ["programme", "start_date"],
+                'verbose_name': 'agreement',
+                'verbose_name_plural': 'agreements',
+                'ordering': ['programme', 'start_date'],
             },
         ),
         migrations.CreateModel(
-            name="AgreementCeiling",
+            name='AgreementCeiling',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "amount_currency",
-                    djmoney.models.fields.CurrencyField(
-                        choices=[("CHF", "CHF"), ("EUR", "EUR"), ("PEN", "S/"), ("USD", "US$")],
-                        default="CHF",
-                        editable=False,
-                        max_length=3,
-                    ),
-                ),
-                (
-                    "amount",
-                    djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name="ceiling"),
-                ),
-                ("is_cap", models.BooleanField(default=False, verbose_name="binding cap")),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('amount_currency', djmoney.models.fields.CurrencyField(choices=[('CHF', 'CHF'), ('EUR', 'EUR'), ('PEN', 'S/'), ('USD', 'US$')], default='CHF', editable=False, max_length=3)),
+                ('amount', djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name='ceiling')),
+                ('is_cap', models.BooleanField(default=False, verbose_name='binding cap')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "ceiling",
-                "verbose_name_plural": "ceilings",
+                'verbose_name': 'ceiling',
+                'verbose_name_plural': 'ceilings',
             },
         ),
         migrations.CreateModel(
-            name="AgreementParty",
+            name='AgreementParty',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("donor", "Donor"),
-                            ("donor_rep", "Donor's representative"),
-                            ("counterpart", "National counterpart"),
-                            ("agency", "Government cooperation agency"),
-                            ("partner", "Implementing partner"),
-                            ("consultant", "Consultant / service provider"),
-                        ],
-                        max_length=20,
-                        verbose_name="role",
-                    ),
-                ),
-                ("represents", models.CharField(blank=True, max_length=255, verbose_name="represents")),
-                ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('donor', 'Donor'), ('donor_rep', "Donor's representative"), ('counterpart', 'National counterpart'), ('agency', 'Government cooperation agency'), ('partner', 'Implementing partner'), ('consultant', 'Consultant / service provider')], max_length=20, verbose_name='role')),
+                ('represents', models.CharField(blank=True, max_length=255, verbose_name='represents')),
+                ('line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "party",
-                "verbose_name_plural": "parties",
+                'verbose_name': 'party',
+                'verbose_name_plural': 'parties',
             },
         ),
         migrations.CreateModel(
-            name="AmendedArticle",
+            name='AmendedArticle',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("article", models.CharField(max_length=80, verbose_name="article")),
-                ("scope", models.CharField(blank=True, max_length=255, verbose_name="what is amended")),
-                ("new_text", models.TextField(verbose_name="new text")),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('article', models.CharField(max_length=80, verbose_name='article')),
+                ('scope', models.CharField(blank=True, max_length=255, verbose_name='what is amended')),
+                ('new_text', models.TextField(verbose_name='new text')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "amended article",
-                "verbose_name_plural": "amended articles",
-                "ordering": ["amendment", "line"],
+                'verbose_name': 'amended article',
+                'verbose_name_plural': 'amended articles',
+                'ordering': ['amendment', 'line'],
             },
         ),
         migrations.CreateModel(
-            name="Amendment",
+            name='Amendment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("sequence", models.PositiveSmallIntegerField(verbose_name="sequence")),
-                ("number", models.CharField(blank=True, max_length=40, verbose_name="number as printed")),
-                ("title", models.CharField(max_length=255, verbose_name="title")),
-                ("signed_on", models.DateField(verbose_name="signed on")),
-                ("signed_place", models.CharField(max_length=120, verbose_name="signed in")),
-                (
-                    "retroactive_from",
-                    models.DateField(blank=True, null=True, verbose_name="effective retroactively from"),
-                ),
-                ("entry_into_force_rule", models.TextField(blank=True, verbose_name="entry into force")),
-                (
-                    "entered_into_force_on",
-                    models.DateField(blank=True, null=True, verbose_name="entered into force on"),
-                ),
-                ("new_end_date", models.DateField(blank=True, null=True, verbose_name="new end date")),
-                (
-                    "new_end_date_line",
-                    models.PositiveIntegerField(
-                        blank=True, null=True, verbose_name="seed line of the new end"
-                    ),
-                ),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('sequence', models.PositiveSmallIntegerField(verbose_name='sequence')),
+                ('number', models.CharField(blank=True, max_length=40, verbose_name='number as printed')),
+                ('title', models.CharField(max_length=255, verbose_name='title')),
+                ('signed_on', models.DateField(verbose_name='signed on')),
+                ('signed_place', models.CharField(max_length=120, verbose_name='signed in')),
+                ('retroactive_from', models.DateField(blank=True, null=True, verbose_name='effective retroactively from')),
+                ('entry_into_force_rule', models.TextField(blank=True, verbose_name='entry into force')),
+                ('entered_into_force_on', models.DateField(blank=True, null=True, verbose_name='entered into force on')),
+                ('new_end_date', models.DateField(blank=True, null=True, verbose_name='new end date')),
+                ('new_end_date_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line of the new end')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "amendment",
-                "verbose_name_plural": "amendments",
-                "ordering": ["agreement", "sequence"],
+                'verbose_name': 'amendment',
+                'verbose_name_plural': 'amendments',
+                'ordering': ['agreement', 'sequence'],
             },
         ),
         migrations.CreateModel(
-            name="AmendmentSignatory",
+            name='AmendmentSignatory',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=255, verbose_name="name")),
-                ("position", models.CharField(max_length=255, verbose_name="position")),
-                ("on_behalf_of", models.CharField(max_length=255, verbose_name="on behalf of")),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=255, verbose_name='name')),
+                ('position', models.CharField(max_length=255, verbose_name='position')),
+                ('on_behalf_of', models.CharField(max_length=255, verbose_name='on behalf of')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "signatory",
-                "verbose_name_plural": "signatories",
-                "ordering": ["amendment", "line"],
+                'verbose_name': 'signatory',
+                'verbose_name_plural': 'signatories',
+                'ordering': ['amendment', 'line'],
             },
         ),
         migrations.CreateModel(
-            name="CeilingChange",
+            name='CeilingChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "increase_currency",
-                    djmoney.models.fields.CurrencyField(
-                        choices=[("CHF", "CHF"), ("EUR", "EUR"), ("PEN", "S/"), ("USD", "US$")],
-                        default="CHF",
-                        editable=False,
-                        max_length=3,
-                    ),
-                ),
-                (
-                    "increase",
-                    djmoney.models.fields.MoneyField(
-                        decimal_places=2, max_digits=19, verbose_name="increase"
-                    ),
-                ),
-                ("increase_as_printed", models.CharField(max_length=60, verbose_name="increase as printed")),
-                ("increase_line", models.PositiveIntegerField(verbose_name="seed line of the increase")),
-                (
-                    "new_total_currency",
-                    djmoney.models.fields.CurrencyField(
-                        choices=[("CHF", "CHF"), ("EUR", "EUR"), ("PEN", "S/"), ("USD", "US$")],
-                        default="CHF",
-                        editable=False,
-                        max_length=3,
-                    ),
-                ),
-                (
-                    "new_total",
-                    djmoney.models.fields.MoneyField(
-                        decimal_places=2, max_digits=19, verbose_name="new total"
-                    ),
-                ),
-                (
-                    "new_total_as_printed",
-                    models.CharField(max_length=60, verbose_name="new total as printed"),
-                ),
-                ("new_total_line", models.PositiveIntegerField(verbose_name="seed line of the new total")),
-                (
-                    "is_cap",
-                    models.BooleanField(
-                        default=False,
-                        help_text='The amount may not be exceeded ("no podrán sobrepasar").',
-                        verbose_name="binding cap",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('increase_currency', djmoney.models.fields.CurrencyField(choices=[('CHF', 'CHF'), ('EUR', 'EUR'), ('PEN', 'S/'), ('USD', 'US$')], default='CHF', editable=False, max_length=3)),
+                ('increase', djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name='increase')),
+                ('increase_as_printed', models.CharField(max_length=60, verbose_name='increase as printed')),
+                ('increase_line', models.PositiveIntegerField(verbose_name='seed line of the increase')),
+                ('new_total_currency', djmoney.models.fields.CurrencyField(choices=[('CHF', 'CHF'), ('EUR', 'EUR'), ('PEN', 'S/'), ('USD', 'US$')], default='CHF', editable=False, max_length=3)),
+                ('new_total', djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name='new total')),
+                ('new_total_as_printed', models.CharField(max_length=60, verbose_name='new total as printed')),
+                ('new_total_line', models.PositiveIntegerField(verbose_name='seed line of the new total')),
+                ('is_cap', models.BooleanField(default=False, help_text='The amount may not be exceeded ("no podrán sobrepasar").', verbose_name='binding cap')),
             ],
             options={
-                "verbose_name": "ceiling change",
-                "verbose_name_plural": "ceiling changes",
+                'verbose_name': 'ceiling change',
+                'verbose_name_plural': 'ceiling changes',
             },
         ),
         migrations.CreateModel(
-            name="Component",
+            name='Component',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "code",
-                    models.CharField(
-                        help_text="As printed, e.g. L1, 1.2", max_length=20, verbose_name="code"
-                    ),
-                ),
-                ("name", models.CharField(max_length=255, verbose_name="name")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("line", "Line"),
-                            ("project", "Project"),
-                            ("subproject", "Subproject"),
-                            ("other", "Other"),
-                        ],
-                        max_length=12,
-                        verbose_name="kind",
-                    ),
-                ),
-                ("order", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
-                ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.CharField(help_text='As printed, e.g. L1, 1.2', max_length=20, verbose_name='code')),
+                ('name', models.CharField(max_length=255, verbose_name='name')),
+                ('kind', models.CharField(choices=[('line', 'Line'), ('project', 'Project'), ('subproject', 'Subproject'), ('other', 'Other')], max_length=12, verbose_name='kind')),
+                ('order', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
+                ('line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "component",
-                "verbose_name_plural": "components",
-                "ordering": ["programme", "order", "code"],
+                'verbose_name': 'component',
+                'verbose_name_plural': 'components',
+                'ordering': ['programme', 'order', 'code'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalAgreement",
+            name='HistoricalAgreement',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                ("code", models.SlugField(max_length=80, verbose_name="code")),
-                ("title", models.CharField(max_length=500, verbose_name="title")),
-                ("signed_on", models.DateField(blank=True, null=True, verbose_name="signed on")),
-                ("signed_place", models.CharField(blank=True, max_length=120, verbose_name="signed in")),
-                ("start_date", models.DateField(verbose_name="start")),
-                ("end_date", models.DateField(verbose_name="original end")),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
-                (
-                    "end_date_line",
-                    models.PositiveIntegerField(
-                        blank=True, null=True, verbose_name="seed line of the original end"
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('code', models.SlugField(max_length=80, verbose_name='code')),
+                ('title', models.CharField(max_length=500, verbose_name='title')),
+                ('signed_on', models.DateField(blank=True, null=True, verbose_name='signed on')),
+                ('signed_place', models.CharField(blank=True, max_length=120, verbose_name='signed in')),
+                ('start_date', models.DateField(verbose_name='start')),
+                ('end_date', models.DateField(verbose_name='original end')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
+                ('end_date_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line of the original end')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
             ],
             options={
-                "verbose_name": "historical agreement",
-                "verbose_name_plural": "historical agreements",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical agreement',
+                'verbose_name_plural': 'historical agreements',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalAgreementCeiling",
+            name='HistoricalAgreementCeiling',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                (
-                    "amount_currency",
-                    djmoney.models.fields.CurrencyField(
-                        choices=[("CHF", "CHF"), ("EUR", "EUR"), ("PEN", "S/"), ("USD", "US$")],
-                        default="CHF",
-                        editable=False,
-                        max_length=3,
-                    ),
-                ),
-                (
-                    "amount",
-                    djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name="ceiling"),
-                ),
-                ("is_cap", models.BooleanField(default=False, verbose_name="binding cap")),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('amount_currency', djmoney.models.fields.CurrencyField(choices=[('CHF', 'CHF'), ('EUR', 'EUR'), ('PEN', 'S/'), ('USD', 'US$')], default='CHF', editable=False, max_length=3)),
+                ('amount', djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name='ceiling')),
+                ('is_cap', models.BooleanField(default=False, verbose_name='binding cap')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
             ],
             options={
-                "verbose_name": "historical ceiling",
-                "verbose_name_plural": "historical ceilings",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical ceiling',
+                'verbose_name_plural': 'historical ceilings',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalAmendment",
+            name='HistoricalAmendment',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                ("sequence", models.PositiveSmallIntegerField(verbose_name="sequence")),
-                ("number", models.CharField(blank=True, max_length=40, verbose_name="number as printed")),
-                ("title", models.CharField(max_length=255, verbose_name="title")),
-                ("signed_on", models.DateField(verbose_name="signed on")),
-                ("signed_place", models.CharField(max_length=120, verbose_name="signed in")),
-                (
-                    "retroactive_from",
-                    models.DateField(blank=True, null=True, verbose_name="effective retroactively from"),
-                ),
-                ("entry_into_force_rule", models.TextField(blank=True, verbose_name="entry into force")),
-                (
-                    "entered_into_force_on",
-                    models.DateField(blank=True, null=True, verbose_name="entered into force on"),
-                ),
-                ("new_end_date", models.DateField(blank=True, null=True, verbose_name="new end date")),
-                (
-                    "new_end_date_line",
-                    models.PositiveIntegerField(
-                        blank=True, null=True, verbose_name="seed line of the new end"
-                    ),
-                ),
-                ("line", models.PositiveIntegerField(verbose_name="seed line")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('sequence', models.PositiveSmallIntegerField(verbose_name='sequence')),
+                ('number', models.CharField(blank=True, max_length=40, verbose_name='number as printed')),
+                ('title', models.CharField(max_length=255, verbose_name='title')),
+                ('signed_on', models.DateField(verbose_name='signed on')),
+                ('signed_place', models.CharField(max_length=120, verbose_name='signed in')),
+                ('retroactive_from', models.DateField(blank=True, null=True, verbose_name='effective retroactively from')),
+                ('entry_into_force_rule', models.TextField(blank=True, verbose_name='entry into force')),
+                ('entered_into_force_on', models.DateField(blank=True, null=True, verbose_name='entered into force on')),
+                ('new_end_date', models.DateField(blank=True, null=True, verbose_name='new end date')),
+                ('new_end_date_line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line of the new end')),
+                ('line', models.PositiveIntegerField(verbose_name='seed line')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
             ],
             options={
-                "verbose_name": "historical amendment",
-                "verbose_name_plural": "historical amendments",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical amendment',
+                'verbose_name_plural': 'historical amendments',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalCeilingChange",
+            name='HistoricalCeilingChange',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                (
-                    "increase_currency",
-                    djmoney.models.fields.CurrencyField(
-                        choices=[("CHF", "CHF"), ("EUR", "EUR"), ("PEN", "S/"), ("USD", "US$")],
-                        default="CHF",
-                        editable=False,
-                        max_length=3,
-                    ),
-                ),
-                (
-                    "increase",
-                    djmoney.models.fields.MoneyField(
-                        decimal_places=2, max_digits=19, verbose_name="increase"
-                    ),
-                ),
-                ("increase_as_printed", models.CharField(max_length=60, verbose_name="increase as printed")),
-                ("increase_line", models.PositiveIntegerField(verbose_name="seed line of the increase")),
-                (
-                    "new_total_currency",
-                    djmoney.models.fields.CurrencyField(
-                        choices=[("CHF", "CHF"), ("EUR", "EUR"), ("PEN", "S/"), ("USD", "US$")],
-                        default="CHF",
-                        editable=False,
-                        max_length=3,
-                    ),
-                ),
-                (
-                    "new_total",
-                    djmoney.models.fields.MoneyField(
-                        decimal_places=2, max_digits=19, verbose_name="new total"
-                    ),
-                ),
-                (
-                    "new_total_as_printed",
-                    models.CharField(max_length=60, verbose_name="new total as printed"),
-                ),
-                ("new_total_line", models.PositiveIntegerField(verbose_name="seed line of the new total")),
-                (
-                    "is_cap",
-                    models.BooleanField(
-                        default=False,
-                        help_text='The amount may not be exceeded ("no podrán sobrepasar").',
-                        verbose_name="binding cap",
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('increase_currency', djmoney.models.fields.CurrencyField(choices=[('CHF', 'CHF'), ('EUR', 'EUR'), ('PEN', 'S/'), ('USD', 'US$')], default='CHF', editable=False, max_length=3)),
+                ('increase', djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name='increase')),
+                ('increase_as_printed', models.CharField(max_length=60, verbose_name='increase as printed')),
+                ('increase_line', models.PositiveIntegerField(verbose_name='seed line of the increase')),
+                ('new_total_currency', djmoney.models.fields.CurrencyField(choices=[('CHF', 'CHF'), ('EUR', 'EUR'), ('PEN', 'S/'), ('USD', 'US$')], default='CHF', editable=False, max_length=3)),
+                ('new_total', djmoney.models.fields.MoneyField(decimal_places=2, max_digits=19, verbose_name='new total')),
+                ('new_total_as_printed', models.CharField(max_length=60, verbose_name='new total as printed')),
+                ('new_total_line', models.PositiveIntegerField(verbose_name='seed line of the new total')),
+                ('is_cap', models.BooleanField(default=False, help_text='The amount may not be exceeded ("no podrán sobrepasar").', verbose_name='binding cap')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
             ],
             options={
-                "verbose_name": "historical ceiling change",
-                "verbose_name_plural": "historical ceiling changes",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical ceiling change',
+                'verbose_name_plural': 'historical ceiling changes',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Phase",
+            name='Phase',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, verbose_name="code")),
-                ("name", models.CharField(max_length=255, verbose_name="name")),
-                ("start_date", models.DateField(verbose_name="start")),
-                ("end_date", models.DateField(verbose_name="end")),
-                ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="seed line")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=40, verbose_name='code')),
+                ('name', models.CharField(max_length=255, verbose_name='name')),
+                ('start_date', models.DateField(verbose_name='start')),
+                ('end_date', models.DateField(verbose_name='end')),
+                ('line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line')),
             ],
             options={
-                "verbose_name": "phase",
-                "verbose_name_plural": "phases",
-                "ordering": ["programme", "start_date"],
+                'verbose_name': 'phase',
+                'verbose_name_plural': 'phases',
+                'ordering': ['programme', 'start_date'],
             },
         ),
         migrations.CreateModel(
-            name="Programme",
+            name='Programme',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
-                ("name", models.CharField(max_length=255, verbose_name="name")),
-                ("country", models.CharField(max_length=2, verbose_name="country")),
-                (
-                    "binding_currency",
-                    models.CharField(default="CHF", max_length=3, verbose_name="binding currency"),
-                ),
-                ("description", models.TextField(blank=True, verbose_name="description")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
+                ('name', models.CharField(max_length=255, verbose_name='name')),
+                ('country', models.CharField(max_length=2, verbose_name='country')),
+                ('binding_currency', models.CharField(default='CHF', max_length=3, verbose_name='binding currency')),
+                ('description', models.TextField(blank=True, verbose_name='description')),
             ],
             options={
-                "verbose_name": "programme",
-                "verbose_name_plural": "programmes",
-                "ordering": ["code"],
+                'verbose_name': 'programme',
+                'verbose_name_plural': 'programmes',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="ProgrammeParticipant",
+            name='ProgrammeParticipant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("donor", "Donor"),
-                            ("donor_rep", "Donor's representative"),
-                            ("counterpart", "National counterpart"),
-                            ("agency", "Government cooperation agency"),
-                            ("partner", "Implementing partner"),
-                            ("consultant", "Consultant / service provider"),
-                        ],
-                        max_length=20,
-                        verbose_name="role",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('donor', 'Donor'), ('donor_rep', "Donor's representative"), ('counterpart', 'National counterpart'), ('agency', 'Government cooperation agency'), ('partner', 'Implementing partner'), ('consultant', 'Consultant / service provider')], max_length=20, verbose_name='role')),
             ],
             options={
-                "verbose_name": "programme participant",
-                "verbose_name_plural": "programme participants",
+                'verbose_name': 'programme participant',
+                'verbose_name_plural': 'programme participants',
             },
         ),
     ]

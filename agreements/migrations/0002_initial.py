@@ -6,419 +6,228 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("agreements", "0001_initial"),
-        ("core", "0001_initial"),
+        ('agreements', '0001_initial'),
+        ('core', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="agreement",
-            name="document",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.document"
-            ),
+            model_name='agreement',
+            name='document',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.document'),
         ),
         migrations.AddField(
-            model_name="agreement",
-            name="exchange_rate",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="core.exchangerate",
-                verbose_name="agreement's exchange rate",
-            ),
+            model_name='agreement',
+            name='exchange_rate',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.exchangerate', verbose_name="agreement's exchange rate"),
         ),
         migrations.AddField(
-            model_name="agreement",
-            name="national_counterpart",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="core.organisation",
-                verbose_name="national counterpart",
-            ),
+            model_name='agreement',
+            name='national_counterpart',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='national counterpart'),
         ),
         migrations.AddField(
-            model_name="agreementceiling",
-            name="agreement",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="ceilings",
-                to="agreements.agreement",
-            ),
+            model_name='agreementceiling',
+            name='agreement',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ceilings', to='agreements.agreement'),
         ),
         migrations.AddField(
-            model_name="agreementparty",
-            name="agreement",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="parties", to="agreements.agreement"
-            ),
+            model_name='agreementparty',
+            name='agreement',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='agreements.agreement'),
         ),
         migrations.AddField(
-            model_name="agreementparty",
-            name="organisation",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.organisation"
-            ),
+            model_name='agreementparty',
+            name='organisation',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation'),
         ),
         migrations.AddField(
-            model_name="amendment",
-            name="agreement",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="amendments",
-                to="agreements.agreement",
-            ),
+            model_name='amendment',
+            name='agreement',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='amendments', to='agreements.agreement'),
         ),
         migrations.AddField(
-            model_name="amendment",
-            name="document",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.document"
-            ),
+            model_name='amendment',
+            name='document',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.document'),
         ),
         migrations.AddField(
-            model_name="amendedarticle",
-            name="amendment",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="articles",
-                to="agreements.amendment",
-            ),
+            model_name='amendedarticle',
+            name='amendment',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='articles', to='agreements.amendment'),
         ),
         migrations.AddField(
-            model_name="amendmentsignatory",
-            name="amendment",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="signatories",
-                to="agreements.amendment",
-            ),
+            model_name='amendmentsignatory',
+            name='amendment',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatories', to='agreements.amendment'),
         ),
         migrations.AddField(
-            model_name="amendmentsignatory",
-            name="organisation",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="core.organisation",
-            ),
+            model_name='amendmentsignatory',
+            name='organisation',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation'),
         ),
         migrations.AddField(
-            model_name="ceilingchange",
-            name="amendment",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="ceiling_changes",
-                to="agreements.amendment",
-            ),
+            model_name='ceilingchange',
+            name='amendment',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ceiling_changes', to='agreements.amendment'),
         ),
         migrations.AddField(
-            model_name="component",
-            name="document",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="core.document",
-            ),
+            model_name='component',
+            name='document',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.document'),
         ),
         migrations.AddField(
-            model_name="component",
-            name="parent",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="children",
-                to="agreements.component",
-            ),
+            model_name='component',
+            name='parent',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='agreements.component'),
         ),
         migrations.AddField(
-            model_name="historicalagreement",
-            name="document",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="core.document",
-            ),
+            model_name='historicalagreement',
+            name='document',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.document'),
         ),
         migrations.AddField(
-            model_name="historicalagreement",
-            name="exchange_rate",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="core.exchangerate",
-                verbose_name="agreement's exchange rate",
-            ),
+            model_name='historicalagreement',
+            name='exchange_rate',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.exchangerate', verbose_name="agreement's exchange rate"),
         ),
         migrations.AddField(
-            model_name="historicalagreement",
-            name="history_user",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='historicalagreement',
+            name='history_user',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="historicalagreement",
-            name="national_counterpart",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="core.organisation",
-                verbose_name="national counterpart",
-            ),
+            model_name='historicalagreement',
+            name='national_counterpart',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='national counterpart'),
         ),
         migrations.AddField(
-            model_name="historicalagreementceiling",
-            name="agreement",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="agreements.agreement",
-            ),
+            model_name='historicalagreementceiling',
+            name='agreement',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.agreement'),
         ),
         migrations.AddField(
-            model_name="historicalagreementceiling",
-            name="history_user",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='historicalagreementceiling',
+            name='history_user',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="historicalamendment",
-            name="agreement",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="agreements.agreement",
-            ),
+            model_name='historicalamendment',
+            name='agreement',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.agreement'),
         ),
         migrations.AddField(
-            model_name="historicalamendment",
-            name="document",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="core.document",
-            ),
+            model_name='historicalamendment',
+            name='document',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.document'),
         ),
         migrations.AddField(
-            model_name="historicalamendment",
-            name="history_user",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='historicalamendment',
+            name='history_user',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="historicalceilingchange",
-            name="amendment",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="agreements.amendment",
-            ),
+            model_name='historicalceilingchange',
+            name='amendment',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.amendment'),
         ),
         migrations.AddField(
-            model_name="historicalceilingchange",
-            name="history_user",
-            field=models.ForeignKey(
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
+            model_name='historicalceilingchange',
+            name='history_user',
+            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
         migrations.AddField(
-            model_name="phase",
-            name="document",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="core.document",
-            ),
+            model_name='phase',
+            name='document',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.document'),
         ),
         migrations.AddField(
-            model_name="historicalagreement",
-            name="phase",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="agreements.phase",
-            ),
+            model_name='historicalagreement',
+            name='phase',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.phase'),
         ),
         migrations.AddField(
-            model_name="agreement",
-            name="phase",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="agreements",
-                to="agreements.phase",
-            ),
+            model_name='agreement',
+            name='phase',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='agreements', to='agreements.phase'),
         ),
         migrations.AddField(
-            model_name="phase",
-            name="programme",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="phases", to="agreements.programme"
-            ),
+            model_name='phase',
+            name='programme',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='agreements.programme'),
         ),
         migrations.AddField(
-            model_name="historicalagreement",
-            name="programme",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="agreements.programme",
-            ),
+            model_name='historicalagreement',
+            name='programme',
+            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.programme'),
         ),
         migrations.AddField(
-            model_name="component",
-            name="programme",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="components",
-                to="agreements.programme",
-            ),
+            model_name='component',
+            name='programme',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='components', to='agreements.programme'),
         ),
         migrations.AddField(
-            model_name="agreement",
-            name="programme",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="agreements",
-                to="agreements.programme",
-            ),
+            model_name='agreement',
+            name='programme',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreements', to='agreements.programme'),
         ),
         migrations.AddField(
-            model_name="programmeparticipant",
-            name="organisation",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="participations",
-                to="core.organisation",
-            ),
+            model_name='programmeparticipant',
+            name='organisation',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='core.organisation'),
         ),
         migrations.AddField(
-            model_name="programmeparticipant",
-            name="programme",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="participants",
-                to="agreements.programme",
-            ),
+            model_name='programmeparticipant',
+            name='programme',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='agreements.programme'),
         ),
         migrations.AddConstraint(
-            model_name="agreementceiling",
-            constraint=models.UniqueConstraint(
-                fields=("agreement", "amount_currency"), name="unique_ceiling_currency"
-            ),
+            model_name='agreementceiling',
+            constraint=models.UniqueConstraint(fields=('agreement', 'amount_currency'), name='unique_ceiling_currency'),
         ),
         migrations.AddConstraint(
-            model_name="agreementparty",
-            constraint=models.UniqueConstraint(
-                fields=("agreement", "organisation", "role"), name="unique_agreement_party"
-            ),
+            model_name='agreementparty',
+            constraint=models.UniqueConstraint(fields=('agreement', 'organisation', 'role'), name='unique_agreement_party'),
         ),
         migrations.AddConstraint(
-            model_name="amendment",
-            constraint=models.UniqueConstraint(
-                fields=("agreement", "sequence"), name="unique_amendment_sequence"
-            ),
+            model_name='amendment',
+            constraint=models.UniqueConstraint(fields=('agreement', 'sequence'), name='unique_amendment_sequence'),
         ),
         migrations.AddConstraint(
-            model_name="ceilingchange",
-            constraint=models.UniqueConstraint(
-                fields=("amendment", "increase_currency"), name="unique_change_currency"
-            ),
+            model_name='ceilingchange',
+            constraint=models.UniqueConstraint(fields=('amendment', 'increase_currency'), name='unique_change_currency'),
         ),
         migrations.AddConstraint(
-            model_name="ceilingchange",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("increase_currency", models.F("new_total_currency"))),
-                name="change_one_currency",
-            ),
+            model_name='ceilingchange',
+            constraint=models.CheckConstraint(condition=models.Q(('increase_currency', models.F('new_total_currency'))), name='change_one_currency'),
         ),
         migrations.AddConstraint(
-            model_name="phase",
-            constraint=models.UniqueConstraint(fields=("programme", "code"), name="unique_phase_code"),
+            model_name='phase',
+            constraint=models.UniqueConstraint(fields=('programme', 'code'), name='unique_phase_code'),
         ),
         migrations.AddConstraint(
-            model_name="phase",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("start_date__lte", models.F("end_date"))), name="phase_period"
-            ),
+            model_name='phase',
+            constraint=models.CheckConstraint(condition=models.Q(('start_date__lte', models.F('end_date'))), name='phase_period'),
         ),
         migrations.AddConstraint(
-            model_name="component",
-            constraint=models.UniqueConstraint(fields=("programme", "code"), name="unique_component_code"),
+            model_name='component',
+            constraint=models.UniqueConstraint(fields=('programme', 'code'), name='unique_component_code'),
         ),
         migrations.AddConstraint(
-            model_name="agreement",
-            constraint=models.UniqueConstraint(fields=("programme", "code"), name="unique_agreement_code"),
+            model_name='agreement',
+            constraint=models.UniqueConstraint(fields=('programme', 'code'), name='unique_agreement_code'),
         ),
         migrations.AddConstraint(
-            model_name="agreement",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("start_date__lte", models.F("end_date"))), name="agreement_period"
-            ),
+            model_name='agreement',
+            constraint=models.CheckConstraint(condition=models.Q(('start_date__lte', models.F('end_date'))), name='agreement_period'),
         ),
         migrations.AddConstraint(
-            model_name="programmeparticipant",
-            constraint=models.UniqueConstraint(
-                fields=("programme", "organisation", "role"), name="unique_participant"
-            ),
+            model_name='programmeparticipant',
+            constraint=models.UniqueConstraint(fields=('programme', 'organisation', 'role'), name='unique_participant'),
         ),
     ]

@@ -13,9 +13,7 @@ def copy_memberships(apps, schema_editor):
     participant = apps.get_model("agreements", "ProgrammeParticipant")
     for membership in old.objects.all():
         programmes = set(
-            participant.objects.filter(organisation_id=membership.organisation_id).values_list(
-                "programme_id", flat=True
-            )
+            participant.objects.filter(organisation_id=membership.organisation_id).values_list("programme_id", flat=True)
         )
         for programme_id in programmes:
             new.objects.get_or_create(
@@ -27,172 +25,55 @@ def copy_memberships(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("agreements", "0002_initial"),
-        ("core", "0003_status_changes"),
+        ('agreements', '0002_initial'),
+        ('core', '0003_status_changes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="programme",
-            name="partner_document_access",
-            field=models.CharField(
-                choices=[
-                    ("whole", "The whole document"),
-                    ("own-lines", "Only the lines of the tables the partner may see"),
-                ],
-                default="whole",
-                help_text="Programme staff, administrators and auditors always see the whole document.",
-                max_length=10,
-                verbose_name="what partners see of the source documents",
-            ),
+            model_name='programme',
+            name='partner_document_access',
+            field=models.CharField(choices=[('whole', 'The whole document'), ('own-lines', 'Only the lines of the tables the partner may see')], default='whole', help_text='Programme staff, administrators and auditors always see the whole document.', max_length=10, verbose_name='what partners see of the source documents'),
         ),
         migrations.CreateModel(
-            name="HistoricalMembership",
+            name='HistoricalMembership',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("admin", "Administrator"),
-                            ("staff", "Programme staff"),
-                            ("auditor", "Auditor / observer"),
-                            ("editor", "Partner editor"),
-                            ("viewer", "Partner viewer"),
-                        ],
-                        max_length=10,
-                        verbose_name="role",
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="core.organisation",
-                        verbose_name="organisation",
-                    ),
-                ),
-                (
-                    "programme",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="agreements.programme",
-                        verbose_name="programme",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('role', models.CharField(choices=[('admin', 'Administrator'), ('staff', 'Programme staff'), ('auditor', 'Auditor / observer'), ('editor', 'Partner editor'), ('viewer', 'Partner viewer')], max_length=10, verbose_name='role')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='organisation')),
+                ('programme', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='agreements.programme', verbose_name='programme')),
+                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "historical membership",
-                "verbose_name_plural": "historical memberships",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical membership',
+                'verbose_name_plural': 'historical memberships',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("admin", "Administrator"),
-                            ("staff", "Programme staff"),
-                            ("auditor", "Auditor / observer"),
-                            ("editor", "Partner editor"),
-                            ("viewer", "Partner viewer"),
-                        ],
-                        max_length=10,
-                        verbose_name="role",
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="core.organisation",
-                        verbose_name="organisation",
-                    ),
-                ),
-                (
-                    "programme",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="agreements.programme",
-                        verbose_name="programme",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('admin', 'Administrator'), ('staff', 'Programme staff'), ('auditor', 'Auditor / observer'), ('editor', 'Partner editor'), ('viewer', 'Partner viewer')], max_length=10, verbose_name='role')),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='core.organisation', verbose_name='organisation')),
+                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='agreements.programme', verbose_name='programme')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "membership",
-                "verbose_name_plural": "memberships",
-                "ordering": ["programme", "organisation", "role"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("user", "programme", "organisation", "role"),
-                        name="unique_programme_membership",
-                    )
-                ],
+                'verbose_name': 'membership',
+                'verbose_name_plural': 'memberships',
+                'ordering': ['programme', 'organisation', 'role'],
+                'constraints': [models.UniqueConstraint(fields=('user', 'programme', 'organisation', 'role'), name='unique_programme_membership')],
             },
         ),
         migrations.RunPython(copy_memberships, migrations.RunPython.noop),

@@ -10,421 +10,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("auth", "0012_alter_user_first_name_max_length"),
+        ('auth', '0012_alter_user_first_name_max_length'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Document",
+            name='Document',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField(max_length=80, unique=True, verbose_name="code")),
-                ("title", models.CharField(max_length=255, verbose_name="title")),
-                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
-                ("sha256", models.CharField(max_length=64)),
-                ("text", models.TextField(verbose_name="text")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=80, unique=True, verbose_name='code')),
+                ('title', models.CharField(max_length=255, verbose_name='title')),
+                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
+                ('sha256', models.CharField(max_length=64)),
+                ('text', models.TextField(verbose_name='text')),
             ],
             options={
-                "verbose_name": "source document",
-                "verbose_name_plural": "source documents",
-                "ordering": ["code"],
+                'verbose_name': 'source document',
+                'verbose_name_plural': 'source documents',
+                'ordering': ['code'],
             },
         ),
         migrations.CreateModel(
-            name="Organisation",
+            name='Organisation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("acronym", models.CharField(max_length=40, unique=True, verbose_name="acronym")),
-                ("name", models.CharField(max_length=255, verbose_name="name")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("donor", "Donor"),
-                            ("government", "Government agency"),
-                            ("partner", "Implementing partner"),
-                            ("consultant", "Consultant"),
-                            ("ogd", "Tourism OGD"),
-                            ("other", "Other"),
-                        ],
-                        max_length=20,
-                        verbose_name="kind",
-                    ),
-                ),
-                (
-                    "country",
-                    models.CharField(
-                        help_text="ISO 3166 code, e.g. PE, CH", max_length=2, verbose_name="country"
-                    ),
-                ),
-                (
-                    "number_format",
-                    models.CharField(
-                        choices=[("ch", "Swiss (4'087'460.00)"), ("pe", "Peruvian (4,087,460.00)")],
-                        default="pe",
-                        max_length=2,
-                        verbose_name="number format",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('acronym', models.CharField(max_length=40, unique=True, verbose_name='acronym')),
+                ('name', models.CharField(max_length=255, verbose_name='name')),
+                ('kind', models.CharField(choices=[('donor', 'Donor'), ('government', 'Government agency'), ('partner', 'Implementing partner'), ('consultant', 'Consultant'), ('ogd', 'Tourism OGD'), ('other', 'Other')], max_length=20, verbose_name='kind')),
+                ('country', models.CharField(help_text='ISO 3166 code, e.g. PE, CH', max_length=2, verbose_name='country')),
+                ('number_format', models.CharField(choices=[('ch', "Swiss (4'087'460.00)"), ('pe', 'Peruvian (4,087,460.00)')], default='pe', max_length=2, verbose_name='number format')),
             ],
             options={
-                "verbose_name": "organisation",
-                "verbose_name_plural": "organisations",
-                "ordering": ["acronym"],
+                'verbose_name': 'organisation',
+                'verbose_name_plural': 'organisations',
+                'ordering': ['acronym'],
             },
         ),
         migrations.CreateModel(
-            name="User",
+            name='User',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
-                (
-                    "is_superuser",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates that this user has all permissions without explicitly assigning them.",
-                        verbose_name="superuser status",
-                    ),
-                ),
-                (
-                    "username",
-                    models.CharField(
-                        error_messages={"unique": "A user with that username already exists."},
-                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
-                        max_length=150,
-                        unique=True,
-                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
-                        verbose_name="username",
-                    ),
-                ),
-                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
-                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
-                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
-                (
-                    "is_staff",
-                    models.BooleanField(
-                        default=False,
-                        help_text="Designates whether the user can log into this admin site.",
-                        verbose_name="staff status",
-                    ),
-                ),
-                (
-                    "is_active",
-                    models.BooleanField(
-                        default=True,
-                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
-                        verbose_name="active",
-                    ),
-                ),
-                (
-                    "date_joined",
-                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
-                ),
-                (
-                    "number_format",
-                    models.CharField(
-                        blank=True,
-                        choices=[("ch", "Swiss (4'087'460.00)"), ("pe", "Peruvian (4,087,460.00)")],
-                        help_text="Empty: the format of the user's organisation.",
-                        max_length=2,
-                        verbose_name="number format",
-                    ),
-                ),
-                (
-                    "groups",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.group",
-                        verbose_name="groups",
-                    ),
-                ),
-                (
-                    "user_permissions",
-                    models.ManyToManyField(
-                        blank=True,
-                        help_text="Specific permissions for this user.",
-                        related_name="user_set",
-                        related_query_name="user",
-                        to="auth.permission",
-                        verbose_name="user permissions",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('password', models.CharField(max_length=128, verbose_name='password')),
+                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
+                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
+                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
+                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
+                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
+                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
+                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
+                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
+                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
+                ('number_format', models.CharField(blank=True, choices=[('ch', "Swiss (4'087'460.00)"), ('pe', 'Peruvian (4,087,460.00)')], help_text="Empty: the format of the user's organisation.", max_length=2, verbose_name='number format')),
+                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
+                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
             ],
             options={
-                "verbose_name": "user",
-                "verbose_name_plural": "users",
+                'verbose_name': 'user',
+                'verbose_name_plural': 'users',
             },
             managers=[
-                ("objects", django.contrib.auth.models.UserManager()),
+                ('objects', django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name="GlossaryTerm",
+            name='GlossaryTerm',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("acronym", models.CharField(max_length=40, unique=True, verbose_name="acronym")),
-                ("meaning", models.CharField(max_length=500, verbose_name="meaning")),
-                ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="seed line")),
-                (
-                    "document",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="core.document",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('acronym', models.CharField(max_length=40, unique=True, verbose_name='acronym')),
+                ('meaning', models.CharField(max_length=500, verbose_name='meaning')),
+                ('line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line')),
+                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='core.document')),
             ],
             options={
-                "verbose_name": "glossary term",
-                "verbose_name_plural": "glossary",
-                "ordering": ["acronym"],
+                'verbose_name': 'glossary term',
+                'verbose_name_plural': 'glossary',
+                'ordering': ['acronym'],
             },
         ),
         migrations.CreateModel(
-            name="HistoricalExchangeRate",
+            name='HistoricalExchangeRate',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                ("code", models.SlugField(max_length=80, verbose_name="code")),
-                ("base_currency", models.CharField(max_length=3, verbose_name="base currency")),
-                ("quote_currency", models.CharField(max_length=3, verbose_name="quote currency")),
-                ("rate", models.DecimalField(decimal_places=6, max_digits=18, verbose_name="rate")),
-                ("valid_from", models.DateField(verbose_name="valid from")),
-                ("valid_to", models.DateField(verbose_name="valid to")),
-                ("description", models.CharField(blank=True, max_length=500, verbose_name="as stated")),
-                ("used_by", models.CharField(blank=True, max_length=500, verbose_name="used by tables")),
-                ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="seed line")),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "document",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="core.document",
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('code', models.SlugField(max_length=80, verbose_name='code')),
+                ('base_currency', models.CharField(max_length=3, verbose_name='base currency')),
+                ('quote_currency', models.CharField(max_length=3, verbose_name='quote currency')),
+                ('rate', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='rate')),
+                ('valid_from', models.DateField(verbose_name='valid from')),
+                ('valid_to', models.DateField(verbose_name='valid to')),
+                ('description', models.CharField(blank=True, max_length=500, verbose_name='as stated')),
+                ('used_by', models.CharField(blank=True, max_length=500, verbose_name='used by tables')),
+                ('line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('document', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.document')),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "verbose_name": "historical exchange rate",
-                "verbose_name_plural": "historical exchange rates",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical exchange rate',
+                'verbose_name_plural': 'historical exchange rates',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="HistoricalMembership",
+            name='HistoricalMembership',
             fields=[
-                (
-                    "id",
-                    models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID"),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("staff", "Programme staff"),
-                            ("editor", "Partner editor"),
-                            ("viewer", "Partner viewer"),
-                            ("admin", "Administrator"),
-                        ],
-                        max_length=10,
-                        verbose_name="role",
-                    ),
-                ),
-                ("history_id", models.AutoField(primary_key=True, serialize=False)),
-                ("history_date", models.DateTimeField(db_index=True)),
-                ("history_change_reason", models.CharField(max_length=100, null=True)),
-                (
-                    "history_type",
-                    models.CharField(
-                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1
-                    ),
-                ),
-                (
-                    "history_user",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        blank=True,
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="core.organisation",
-                    ),
-                ),
+                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
+                ('role', models.CharField(choices=[('staff', 'Programme staff'), ('editor', 'Partner editor'), ('viewer', 'Partner viewer'), ('admin', 'Administrator')], max_length=10, verbose_name='role')),
+                ('history_id', models.AutoField(primary_key=True, serialize=False)),
+                ('history_date', models.DateTimeField(db_index=True)),
+                ('history_change_reason', models.CharField(max_length=100, null=True)),
+                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
+                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation')),
             ],
             options={
-                "verbose_name": "historical membership",
-                "verbose_name_plural": "historical memberships",
-                "ordering": ("-history_date", "-history_id"),
-                "get_latest_by": ("history_date", "history_id"),
+                'verbose_name': 'historical membership',
+                'verbose_name_plural': 'historical memberships',
+                'ordering': ('-history_date', '-history_id'),
+                'get_latest_by': ('history_date', 'history_id'),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name="ExchangeRate",
+            name='ExchangeRate',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("code", models.SlugField(max_length=80, unique=True, verbose_name="code")),
-                ("base_currency", models.CharField(max_length=3, verbose_name="base currency")),
-                ("quote_currency", models.CharField(max_length=3, verbose_name="quote currency")),
-                ("rate", models.DecimalField(decimal_places=6, max_digits=18, verbose_name="rate")),
-                ("valid_from", models.DateField(verbose_name="valid from")),
-                ("valid_to", models.DateField(verbose_name="valid to")),
-                ("description", models.CharField(blank=True, max_length=500, verbose_name="as stated")),
-                ("used_by", models.CharField(blank=True, max_length=500, verbose_name="used by tables")),
-                ("line", models.PositiveIntegerField(blank=True, null=True, verbose_name="seed line")),
-                (
-                    "document",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="core.document",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('code', models.SlugField(max_length=80, unique=True, verbose_name='code')),
+                ('base_currency', models.CharField(max_length=3, verbose_name='base currency')),
+                ('quote_currency', models.CharField(max_length=3, verbose_name='quote currency')),
+                ('rate', models.DecimalField(decimal_places=6, max_digits=18, verbose_name='rate')),
+                ('valid_from', models.DateField(verbose_name='valid from')),
+                ('valid_to', models.DateField(verbose_name='valid to')),
+                ('description', models.CharField(blank=True, max_length=500, verbose_name='as stated')),
+                ('used_by', models.CharField(blank=True, max_length=500, verbose_name='used by tables')),
+                ('line', models.PositiveIntegerField(blank=True, null=True, verbose_name='seed line')),
+                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.document')),
             ],
             options={
-                "verbose_name": "exchange rate",
-                "verbose_name_plural": "exchange rates",
-                "ordering": ["valid_from", "code"],
-                "constraints": [
-                    models.CheckConstraint(
-                        condition=models.Q(("rate__gt", 0)), name="exchange_rate_positive"
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("valid_from__lte", models.F("valid_to"))),
-                        name="exchange_rate_period",
-                    ),
-                    models.CheckConstraint(
-                        condition=models.Q(("base_currency", models.F("quote_currency")), _negated=True),
-                        name="exchange_rate_pair",
-                    ),
-                ],
+                'verbose_name': 'exchange rate',
+                'verbose_name_plural': 'exchange rates',
+                'ordering': ['valid_from', 'code'],
+                'constraints': [models.CheckConstraint(condition=models.Q(('rate__gt', 0)), name='exchange_rate_positive'), models.CheckConstraint(condition=models.Q(('valid_from__lte', models.F('valid_to'))), name='exchange_rate_period'), models.CheckConstraint(condition=models.Q(('base_currency', models.F('quote_currency')), _negated=True), name='exchange_rate_pair')],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "role",
-                    models.CharField(
-                        choices=[
-                            ("staff", "Programme staff"),
-                            ("editor", "Partner editor"),
-                            ("viewer", "Partner viewer"),
-                            ("admin", "Administrator"),
-                        ],
-                        max_length=10,
-                        verbose_name="role",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "organisation",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="core.organisation",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('role', models.CharField(choices=[('staff', 'Programme staff'), ('editor', 'Partner editor'), ('viewer', 'Partner viewer'), ('admin', 'Administrator')], max_length=10, verbose_name='role')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='core.organisation')),
             ],
             options={
-                "verbose_name": "membership",
-                "verbose_name_plural": "memberships",
-                "constraints": [
-                    models.UniqueConstraint(fields=("user", "organisation", "role"), name="unique_membership")
-                ],
+                'verbose_name': 'membership',
+                'verbose_name_plural': 'memberships',
+                'constraints': [models.UniqueConstraint(fields=('user', 'organisation', 'role'), name='unique_membership')],
             },
         ),
     ]

@@ -6,72 +6,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0001_initial"),
+        ('core', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ImportRecord",
+            name='ImportRecord',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="uploaded at")),
-                ("confirmed_at", models.DateTimeField(blank=True, null=True, verbose_name="confirmed at")),
-                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
-                ("kind", models.CharField(max_length=60, verbose_name="kind")),
-                ("file", models.FileField(max_length=255, upload_to="imports/%Y/%m/", verbose_name="file")),
-                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
-                ("sha256", models.CharField(max_length=64)),
-                ("size", models.PositiveBigIntegerField(default=0, verbose_name="size in bytes")),
-                ("locale", models.CharField(max_length=10, verbose_name="number format")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Checking"),
-                            ("dry-run", "Checked, waiting for confirmation"),
-                            ("running", "Importing"),
-                            ("done", "Imported"),
-                            ("failed", "Failed"),
-                            ("cancelled", "Cancelled"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("cancel_requested", models.BooleanField(default=False, verbose_name="cancel requested")),
-                ("task_id", models.CharField(blank=True, max_length=64)),
-                ("staged", models.CharField(blank=True, max_length=255, verbose_name="checked rows file")),
-                ("rows_total", models.PositiveIntegerField(default=0, verbose_name="rows")),
-                ("rows_done", models.PositiveIntegerField(default=0, verbose_name="rows done")),
-                ("created_count", models.PositiveIntegerField(default=0, verbose_name="created")),
-                ("changed_count", models.PositiveIntegerField(default=0, verbose_name="changed")),
-                ("unchanged_count", models.PositiveIntegerField(default=0, verbose_name="unchanged")),
-                ("error_count", models.PositiveIntegerField(default=0, verbose_name="errors")),
-                ("errors", models.JSONField(blank=True, default=list, verbose_name="errors")),
-                ("preview", models.JSONField(blank=True, default=dict, verbose_name="preview")),
-                ("message", models.TextField(blank=True, verbose_name="message")),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="imports",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='uploaded at')),
+                ('confirmed_at', models.DateTimeField(blank=True, null=True, verbose_name='confirmed at')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
+                ('kind', models.CharField(max_length=60, verbose_name='kind')),
+                ('file', models.FileField(max_length=255, upload_to='imports/%Y/%m/', verbose_name='file')),
+                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
+                ('sha256', models.CharField(max_length=64)),
+                ('size', models.PositiveBigIntegerField(default=0, verbose_name='size in bytes')),
+                ('locale', models.CharField(max_length=10, verbose_name='number format')),
+                ('status', models.CharField(choices=[('pending', 'Checking'), ('dry-run', 'Checked, waiting for confirmation'), ('running', 'Importing'), ('done', 'Imported'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=10, verbose_name='status')),
+                ('cancel_requested', models.BooleanField(default=False, verbose_name='cancel requested')),
+                ('task_id', models.CharField(blank=True, max_length=64)),
+                ('staged', models.CharField(blank=True, max_length=255, verbose_name='checked rows file')),
+                ('rows_total', models.PositiveIntegerField(default=0, verbose_name='rows')),
+                ('rows_done', models.PositiveIntegerField(default=0, verbose_name='rows done')),
+                ('created_count', models.PositiveIntegerField(default=0, verbose_name='created')),
+                ('changed_count', models.PositiveIntegerField(default=0, verbose_name='changed')),
+                ('unchanged_count', models.PositiveIntegerField(default=0, verbose_name='unchanged')),
+                ('error_count', models.PositiveIntegerField(default=0, verbose_name='errors')),
+                ('errors', models.JSONField(blank=True, default=list, verbose_name='errors')),
+                ('preview', models.JSONField(blank=True, default=dict, verbose_name='preview')),
+                ('message', models.TextField(blank=True, verbose_name='message')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='imports', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "spreadsheet import",
-                "verbose_name_plural": "spreadsheet imports",
-                "ordering": ["-created_at", "-pk"],
-                "indexes": [models.Index(fields=["kind", "sha256"], name="core_import_kind_204ed0_idx")],
+                'verbose_name': 'spreadsheet import',
+                'verbose_name_plural': 'spreadsheet imports',
+                'ordering': ['-created_at', '-pk'],
+                'indexes': [models.Index(fields=['kind', 'sha256'], name='core_import_kind_204ed0_idx')],
             },
         ),
     ]

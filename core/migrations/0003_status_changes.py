@@ -26,12 +26,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="StatusChange",
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("object_id", models.PositiveBigIntegerField()),
                 ("from_status", models.CharField(max_length=20, verbose_name="from")),
                 ("to_status", models.CharField(max_length=20, verbose_name="to")),
@@ -40,9 +35,7 @@ class Migration(migrations.Migration):
                 (
                     "content_type",
                     models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="contenttypes.contenttype",
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="contenttypes.contenttype"
                     ),
                 ),
                 (

@@ -4,17 +4,18 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0003_status_changes"),
+        ('core', '0003_status_changes'),
         # The memberships are copied into programme memberships first.
-        ("agreements", "0003_programme_memberships"),
+        ('agreements', '0003_programme_memberships'),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name="HistoricalMembership",
+            name='HistoricalMembership',
         ),
         migrations.DeleteModel(
-            name="Membership",
+            name='Membership',
         ),
     ]

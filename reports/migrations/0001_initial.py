@@ -6,98 +6,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("agreements", "0002_initial"),
+        ('agreements', '0002_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="ReportJob",
+            name='ReportJob',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("operational-plan", "Operational plan"),
-                            ("progress-report", "Progress report"),
-                        ],
-                        max_length=30,
-                        verbose_name="report",
-                    ),
-                ),
-                ("params", models.JSONField(blank=True, default=dict, verbose_name="parameters")),
-                ("language", models.CharField(max_length=10, verbose_name="language")),
-                ("fingerprint", models.CharField(max_length=64, verbose_name="fingerprint")),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Waiting for a worker"),
-                            ("running", "Being prepared"),
-                            ("done", "Ready"),
-                            ("failed", "Failed"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                        verbose_name="status",
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="requested at")),
-                ("started_at", models.DateTimeField(blank=True, null=True, verbose_name="started at")),
-                ("finished_at", models.DateTimeField(blank=True, null=True, verbose_name="finished at")),
-                ("task_id", models.CharField(blank=True, max_length=64)),
-                (
-                    "file",
-                    models.FileField(blank=True, max_length=255, upload_to="reports/", verbose_name="file"),
-                ),
-                ("file_name", models.CharField(max_length=255, verbose_name="file name")),
-                ("size", models.PositiveBigIntegerField(default=0, verbose_name="size in bytes")),
-                (
-                    "error",
-                    models.TextField(
-                        blank=True, help_text="The traceback is in the server log.", verbose_name="error"
-                    ),
-                ),
-                (
-                    "programme",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="report_jobs",
-                        to="agreements.programme",
-                        verbose_name="programme",
-                    ),
-                ),
-                (
-                    "user",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="report_jobs",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="user",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('operational-plan', 'Operational plan'), ('progress-report', 'Progress report')], max_length=30, verbose_name='report')),
+                ('params', models.JSONField(blank=True, default=dict, verbose_name='parameters')),
+                ('language', models.CharField(max_length=10, verbose_name='language')),
+                ('fingerprint', models.CharField(max_length=64, verbose_name='fingerprint')),
+                ('status', models.CharField(choices=[('pending', 'Waiting for a worker'), ('running', 'Being prepared'), ('done', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10, verbose_name='status')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='requested at')),
+                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='started at')),
+                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
+                ('task_id', models.CharField(blank=True, max_length=64)),
+                ('file', models.FileField(blank=True, max_length=255, upload_to='reports/', verbose_name='file')),
+                ('file_name', models.CharField(max_length=255, verbose_name='file name')),
+                ('size', models.PositiveBigIntegerField(default=0, verbose_name='size in bytes')),
+                ('error', models.TextField(blank=True, help_text='The traceback is in the server log.', verbose_name='error')),
+                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='report_jobs', to='agreements.programme', verbose_name='programme')),
+                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='report_jobs', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                "verbose_name": "PDF report",
-                "verbose_name_plural": "PDF reports",
-                "ordering": ["-created_at", "-pk"],
-                "indexes": [models.Index(fields=["created_at"], name="reports_rep_created_42cfbf_idx")],
-                "constraints": [
-                    models.UniqueConstraint(
-                        condition=models.Q(("status__in", ("pending", "running", "done"))),
-                        fields=("user", "fingerprint"),
-                        name="reports_one_live_job_per_pdf",
-                    )
-                ],
+                'verbose_name': 'PDF report',
+                'verbose_name_plural': 'PDF reports',
+                'ordering': ['-created_at', '-pk'],
+                'indexes': [models.Index(fields=['created_at'], name='reports_rep_created_42cfbf_idx')],
+                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ('pending', 'running', 'done'))), fields=('user', 'fingerprint'), name='reports_one_live_job_per_pdf')],
             },
         ),
     ]

@@ -60,15 +60,11 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="historicalworkplan",
             name="status",
-            field=models.CharField(
-                choices=PLAN_STATUSES, default="draft", max_length=10, verbose_name="status"
-            ),
+            field=models.CharField(choices=PLAN_STATUSES, default="draft", max_length=10, verbose_name="status"),
         ),
         migrations.AlterField(
             model_name="workplan",
             name="status",
-            field=models.CharField(
-                choices=PLAN_STATUSES, default="draft", max_length=10, verbose_name="status"
-            ),
+            field=models.CharField(choices=PLAN_STATUSES, default="draft", max_length=10, verbose_name="status"),
         ),
     ]

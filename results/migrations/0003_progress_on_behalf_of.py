@@ -5,37 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("core", "0004_remove_membership"),
-        ("results", "0002_plan_workflow_version"),
+        ('core', '0004_remove_membership'),
+        ('results', '0002_plan_workflow_version'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="historicalprogressreport",
-            name="on_behalf_of",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                help_text="Set when a programme administrator, not the partner, entered the report.",
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                to="core.organisation",
-                verbose_name="entered on behalf of",
-            ),
+            model_name='historicalprogressreport',
+            name='on_behalf_of',
+            field=models.ForeignKey(blank=True, db_constraint=False, help_text='Set when a programme administrator, not the partner, entered the report.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='core.organisation', verbose_name='entered on behalf of'),
         ),
         migrations.AddField(
-            model_name="progressreport",
-            name="on_behalf_of",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="Set when a programme administrator, not the partner, entered the report.",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to="core.organisation",
-                verbose_name="entered on behalf of",
-            ),
+            model_name='progressreport',
+            name='on_behalf_of',
+            field=models.ForeignKey(blank=True, help_text='Set when a programme administrator, not the partner, entered the report.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation', verbose_name='entered on behalf of'),
         ),
     ]
