@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy, gettext_noop
 from djmoney.money import Money
 
-from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange, Programme
+from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from budgets.rules import parse_ref
 from core.models import ExchangeRate
@@ -29,7 +29,7 @@ from reconciliation.registry import (
     register_rule_kind,
     register_subject,
 )
-from reconciliation.services import through, watch
+from reconciliation.services import every_programme, through, watch
 
 # The budgets loader owns (and may delete) loader rules of these kinds only; other apps load their own.
 BUDGET_RULE_KINDS = frozenset(
@@ -497,10 +497,6 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> 
 register_subject(BudgetTable)
 
 
-def _every_programme(instance):
-    return list(Programme.objects.values_list("pk", flat=True))  # rates are shared by all programmes
-
-
 # What the budget kinds read: a change of any of it makes the programme's findings be computed again.
 _of_table = through(BudgetTable, "table_id", "programme_id")
 _of_agreement = through(Agreement, "agreement_id", "programme_id")
@@ -508,7 +504,7 @@ watch(BudgetFact, "programme_id", gettext_lazy("budget figure %(object)s"))
 watch(BudgetTable, "programme_id", gettext_lazy("budget table %(object)s"))
 watch(BudgetColumn, _of_table, gettext_lazy("budget column %(object)s"))
 watch(BudgetRow, _of_table, gettext_lazy("budget row %(object)s"))
-watch(ExchangeRate, _every_programme, gettext_lazy("exchange rate %(object)s"))
+watch(ExchangeRate, every_programme, gettext_lazy("exchange rate %(object)s"))
 watch(Agreement, "programme_id", gettext_lazy("agreement %(object)s"))
 watch(AgreementCeiling, _of_agreement, gettext_lazy("agreement ceiling %(object)s"))
 watch(Amendment, _of_agreement, gettext_lazy("amendment %(object)s"))

@@ -79,19 +79,12 @@ def _findings_as_filtered(request, programme):
         .defer("rule__params", "document__text")
         .order_by("rule__budget_table__order", "rule__code", "key")
     )
-    status = ""
-    if form.is_valid():
-        data = form.cleaned_data
-        if data["table"]:
-            findings = findings.filter(rule__budget_table__code=data["table"])
-        if data["partner"]:
-            findings = findings.filter(partner__acronym=data["partner"])
-        if data["kind"]:
-            findings = findings.filter(rule__kind=data["kind"])
-        if data["severity"]:
-            findings = findings.filter(severity=data["severity"])
-        status = data["status"]
-    findings = findings.filter(status=status) if status else findings.current()
+    chosen = form.cleaned_data if form.is_valid() else {}
+    if chosen.get("table"):
+        findings = findings.filter(rule__budget_table__code=chosen["table"])  # rules about that table
+    findings = findings.matching(
+        **{name: chosen.get(name) or "" for name in ("partner", "kind", "severity", "status")}
+    )
     return form, kinds, findings
 
 

@@ -36,7 +36,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from agreements.models import Programme
 from core import jobs
 from core.exceptions import TransitionNotAllowed
 from core.jobs import Stall
@@ -65,7 +64,7 @@ from imports.staging import (
     write_progress,
 )
 from imports.writes import BATCH_SIZE, bulk_write
-from reconciliation.services import figures_changed
+from reconciliation.services import every_programme, figures_changed
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +315,7 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                 importer.after_commit(context)
             cause = gettext("import #%(pk)s (%(kind)s)") % {"pk": record.pk, "kind": importer.label}
             if written and not importer.programme_lookup:  # shared by all programmes (exchange rates)
-                programmes = set(Programme.objects.values_list("pk", flat=True))
+                programmes = set(every_programme())
             for programme in sorted(programmes):
                 figures_changed(programme, cause)
             record = _move(record, ImportStatus.DONE, staged="", **tally.counts())

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Programme
 from core.models import Document, Organisation, StatusChange
 from core.workflow import Workflow
 from reconciliation.querysets import FindingQuerySet
+from reconciliation.registry import Message
 
 
 class RuleOrigin(models.TextChoices):
@@ -192,15 +196,9 @@ class Finding(models.Model):
         """The message in the reader's language (the stored text when it was kept as text only)."""
         if not self.message_data:
             return self.message
-        from reconciliation.registry import Message
-
         return Message.from_json(self.message_data).render()
 
-    def _as_money(self, value: str):
-        from decimal import Decimal, InvalidOperation
-
-        from djmoney.money import Money
-
+    def _as_money(self, value: str) -> Money | None:
         if not self.currency:
             return None
         try:

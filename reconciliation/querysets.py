@@ -12,3 +12,16 @@ class FindingQuerySet(models.QuerySet):
 
     def current(self) -> FindingQuerySet:
         return self.exclude(status="resolved")
+
+    def matching(
+        self, *, partner: str = "", kind: str = "", severity: str = "", status: str = ""
+    ) -> FindingQuerySet:
+        """The findings a reader's filters select; empty values mean all, and no status the current ones."""
+        findings = self
+        if partner:
+            findings = findings.filter(partner__acronym=partner)
+        if kind:
+            findings = findings.filter(rule__kind=kind)
+        if severity:
+            findings = findings.filter(severity=severity)
+        return findings.filter(status=status) if status else findings.current()

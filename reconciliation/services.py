@@ -125,6 +125,13 @@ def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
     transaction.on_commit(_Recompute(programme_id, cause, using), using=using)
 
 
+def every_programme(*_instance) -> list[int]:
+    """``programmes_of`` for what all programmes share (exchange rates): the pks of every programme."""
+    from agreements.models import Programme
+
+    return list(Programme.objects.values_list("pk", flat=True))
+
+
 def through(model: type[models.Model], attname: str, path: str) -> Callable[[models.Model], Any]:
     """``programmes_of`` for :func:`watch` of an object whose programme is reached through ``model``:
     ``through(WorkPlan, "plan_id", "programme_id")`` (one query, which also works after a delete)."""

@@ -108,7 +108,7 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
 
     as_of = filters.date_to or timezone.localdate()
     facts = facts_for(user, [programme], filters)
-    as_printed = not (filters.partner or filters.date_from or filters.date_to)
+    as_printed = not filters.selects_rows
     if as_printed:
         figure_totals = figures_of_record(tables_of_record(user, [programme]), "programme_id")
         counted_findings = list(
@@ -188,7 +188,7 @@ def portfolio_rows(user, programmes: list[Programme], filters: Filters) -> list[
     as_of = filters.date_to or timezone.localdate()
     ids = [p.pk for p in programmes]
     terms = ceilings_by_programme(agreements_with_terms(ids), as_of)
-    if filters.partner or filters.date_from or filters.date_to:
+    if filters.selects_rows:
         totals = totals_by_currency(
             facts_for(user, ids, filters).filter(figure__in=HEADLINE_FIGURES), "programme_id", "figure"
         )

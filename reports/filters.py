@@ -21,6 +21,12 @@ class Filters:
     date_from: datetime.date | None = None
     date_to: datetime.date | None = None
 
+    @property
+    def selects_rows(self) -> bool:
+        """Whether a partner or a period narrows the figures: then the totals as printed do not apply and
+        the dashboards add up the rows selected."""
+        return bool(self.partner or self.date_from or self.date_to)
+
 
 # Beyond this many options a select is slow to render and to use: the field becomes a text box.
 MAX_CHOICES = 50
