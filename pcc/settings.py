@@ -160,6 +160,11 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = not PRODUCTION
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+if TESTING and "MEDIA_ROOT" not in os.environ:
+    # Each test process has its own uploads, so two suites side by side never share a staged file.
+    import tempfile
+
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="pcc-test-media-"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
