@@ -119,7 +119,7 @@ KINDS = {
     "findings": gettext_lazy("Findings"),
     "lines": gettext_lazy("Source text"),
 }
-LINE_EXCERPT = 300  # characters of a long source line shown around its first match
+TEXT_EXCERPT = 300  # characters of a long text (a source line, a statement) shown around its first match
 
 
 @dataclass
@@ -160,7 +160,7 @@ class ActivityHit(Hit):
 
     @property
     def statement(self):
-        return self.mark(self.activity.statement)
+        return self.mark(self.activity.statement, TEXT_EXCERPT)
 
 
 @dataclass
@@ -173,7 +173,7 @@ class IndicatorHit(Hit):
 
     @property
     def statement(self):
-        return self.mark(self.indicator.statement)
+        return self.mark(self.indicator.statement, TEXT_EXCERPT)
 
 
 @dataclass
@@ -204,7 +204,7 @@ class LineHit(Hit):
 
     @property
     def text(self):
-        return self.mark(self.line, LINE_EXCERPT)
+        return self.mark(self.line, TEXT_EXCERPT)
 
 
 def _in_order(found: dict, keys: list) -> list:
