@@ -449,12 +449,48 @@ def get_document_for_user_or_404(user, code: str) -> tuple[DocumentView, bool]:
     mine = {p for p in citing if roles_in(user, p)}
     if not mine:
         raise Http404
+    return _document_view(user, document, mine), False
+
+
+def readable_documents(user) -> list[DocumentView]:
+    """Every source document the user may read, each with the lines hidden from it, decided as
+    :func:`get_document_for_user_or_404` decides for one (the search reads them all at once)."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    mine = programme_ids(user)
+    citing: dict[int, set[int]] = {}
+    for app_label, model, path in DOCUMENT_CITATIONS:
+        rows = apps.get_model(app_label, model).objects.filter(document__isnull=False)
+        if mine is not None:
+            rows = rows.filter(**{f"{path}_id__in": mine})
+        for document_id, programme_id in rows.values_list("document_id", f"{path}_id").order_by().distinct():
+            citing.setdefault(document_id, set()).add(programme_id)
+    whole = set(
+        Programme.objects.filter(
+            pk__in={p for ids in citing.values() for p in ids}, partner_document_access=DocumentAccess.WHOLE
+        ).values_list("pk", flat=True)
+    )
+    documents = apps.get_model("core", "Document").objects.in_bulk(citing)
+    return [
+        _document_view(user, documents[document_id], programmes_, whole)
+        for document_id, programmes_ in sorted(citing.items(), key=lambda item: documents[item[0]].code)
+    ]
+
+
+def _document_view(user, document, mine: set[int], whole: set[int] | None = None) -> DocumentView:
+    """What of ``document`` the user reads, cited by ``mine`` (programmes the user takes part in);
+    ``whole``: those of them that show partners the whole document, if already known."""
     if any(has_role(user, p, READ_ALL_ROLES) for p in mine):
-        return DocumentView(document, frozenset()), False
-    whole = Programme.objects.filter(pk__in=mine, partner_document_access=DocumentAccess.WHOLE).exists()
-    if whole:
-        return DocumentView(document, frozenset()), False
-    return DocumentView(document, _hidden_table_lines(user, document, mine)), False
+        return DocumentView(document, frozenset())
+    if whole is None:
+        whole = set(
+            Programme.objects.filter(pk__in=mine, partner_document_access=DocumentAccess.WHOLE).values_list(
+                "pk", flat=True
+            )
+        )
+    if mine & whole:
+        return DocumentView(document, frozenset())
+    return DocumentView(document, _hidden_table_lines(user, document, mine))
 
 
 def _hidden_table_lines(user, document, programme_ids_: set[int]) -> frozenset[int]:

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from core import views as core_views
+from reports import search_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="agreements:programme_list"), name="home"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("search/", search_views.search_page, name="search"),
     path("admin/", admin.site.urls),
     path("", include("core.urls")),
     path("", include("imports.urls")),

@@ -7,3 +7,18 @@
     select.addEventListener("change", function () { select.form.submit(); });
   }
 })();
+(function () {
+  "use strict";
+  // "/" moves to the search box of the header, unless the user is typing somewhere.
+  var box = document.getElementById("search-q");
+  if (!box) { return; }
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    var typing = target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      event.preventDefault();
+      box.focus();
+      box.select();
+    }
+  });
+})();

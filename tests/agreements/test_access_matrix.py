@@ -290,6 +290,7 @@ CASES: dict[str, Case] = {
     "set_language": Case(url("set_language"), same(EVERYONE), same(EVERYONE), {"language": "en"}, ("-",)),
     "healthz": Case(url("healthz"), same(EVERYONE), None, variants=("-",)),
     "core:glossary": Case(url("core:glossary"), same(SIGNED_IN), None, variants=("-",)),
+    "search": Case(url("search", query={"q": "Arequipa"}), same(SIGNED_IN), None, variants=("-",)),
     "agreements:document": Case(url("agreements:document", o("document", "code")), PROGRAMME, None),
     "core:preferences": Case(url("core:preferences"), same(SIGNED_IN), same(SIGNED_IN), variants=("-",)),
     "imports:import_start": Case(
