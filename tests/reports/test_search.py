@@ -249,7 +249,8 @@ def test_each_kind_is_paged_on_its_own_keeping_the_query(login, staff_user):
         return [hit.number for hit in next(g for g in response.context["groups"] if g.kind == "lines").page]
 
     assert numbers(first) == AREQUIPA_LINES[:20] and numbers(second) == AREQUIPA_LINES[20:]
-    assert "q=Arequipa&amp;lines_page=2" in _section(first.content.decode(), "lines")
+    # The link opens page 2 at its own section, not at the top of the results.
+    assert "q=Arequipa&amp;lines_page=2#lines" in _section(first.content.decode(), "lines")
 
     def activities(response):
         return [
