@@ -153,3 +153,23 @@ def test_a_swiss_user_typing_1_234_is_asked_which_is_meant(login, partner_a_user
     assert not ProgressReport.objects.exists()
     client.post(url, {**data, "achieved_value": "1'234"})
     assert ProgressReport.objects.get().achieved_value == Decimal("1234")
+
+
+def test_the_bounds_are_explained_in_spanish_in_the_form_and_in_the_import(
+    prosur_activity, september, partner_a_user
+):
+    from core.spreadsheets.errors import Problem
+
+    with translation.override("es"):
+        errors = form_errors(prosur_activity, september, achieved_value="(5)", reported_on="9999-12-31")
+        problems = [
+            Problem.from_json(p).text()
+            for fields in ({"achieved_value": "(5)"}, {"reported_on": "9999-12-31"})
+            for p in import_errors(partner_a_user, prosur_activity, **fields)
+        ]
+    assert errors["achieved_value"] == ["El valor logrado no puede ser negativo: la meta 2 no lo es."]
+    assert errors["reported_on"] == ["Se esperaba una fecha entre 1990-01-01 y 2100-12-31."]
+    assert problems == [
+        "el valor logrado no puede ser negativo: la meta 2 no lo es",
+        "se esperaba una fecha entre 1990-01-01 y 2100-12-31",
+    ]
