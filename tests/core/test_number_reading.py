@@ -100,3 +100,23 @@ def test_the_field_is_a_text_input_so_the_browser_does_not_read_separators_in_it
 def test_a_stored_value_is_shown_without_its_four_stored_places():
     form = NumberForm(initial={"value": Decimal("10.0000")}, number_format="pe")
     assert 'value="10"' in str(form["value"])
+
+
+def test_the_admin_reads_a_target_typed_there_as_the_forms_and_imports_do(login, admin_user, pcc):
+    """PROSUR IPR.2.1, Meta 10 (line 341): its target value edited in the admin."""
+    from django.urls import reverse
+
+    from results.models import Indicator
+    from tests.admin_forms import change_form_data
+
+    indicator = Indicator.objects.get(result__plan__code="poa-prosur-2008", code="IPR.2.1")
+    url = reverse("admin:results_indicator_change", args=[indicator.pk])
+    client = login(admin_user)
+    refused = client.post(url, change_form_data(client, url, target_value="1_000"))
+    assert refused.status_code == 200 and "target_value" in refused.context["adminform"].form.errors
+    indicator.refresh_from_db()
+    assert indicator.target_value == Decimal("10")
+    saved = client.post(url, change_form_data(client, url, target_value="1'000"))
+    assert saved.status_code == 302
+    indicator.refresh_from_db()
+    assert indicator.target_value == Decimal("1000")
