@@ -1,10 +1,13 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.forms import DecimalTextField
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
+from core.templatetags.pcc import reader_format
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -20,6 +23,13 @@ class ChangeReasonAdmin(SimpleHistoryAdmin):
     """Money, targets and progress edited in the admin carry an optional reason into their history."""
 
     form = ChangeReasonForm
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Targets and achievements typed in the admin are read as in the forms and imports (core.numbers),
+        # in the admin's number format. Not djmoney's MoneyField: its amount is part of a two-field widget.
+        if type(db_field) is models.DecimalField:
+            kwargs.update(form_class=DecimalTextField, number_format=reader_format({"request": request}))
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         obj._change_reason = form.cleaned_data.get("change_reason", "").strip() or None

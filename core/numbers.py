@@ -4,6 +4,12 @@ Formats seen: ``4'087,460.00``, ``3'283.290.00``, ``152.849,00``, ``321.895``, `
 ``(23'940)``, ``(0)``, ``13000``, ``-``, ``--``, ``n.a.``, ``0,00``. A lone separator followed by
 exactly three digits (``28,154``, ``321.895``) is ambiguous: the caller says which character is
 the decimal separator of the table, or the parser refuses.
+
+What users type (forms) and what files hold (imports) is read by the same function in a
+:class:`NumberStyle`: the user's or the file's. Only ASCII digits, the style's separators and the
+apostrophe (thousands, in every style: the sources print it so) are read; ``1_000``, ``1e2`` and
+other scripts' digits are refused. A lone separator before three digits that the style does not
+settle (``1,234`` written Swiss style) is refused with both readings, never guessed.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ EMPTY_MARKERS = {
     "n.d": "n.d.",
     "": "blank",
 }
-_ALLOWED = re.compile(r"^[0-9.,']+$")
+_ALLOWED = re.compile(r"[0-9.,']+")
 
 
 class NumberFormatError(ValueError):
@@ -52,8 +58,39 @@ class ParsedAmount:
         return self.value is not None
 
 
-def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAmount:
-    """Read a printed amount. ``decimal_separator`` ('.' or ',') settles ambiguous cases."""
+@dataclass(frozen=True)
+class NumberStyle:
+    """How a user or a file writes numbers: the decimal separator and the thousands separator."""
+
+    decimal: str
+    thousands: str
+    example: str
+
+    def parse(self, text: str) -> ParsedAmount:
+        return parse_amount(text, decimal_separator=self.decimal, thousands_separator=self.thousands)
+
+
+DOT = NumberStyle(".", ",", "1,234.56")
+COMMA = NumberStyle(",", ".", "1.234,56")
+SWISS = NumberStyle(".", "'", "1'234.56")
+# Keyed by the files' number locales (core.spreadsheets.columns.NumberLocale) and by the users' and
+# organisations' number formats (core.models.NumberFormat: "pe" Peruvian, "ch" Swiss).
+STYLES = {"dot": DOT, "comma": COMMA, "swiss": SWISS, "pe": DOT, "ch": SWISS}
+
+
+def number_style(name: str) -> NumberStyle:
+    """The style of a file's locale or of a user's number format; Peruvian (``1,234.56``) when unset."""
+    return STYLES.get(name, DOT)
+
+
+def parse_amount(
+    text: str, *, decimal_separator: str | None = None, thousands_separator: str | None = None
+) -> ParsedAmount:
+    """Read a printed amount. ``decimal_separator`` ('.' or ',') settles ambiguous cases.
+
+    With ``thousands_separator`` too (a :class:`NumberStyle`), a lone separator before three digits
+    that is neither of the two (a comma in a Swiss ``1,234``) is refused as ambiguous.
+    """
     if decimal_separator not in (None, ".", ","):
         raise ValueError("decimal_separator must be '.', ',' or None")
     raw = text
@@ -70,7 +107,7 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
     if not cleaned:
         raise NumberFormatError(raw, _("no digits"))
     thousands_by_apostrophe = "'" in cleaned
-    if not _ALLOWED.match(cleaned):
+    if not _ALLOWED.fullmatch(cleaned):
         raise NumberFormatError(raw, _("expected digits with ' , . separators, optionally in parentheses"))
     if not any(c.isdigit() for c in cleaned):
         raise NumberFormatError(raw, _("no digits"))
@@ -85,6 +122,26 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> ParsedAm
     else:
         last_pos, last_char = separators[-1]
         digits_after = len(cleaned) - last_pos - 1
+        if (
+            thousands_separator is not None
+            and len(separators) == 1
+            and digits_after == 3
+            and last_char not in (decimal_separator, thousands_separator)
+            and not thousands_by_apostrophe
+        ):
+            head, tail = cleaned[:last_pos], cleaned[last_pos + 1 :]
+            raise AmbiguousNumberError(
+                raw,
+                _(
+                    "%(sep)r followed by three digits may be a decimal or a thousands separator: "
+                    "write %(thousands)s or %(decimal)s"
+                )
+                % {
+                    "sep": last_char,
+                    "thousands": f"{head}{thousands_separator}{tail}",
+                    "decimal": f"{head}{decimal_separator}{tail}",
+                },
+            )
         if decimal_separator is not None:
             decimal_pos = max((i for i, c in separators if c == decimal_separator), default=None)
             if decimal_pos is not None and decimal_pos != last_pos:

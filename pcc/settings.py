@@ -174,6 +174,13 @@ CURRENCY_CHOICES = [("CHF", "CHF"), ("USD", "US$"), ("PEN", "S/"), ("EUR", "EUR"
 DEFAULT_CURRENCY = "CHF"
 AUTO_CONVERT_MONEY = False
 
+# What users type and files hold (core.validators): dates outside these years are refused as typing errors
+# (year 1, 9999), free texts (narratives, comments) longer than this many characters are refused. The text
+# limit is the import's cell limit by default, so whatever a form stores an export can import again.
+PCC_DATE_MIN_YEAR = read_int("PCC_DATE_MIN_YEAR", 1990, minimum=1)
+PCC_DATE_MAX_YEAR = read_int("PCC_DATE_MAX_YEAR", 2100, minimum=PCC_DATE_MIN_YEAR)
+PCC_TEXT_MAX_CHARS = read_int("PCC_TEXT_MAX_CHARS", 10_000, minimum=1)
+
 # Background jobs (large imports, PDF reports) through Django's tasks API; the database backend needs no extra
 # server (run `python manage.py db_worker`). Tests run tasks immediately.
 TASKS = {

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Programme
 from core.models import Organisation, User
+from core.spreadsheets.formulas import is_formula_like
 from reports.filters import Filters
 from reports.operational_plan import OperationalPlan, ProgressReportDocument
 from results.models import ReportingPeriod
@@ -55,20 +56,29 @@ def render_pdf(html: str) -> bytes:
 
 
 class _Sheet:
-    """A worksheet written row by row, with the few formats the reports use."""
+    """A worksheet written row by row, with the few formats the reports use.
+
+    Text that a spreadsheet program would run as a formula gets the quote prefix
+    (:mod:`core.spreadsheets.formulas`); numbers are written as numbers.
+    """
 
     def __init__(self, workbook, name: str, formats_: dict):
         self.sheet = workbook.add_worksheet(name[:31])
         self.formats = formats_
         self.row = 0
 
+    def _string(self, col: int, text: str, style: str = "") -> None:
+        if is_formula_like(text):
+            style = f"{QUOTED}{style}"
+        self.sheet.write_string(self.row, col, text, self.formats.get(style))
+
     def title(self, text: str) -> None:
-        self.sheet.write_string(self.row, 0, text, self.formats["title"])
+        self._string(0, text, "title")
         self.row += 2
 
     def header(self, values: list[str], widths: list[int] | None = None) -> None:
         for col, value in enumerate(values):
-            self.sheet.write_string(self.row, col, str(value), self.formats["header"])
+            self._string(col, str(value), "header")
             if widths:
                 self.sheet.set_column(col, col, widths[col] if col < len(widths) else 14)
         self.row += 1
@@ -76,17 +86,31 @@ class _Sheet:
     def values(self, values: list, fmt: dict | None = None) -> None:
         fmt = fmt or {}
         for col, value in enumerate(values):
-            style = self.formats.get(fmt.get(col, ""))
+            name = fmt.get(col, "")
+            style = self.formats.get(name)
             if value is None or value == "":
                 self.sheet.write_blank(self.row, col, None, style)
             elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
                 self.sheet.write_number(self.row, col, float(value), style or self.formats["amount"])
             else:
-                self.sheet.write_string(self.row, col, str(value), style)
+                self._string(col, str(value), name)
         self.row += 1
 
     def skip(self, n: int = 1) -> None:
         self.row += n
+
+
+QUOTED = "quoted:"
+_STYLES = {
+    "title": {"bold": True, "font_size": 14},
+    "header": {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True},
+    "amount": {"num_format": "#,##0.00"},
+    "bold_amount": {"num_format": "#,##0.00", "bold": True},
+    "material": {"num_format": "#,##0.00", "bg_color": "#FDE8E8", "font_color": "#A4161A"},
+    "rounding": {"num_format": "#,##0.00", "bg_color": "#FFF4D6", "font_color": "#8A5A00"},
+    "wrap": {"text_wrap": True, "valign": "top"},
+    "percent": {"num_format": "0.0"},
+}
 
 
 def _workbook():
@@ -94,20 +118,10 @@ def _workbook():
 
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-    styles = {
-        "title": workbook.add_format({"bold": True, "font_size": 14}),
-        "header": workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True}),
-        "amount": workbook.add_format({"num_format": "#,##0.00"}),
-        "bold_amount": workbook.add_format({"num_format": "#,##0.00", "bold": True}),
-        "material": workbook.add_format(
-            {"num_format": "#,##0.00", "bg_color": "#FDE8E8", "font_color": "#A4161A"}
-        ),
-        "rounding": workbook.add_format(
-            {"num_format": "#,##0.00", "bg_color": "#FFF4D6", "font_color": "#8A5A00"}
-        ),
-        "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-        "percent": workbook.add_format({"num_format": "0.0"}),
-    }
+    styles = {name: workbook.add_format(properties) for name, properties in _STYLES.items()}
+    # The same styles with the quote prefix, for formula-like text ("" : text without a style).
+    for name, properties in {"": {}, **_STYLES}.items():
+        styles[f"{QUOTED}{name}"] = workbook.add_format({**properties, "quote_prefix": True})
     return output, workbook, styles
 
 

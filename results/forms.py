@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import IsoDateInput
+from core.forms import DecimalTextField, IsoDateInput
+from core.numbers import number_style
 from core.workflow import HISTORY_REASON_MAX_LENGTH
 from results.models import EVIDENCE_EXTENSIONS, Indicator, ProgressReport, ReportingPeriod
 from results.services import stale_edit_error
@@ -44,6 +47,7 @@ class ProgressForm(forms.ModelForm):
             ),
         }
         help_texts = {"evidence": _("PDF, PNG, JPG, XLSX, DOCX or CSV; 5 MB at most.")}
+        field_classes = {"achieved_value": DecimalTextField}
 
     def __init__(
         self,
@@ -52,10 +56,13 @@ class ProgressForm(forms.ModelForm):
         on_behalf_of=None,
         staging: EvidenceStaging | None = None,
         read_only: bool = False,
+        number_format: str = "pe",
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.target = target
+        for name in ("achieved_text", "narrative"):
+            _limit_length(self.fields[name])
         self.staging = staging
         self.staged: StagedEvidence | None = None
         if on_behalf_of is not None and not read_only:
@@ -69,7 +76,13 @@ class ProgressForm(forms.ModelForm):
             del self.fields["achieved_value"]
         else:
             del self.fields["achieved_text"]
-            self.fields["achieved_value"].help_text = _("Target: %(target)s") % {"target": target.target_text}
+            achieved = self.fields["achieved_value"]
+            # Read as the user writes numbers, the same reading as an import's (core.numbers).
+            achieved.number_format = number_format
+            achieved.help_text = _("Target: %(target)s · written %(example)s") % {
+                "target": target.target_text,
+                "example": number_style(number_format).example,
+            }
         if self.instance.pk:
             del self.fields["period"]
             self.initial.setdefault("version", self.instance.version)
@@ -119,6 +132,12 @@ class ProgressForm(forms.ModelForm):
         if self.staging is not None and self.staged is not None:
             self.staging.discard(self.staged.token)
 
+    def clean_achieved_value(self):
+        value = self.cleaned_data.get("achieved_value")
+        if (error := self.target.achieved_value_error(value)) is not None:
+            raise error
+        return value
+
     def clean(self):
         data = super().clean()
         version = data.get("version")
@@ -161,12 +180,27 @@ class ProgressForm(forms.ModelForm):
         return kwargs
 
 
+def _limit_length(field: forms.CharField) -> None:
+    """A free text field at most ``PCC_TEXT_MAX_CHARS`` long (the browser stops typing there too)."""
+    field.max_length = settings.PCC_TEXT_MAX_CHARS
+    field.validators.append(MaxLengthValidator(field.max_length))
+    field.widget.attrs["maxlength"] = str(field.max_length)
+
+
 class ReturnForm(forms.Form):
-    comment = forms.CharField(label=_("Why is it returned?"), widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label=_("Why is it returned?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=settings.PCC_TEXT_MAX_CHARS,
+    )
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=_("Why is it reopened?"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label=_("Why is it reopened?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=settings.PCC_TEXT_MAX_CHARS,
+    )
 
 
 class TargetChangeForm(forms.Form):
@@ -174,6 +208,7 @@ class TargetChangeForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for the change"),
         required=False,
+        max_length=settings.PCC_TEXT_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required once the plan is approved."),
     )

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
+from core import filetypes
 from core.models import Document, Organisation, StatusChange, User
 from core.money import round_amount
+from core.validators import validate_date_in_window, validate_text_length
 from core.workflow import Workflow
 from results.querysets import (
     ActivityQuerySet,
@@ -218,6 +220,22 @@ class Target(SourceLines):
         """Pairs are measured against their first number; a text with a proposed number against that."""
         return self.target_kind in NUMERIC_KINDS or (
             self.target_kind in (TargetKind.PAIR, TargetKind.TEXT) and self.target_value is not None
+        )
+
+    @property
+    def allows_negative(self) -> bool:
+        """A negative achievement means something only against a target below zero (a reduction)."""
+        return self.target_value is not None and self.target_value < 0
+
+    def achieved_value_error(self, value: Decimal | None) -> ValidationError | None:
+        """Why ``value`` cannot be an achievement of this target (a count, an amount reached is not
+        negative); ``None`` when it can."""
+        if value is None or value >= 0 or self.allows_negative:
+            return None
+        return ValidationError(
+            _("The achieved value cannot be negative: the target %(target)s is not."),
+            code="negative_achievement",
+            params={"target": self.target_text or self.target_value},
         )
 
     @property
@@ -493,6 +511,21 @@ def validate_evidence(file) -> None:
             code="file_type",
             params={"types": ", ".join(EVIDENCE_EXTENSIONS)},
         )
+    if getattr(file, "_committed", False):
+        return  # a file already stored was checked when it came
+    # The name is the user's, the content is what others will open: it must be what the name says.
+    stream = getattr(file, "file", file)
+    found = filetypes.sniff(stream)
+    if found != filetypes.EXTENSION_CONTENT[extension]:
+        raise ValidationError(
+            _("%(name)s is named .%(extension)s but holds %(found)s."),
+            code="file_content",
+            params={
+                "name": Path(file.name).name,
+                "extension": extension,
+                "found": filetypes.DESCRIPTIONS[found],
+            },
+        )
 
 
 class ProgressReport(models.Model):
@@ -515,12 +548,12 @@ class ProgressReport(models.Model):
     achieved_value = models.DecimalField(
         _("achieved value"), max_digits=19, decimal_places=4, null=True, blank=True
     )
-    achieved_text = models.TextField(_("achieved (text)"), blank=True)
-    narrative = models.TextField(_("narrative"), blank=True)
+    achieved_text = models.TextField(_("achieved (text)"), blank=True, validators=[validate_text_length])
+    narrative = models.TextField(_("narrative"), blank=True, validators=[validate_text_length])
     evidence = models.FileField(
         _("evidence"), upload_to="results/evidence/%Y/%m/", blank=True, validators=[validate_evidence]
     )
-    reported_on = models.DateField(_("date"))
+    reported_on = models.DateField(_("date"), validators=[validate_date_in_window])
     status = models.CharField(
         _("status"), max_length=10, choices=ProgressStatus.choices, default=ProgressStatus.DRAFT
     )
@@ -529,7 +562,7 @@ class ProgressReport(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True, validators=[validate_text_length])
     on_behalf_of = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -610,5 +643,7 @@ class ProgressReport(models.Model):
                 )
         elif self.achieved_text:
             raise ValidationError({"achieved_text": _("This target is a number: report the achieved value.")})
+        if (error := target.achieved_value_error(self.achieved_value)) is not None:
+            raise ValidationError({"achieved_value": error})
         if self.period_id and target.plan.programme_id != self.period.programme_id:
             raise ValidationError({"period": _("The period belongs to another programme.")})

@@ -24,6 +24,7 @@ from agreements.access import (
     get_report_for_user_or_404,
 )
 from core.navigation import next_url
+from core.templatetags.pcc import reader_format
 from results import services
 from results.forms import ProgressForm, ReopenForm, ReturnForm, TargetChangeForm
 from results.history import REPORT_FIELDS, TARGET_FIELDS, history_rows
@@ -185,6 +186,7 @@ def _progress_create(request, target, plan):
         target=target,
         on_behalf_of=on_behalf_of,
         staging=EvidenceStaging(request.session),
+        number_format=reader_format({"request": request}),
     )
     if request.method == "POST":
         if form.is_valid():
@@ -275,6 +277,7 @@ def progress_edit(request, pk: int):
         target=report.target,
         on_behalf_of=on_behalf_of,
         staging=EvidenceStaging(request.session),
+        number_format=reader_format({"request": request}),
     )
     if request.method == "POST":
         if form.is_valid():

@@ -19,8 +19,10 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 from moneyed import CURRENCIES
 
-from core.numbers import NumberFormatError, parse_amount
+from core.numbers import NumberFormatError, number_style
 from core.spreadsheets.errors import CellError
+from core.spreadsheets.formulas import unescape_formula
+from core.validators import date_in_window, date_window
 
 
 class NumberLocale(models.TextChoices):
@@ -153,7 +155,8 @@ def _text(raw: Any) -> str:
         return str(int(raw))
     if isinstance(raw, datetime.datetime):
         return raw.date().isoformat() if raw.time() == datetime.time() else raw.isoformat()
-    return str(raw).strip()
+    # A CSV export escaped formula-like text with an apostrophe: read back, it is the text exported.
+    return unescape_formula(str(raw).strip())
 
 
 def parse_number(raw: Any, *, locale: str) -> Decimal:
@@ -170,7 +173,7 @@ def parse_number(raw: Any, *, locale: str) -> Decimal:
     if isinstance(raw, Decimal):
         return raw
     try:
-        parsed = parse_amount(str(raw), decimal_separator="," if locale == NumberLocale.COMMA else ".")
+        parsed = number_style(locale).parse(str(raw))
     except NumberFormatError as error:
         raise CellError(
             gettext_noop("expected an amount written %(format)s (%(reason)s)"),
@@ -191,6 +194,18 @@ def parse_currency(raw: Any) -> str:
 
 
 def parse_date(raw: Any) -> datetime.date:
+    """A date from a cell, within the accepted years (:func:`core.validators.date_window`)."""
+    date = _date(raw)
+    if not date_in_window(date):
+        first, last = date_window()
+        raise CellError(
+            gettext_noop("expected a date between %(first)s and %(last)s"),
+            {"first": first.isoformat(), "last": last.isoformat()},
+        )
+    return date
+
+
+def _date(raw: Any) -> datetime.date:
     if isinstance(raw, datetime.datetime):
         return raw.date()
     if isinstance(raw, datetime.date):

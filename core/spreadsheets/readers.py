@@ -350,7 +350,14 @@ class SpreadsheetReader:
             if type(value) is str:
                 if value.isspace():
                     continue
-                if value[:1] == "=" or len(value) > MAX_CELL_CHARS or "\x00" in value:
+                # "=" also after leading whitespace: " =SUM(A1:A9)" is a formula to a spreadsheet program.
+                first = value[:1]
+                if (
+                    first == "="
+                    or (first.isspace() and value.lstrip()[:1] == "=")
+                    or len(value) > MAX_CELL_CHARS
+                    or "\x00" in value
+                ):
                     self._refuse_text(value, index, number)
             elif not isinstance(value, _PLAIN_VALUES):
                 # openpyxl returns array and data-table formulas as objects, not "=…" text.

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext
 
 from core.spreadsheets.columns import Column, ColumnType, NumberLocale
+from core.spreadsheets.formulas import escape_formula, is_formula_like
 
 
 def header_row(columns: Sequence[Column]) -> list[str]:
@@ -35,6 +36,7 @@ def write_xlsx(
 ) -> None:
     """Write rows (dicts keyed by column name) as one sheet, streaming (xlsxwriter ``constant_memory``).
 
+    Formula-like text is written with a quote prefix (:mod:`core.spreadsheets.formulas`).
     ``validations`` adds drop-down lists on choice and currency columns (for templates). ``created``
     fixes the file's creation date, so the same rows give the same bytes (files kept in git).
     """
@@ -49,6 +51,7 @@ def write_xlsx(
     worksheet = workbook.add_worksheet(sheet[:31])
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    text_format = workbook.add_format({"quote_prefix": True})
     headers = header_row(columns)
     worksheet.write_row(0, 0, headers, bold)
     worksheet.freeze_panes(1, 0)
@@ -69,7 +72,8 @@ def write_xlsx(
             elif isinstance(cell, int | float):
                 worksheet.write_number(number, index, cell)
             else:
-                worksheet.write_string(number, index, str(cell))
+                text = str(cell)
+                worksheet.write_string(number, index, text, text_format if is_formula_like(text) else None)
     if validations:
         index = 0
         last_row = max(number, 1000)
@@ -105,7 +109,10 @@ def write_csv(
     locale: str = NumberLocale.DOT,
     header: bool = True,
 ) -> None:
-    """Write rows as CSV; with the ``1.234,56`` locale, decimals use a comma and fields a semicolon."""
+    """Write rows as CSV; with the ``1.234,56`` locale, decimals use a comma and fields a semicolon.
+
+    Formula-like text gets an apostrophe in front (:func:`~core.spreadsheets.formulas.escape_formula`).
+    """
     comma = locale == NumberLocale.COMMA
     writer = csv.writer(stream, delimiter=";" if comma else ",")
     if header:
@@ -121,7 +128,5 @@ def write_csv(
             elif isinstance(cell, datetime.date):
                 cells.append(cell.isoformat())
             else:
-                text = str(cell)
-                # A leading "=", "+", "-" or "@" would run as a formula in a spreadsheet program.
-                cells.append("'" + text if text[:1] in ("=", "+", "@") else text)
+                cells.append(escape_formula(str(cell)))
         writer.writerow(cells)

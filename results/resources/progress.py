@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -29,8 +30,14 @@ PROGRESS_COLUMNS = [
     Column("period_end", _("period end"), ColumnType.DATE, example="2008-09-30"),
     Column("reported_on", _("date"), ColumnType.DATE, example="2008-10-05"),
     Column("achieved_value", _("achieved value"), ColumnType.DECIMAL, required=False, example=None),
-    Column("achieved_text", _("achieved (text)"), required=False, example=""),
-    Column("narrative", _("narrative"), required=False, example=""),
+    Column(
+        "achieved_text",
+        _("achieved (text)"),
+        required=False,
+        max_length=settings.PCC_TEXT_MAX_CHARS,
+        example="",
+    ),
+    Column("narrative", _("narrative"), required=False, max_length=settings.PCC_TEXT_MAX_CHARS, example=""),
 ]
 
 
@@ -46,7 +53,7 @@ def _editable_plan_ids(context: ImportContext) -> set[int]:
 
 
 def _activities(context: ImportContext) -> dict[tuple[int, str], Activity]:
-    fields_needed = ["id", "plan_id", "key", "target_kind", "target_value"]
+    fields_needed = ["id", "plan_id", "key", "target_kind", "target_value", "target_text"]
     return {(a.plan_id, a.key): a for a in Activity.objects.only(*fields_needed)}
 
 
@@ -98,6 +105,12 @@ def _progress_row(values: dict[str, Any], context: ImportContext) -> dict[str, A
     elif values["achieved_text"]:
         raise CellError(
             gettext_noop("this target is a number: report the achieved value"), column="achieved_text"
+        )
+    if activity.achieved_value_error(values["achieved_value"]) is not None:
+        raise CellError(
+            gettext_noop("the achieved value cannot be negative: the target %(target)s is not"),
+            {"target": activity.target_text or activity.target_value},
+            column="achieved_value",
         )
     return {
         "activity_id": activity.pk,
