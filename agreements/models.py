@@ -14,6 +14,7 @@ from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from agreements.querysets import AgreementQuerySet, ProgrammeQuerySet
+from core.i18n import Translated
 from core.models import Document, ExchangeRate, Organisation, User
 
 
@@ -24,10 +25,16 @@ class DocumentAccess(models.TextChoices):
 
 class Programme(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, help_text=_("In Spanish, as in the source."))
+    name_en = models.CharField(
+        _("name in English"), max_length=255, blank=True, help_text=_("Empty: English readers see the Spanish.")
+    )
     country = models.CharField(_("country"), max_length=2)
     binding_currency = models.CharField(_("binding currency"), max_length=3, default="CHF")
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(
+        _("description in English"), blank=True, help_text=_("Empty: English readers see the Spanish.")
+    )
     partner_document_access = models.CharField(
         _("what partners see of the source documents"),
         max_length=10,
@@ -35,6 +42,9 @@ class Programme(models.Model):
         default=DocumentAccess.WHOLE,
         help_text=_("Programme staff, administrators and auditors always see the whole document."),
     )
+
+    name_i18n = Translated("name")
+    description_i18n = Translated("description")
 
     objects = ProgrammeQuerySet.as_manager()
 

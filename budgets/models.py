@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
 from budgets.querysets import BudgetFactQuerySet
+from core.i18n import Translated
 from core.models import Document, ExchangeRate, Organisation, SourceReference
 
 
@@ -61,6 +62,9 @@ class BudgetTable(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_tables")
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title as printed"), max_length=500)
+    title_en = models.CharField(
+        _("title in English"), max_length=500, blank=True, help_text=_("Empty: English readers see the Spanish.")
+    )
     component = models.ForeignKey(
         Component,
         on_delete=models.PROTECT,
@@ -115,6 +119,8 @@ class BudgetTable(models.Model):
         related_query_name="budget_table",
     )
     history = HistoricalRecords()
+
+    title_i18n = Translated("title")
 
     class Meta:
         ordering = ["programme", "order", "first_line"]

@@ -22,6 +22,7 @@ class ReconciliationRuleForm(forms.ModelForm):
             "code",
             "kind",
             "description",
+            "description_en",
             "params",
             "subject_type",
             "subject_id",
@@ -57,7 +58,7 @@ class ReconciliationRuleAdmin(SimpleHistoryAdmin):
     form = ReconciliationRuleForm
     list_display = ["code", "kind", "programme", "subject_title", "origin", "active"]
     list_filter = ["programme", "kind", "origin", "active", "subject_type"]
-    search_fields = ["code", "description", "kind"]
+    search_fields = ["code", "description", "description_en", "kind"]
     list_select_related = ["programme"]
     autocomplete_fields = ["programme"]
 

@@ -14,6 +14,7 @@ from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Programme
+from core.i18n import Translated
 from core.models import Document, Organisation, StatusChange
 from core.workflow import Workflow
 from reconciliation.querysets import FindingQuerySet
@@ -31,7 +32,10 @@ class ReconciliationRule(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reconciliation_rules")
     code = models.CharField(_("code"), max_length=160)
     kind = models.CharField(_("kind"), max_length=40)
-    description = models.TextField(_("rule in words"))
+    description = models.TextField(_("rule in words"), help_text=_("In Spanish, as in the source."))
+    description_en = models.TextField(
+        _("rule in words, in English"), blank=True, help_text=_("Empty: English readers see the Spanish.")
+    )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     # What the rule is about, e.g. a budget table (see ``registry.register_subject``); its findings link to it.
     subject_type = models.ForeignKey(
@@ -65,6 +69,8 @@ class ReconciliationRule(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(table_name="budgets_historicalreconciliationrule")
+
+    description_i18n = Translated("description")
 
     class Meta:
         db_table = "budgets_reconciliationrule"

@@ -120,7 +120,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
     output, workbook, styles = _workbook()
     programme = document.programme
     results = _Sheet(workbook, _("Results and indicators"), styles)
-    results.title(_("Operational plan of %(programme)s") % {"programme": programme.name})
+    results.title(_("Operational plan of %(programme)s") % {"programme": programme.name_i18n})
     results.header(
         [
             _("Work plan"),
@@ -226,7 +226,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
     budgets.sheet.set_column(1, 1, 48)
     budgets.sheet.set_column(2, 40, 14)
     for section in document.budgets:
-        budgets.title(section.table.title)
+        budgets.title(section.table.title_i18n)
         headers = [_("Line"), _("Row as printed")]
         for column in section.columns:
             headers += [f"{column.header} ({column.currency})", _("Recomputed")]

@@ -316,6 +316,7 @@ def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
             {
                 "kind": row["kind"],
                 "description": " ".join(row["description"].split()),
+                "description_en": " ".join((row.get("description_en") or "").split()),
                 "params": row["params"],
                 **ReconciliationRule.about(None),
                 "origin": RuleOrigin.LOADER,

@@ -50,6 +50,14 @@ BUDGET_TABLE_COLUMNS = [
         max_length=500,
         example="Cuadro 2: Presupuesto por resultados (si posible) de PROSUR y AMPEX",
     ),
+    Column(
+        "title_en",
+        _("title in English"),
+        required=False,
+        max_length=500,
+        example="Cuadro 2: Budget by results (where possible) of PROSUR and AMPEX",
+        help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
+    ),
     Column("component", _("component"), required=False, max_length=20, example="1.2"),
     Column("document", _("document"), max_length=80, example="pcc-enmienda-2009"),
     Column("title_line", _("seed line of the title"), ColumnType.INTEGER, example=588),
@@ -114,7 +122,7 @@ register_importer(
     model=BudgetTable,
     columns=BUDGET_TABLE_COLUMNS,
     natural_key=["programme_id", "code"],
-    stored=("code", "title", "title_line", "first_line", "last_line", "decimal_separator", "order"),
+    stored=("code", "title", "title_en", "title_line", "first_line", "last_line", "decimal_separator", "order"),
     exported={
         "programme": "programme.code",
         "component": "component.code",
