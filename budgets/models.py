@@ -59,11 +59,16 @@ class Marker(models.TextChoices):
 class BudgetTable(models.Model):
     """A budget table of a source document, as printed: title, lines, layout and number format."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_tables")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="budget_tables", verbose_name=_("programme")
+    )
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title as printed"), max_length=500)
     title_en = models.CharField(
-        _("title in English"), max_length=500, blank=True, help_text=_("Empty: English readers see the Spanish.")
+        _("title in English"),
+        max_length=500,
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
     )
     component = models.ForeignKey(
         Component,
@@ -147,7 +152,9 @@ CURRENCY_WITH_FIGURES = gettext_noop(
 
 
 class BudgetColumn(models.Model):
-    table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="columns")
+    table = models.ForeignKey(
+        BudgetTable, on_delete=models.CASCADE, related_name="columns", verbose_name=_("table")
+    )
     key = models.SlugField(_("key"), max_length=40)
     header = models.CharField(_("header as printed"), max_length=255)
     order = models.PositiveSmallIntegerField(_("order"))
@@ -215,7 +222,9 @@ class BudgetColumn(models.Model):
 
 
 class BudgetRow(models.Model):
-    table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="rows")
+    table = models.ForeignKey(
+        BudgetTable, on_delete=models.CASCADE, related_name="rows", verbose_name=_("table")
+    )
     line = models.PositiveIntegerField(_("seed line"))
     label = models.CharField(_("label as printed"), max_length=500, blank=True)
     order = models.PositiveSmallIntegerField(_("order"))
@@ -277,10 +286,16 @@ class BudgetFact(SourceReference):
     printed; ``budget_table``/``row``/``column`` place the cell in the transcribed structure.
     """
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_facts")
-    budget_table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="facts")
-    row = models.ForeignKey(BudgetRow, on_delete=models.CASCADE, related_name="facts")
-    column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="facts")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="budget_facts", verbose_name=_("programme")
+    )
+    budget_table = models.ForeignKey(
+        BudgetTable, on_delete=models.CASCADE, related_name="facts", verbose_name=_("budget table")
+    )
+    row = models.ForeignKey(BudgetRow, on_delete=models.CASCADE, related_name="facts", verbose_name=_("row"))
+    column = models.ForeignKey(
+        BudgetColumn, on_delete=models.CASCADE, related_name="facts", verbose_name=_("column")
+    )
     component = models.ForeignKey(
         Component,
         on_delete=models.PROTECT,

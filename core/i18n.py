@@ -12,9 +12,8 @@ from __future__ import annotations
 import re
 
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 SOURCE_LANGUAGE = "es"  # the language the programme texts are transcribed in (the PCC's source)
 TRANSLATED_LANGUAGE = "en"  # the language of the ``<field>_en`` fields

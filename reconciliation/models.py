@@ -29,7 +29,9 @@ class RuleOrigin(models.TextChoices):
 class ReconciliationRule(models.Model):
     """A check as data: ``kind`` names an evaluator registered in :mod:`reconciliation.registry`."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reconciliation_rules")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="reconciliation_rules", verbose_name=_("programme")
+    )
     code = models.CharField(_("code"), max_length=160)
     kind = models.CharField(_("kind"), max_length=40)
     description = models.TextField(_("rule in words"), help_text=_("In Spanish, as in the source."))
@@ -135,7 +137,9 @@ class Finding(models.Model):
 
     workflow = FINDING_WORKFLOW
 
-    rule = models.ForeignKey(ReconciliationRule, on_delete=models.CASCADE, related_name="findings")
+    rule = models.ForeignKey(
+        ReconciliationRule, on_delete=models.CASCADE, related_name="findings", verbose_name=_("rule")
+    )
     key = models.CharField(_("key"), max_length=160, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     stated = models.CharField(_("stated"), max_length=255, blank=True)
@@ -226,7 +230,9 @@ class Finding(models.Model):
 class Computation(models.Model):
     """One run of the reconciliation of a programme: when, after which change, and what it found."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="computations")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="computations", verbose_name=_("programme")
+    )
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
     cause = models.CharField(_("after"), max_length=255, blank=True)
     rules = models.PositiveIntegerField(_("rules"), default=0)

@@ -206,7 +206,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                         activity.responsible,
                         activity.achieved,
                         activity.achieved_percent,
-                        activity.latest_status or "",
+                        activity.latest_status_label,
                         activity.line,
                     ],
                     {4: "wrap", 11: "percent"},

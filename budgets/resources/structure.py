@@ -122,7 +122,16 @@ register_importer(
     model=BudgetTable,
     columns=BUDGET_TABLE_COLUMNS,
     natural_key=["programme_id", "code"],
-    stored=("code", "title", "title_en", "title_line", "first_line", "last_line", "decimal_separator", "order"),
+    stored=(
+        "code",
+        "title",
+        "title_en",
+        "title_line",
+        "first_line",
+        "last_line",
+        "decimal_separator",
+        "order",
+    ),
     exported={
         "programme": "programme.code",
         "component": "component.code",

@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from core.i18n import ProgrammeText, marked
+from core.i18n import ProgrammeText, change_reason_text, marked
 from core.money import round_amount
 
 register = template.Library()
@@ -87,3 +87,9 @@ def acronyms(text: str) -> str:
     return mark_safe(
         pattern.sub(lambda m: f'<abbr title="{escape(terms[m.group(1)])}">{m.group(1)}</abbr>', escaped)
     )
+
+
+@register.filter
+def change_reason(reason: str | None) -> str:
+    """Why a history row was written, in the reader's language (the loader's and imports' own words)."""
+    return change_reason_text(reason)
