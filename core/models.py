@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.i18n import Message
 from core.workflow import Workflow
 
 
@@ -329,7 +330,10 @@ class StatusChange(models.Model):
         help_text=_("Empty for a change made by the system (a background job, the reconciliation)."),
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # in the site's language, for search and the admin
+    # A reason the system gave (the reconciliation, an import), as message id and parameters: shown in
+    # the reader's language. Empty for a reason a person wrote.
+    reason_data = models.JSONField(_("reason as id and parameters"), default=dict, blank=True)
 
     objects = StatusChangeManager()
 
@@ -347,6 +351,11 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         model = ContentType.objects.get_for_id(self.content_type_id).model
         return f"{model} {self.object_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (as written when a person wrote it)."""
+        return Message.from_json(self.reason_data).render() if self.reason_data else self.reason
 
     def _label(self, status: str) -> str:
         # get_for_id is cached: a page of changes costs no query per row for their labels.

@@ -211,7 +211,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                     ],
                     {4: "wrap", 11: "percent"},
                 )
-        schedule.title(f"{plan.title} ({plan.organisation.acronym})")
+        schedule.title(f"{plan.title_i18n} ({plan.organisation.acronym})")
         schedule.header(
             [_("Activity"), _("Statement"), *[_month(m) for m in section.months]],
             [10, 60, *[12] * len(section.months)],

@@ -360,6 +360,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                 organisation=partner,
                 component=line_of[(p.pk, "L1" if k < 2 else "L2")],
                 title=f"POA {partner.acronym}",
+                title_en=f"POA {partner.acronym}",
                 period_start=datetime.date(first_years[p.pk] + 1, 1, 1),
                 period_end=datetime.date(first_years[p.pk] + 1, 6, 30),
                 period_label=f"Ene–Jun {first_years[p.pk] + 1}",

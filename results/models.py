@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
+from core.i18n import Translated
 from core.models import Document, Organisation, StatusChange, User
 from core.money import round_amount
 from core.workflow import Workflow
@@ -79,7 +80,13 @@ class WorkPlan(models.Model):
         related_name="work_plans",
         verbose_name=_("component"),
     )
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(_("title"), max_length=255, help_text=_("In Spanish, as in the source."))
+    title_en = models.CharField(
+        _("title in English"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     period_label = models.CharField(_("period as printed"), max_length=120)
@@ -102,6 +109,8 @@ class WorkPlan(models.Model):
     end_line = models.PositiveIntegerField(_("last line"))
     status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
+
+    title_i18n = Translated("title")
 
     objects = WorkPlanQuerySet.as_manager()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from html import unescape
 from pathlib import Path
 
@@ -20,9 +21,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import Promise
+from djmoney.money import Money
 
 from core.i18n import change_reason_text
-from reconciliation.models import ReconciliationRule
+from core.models import StatusChange
+from reconciliation.models import Finding, ReconciliationRule
 from results.models import Activity, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -502,3 +505,25 @@ def test_a_progress_status_reads_in_the_readers_language(client, staff_user, pcc
     assert f"{period.label}: Aprobado" in spanish
     assert "approved" not in spanish.lower()
     assert f"{period.label}: Approved" in _visible_text(_page(client, staff_user, "en", url))
+
+
+def test_the_reason_the_reconciliation_gives_for_reopening_reads_in_the_readers_language(pcc, staff_user):
+    from budgets.models import BudgetFact
+    from reconciliation.engine import reconcile
+    from reconciliation.services import finding_explain
+
+    reconcile(pcc)
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    finding_explain(finding=finding, user=staff_user, comment="El saldo de CHF 1,076 queda sin asignar.")
+    # The TOTAL of the programme's Cuadro 1 (line 238) changed, by someone reading in English.
+    fact = BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=238, column__key="total")
+    fact.amount = Money(Decimal("4086000"), "CHF")
+    fact.save()
+    with translation.override("en"):
+        reconcile(pcc)
+    change = StatusChange.objects.filter(object_id=finding.pk, to_status="open").latest("at")
+    assert change.reason == "Detectado de nuevo con 4086000 indicado y 4087460 recalculado."  # the site's
+    with translation.override("en"):
+        assert change.reason_text == "Found again with stated 4086000 and recomputed 4087460."
+    with translation.override("es"):
+        assert change.reason_text == change.reason
