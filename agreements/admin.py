@@ -64,7 +64,7 @@ class PhaseInline(admin.TabularInline):
 @admin.register(Programme)
 class ProgrammeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "country", "binding_currency", "partner_document_access"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
     list_filter = ["country"]
     inlines = [PhaseInline, ParticipantInline]
 

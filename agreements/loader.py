@@ -39,9 +39,11 @@ def load(ctx: LoadContext) -> None:
         {"code": spec["code"]},
         {
             "name": spec["name"],
+            "name_en": spec.get("name_en", ""),
             "country": spec["country"],
             "binding_currency": spec.get("binding_currency", "CHF"),
             "description": spec.get("description", ""),
+            "description_en": spec.get("description_en", ""),
         },
         reason=ctx.change_reason,
     )

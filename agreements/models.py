@@ -14,6 +14,7 @@ from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from agreements.querysets import AgreementQuerySet, ProgrammeQuerySet
+from core.i18n import Translated
 from core.models import Document, ExchangeRate, Organisation, User
 
 
@@ -24,10 +25,19 @@ class DocumentAccess(models.TextChoices):
 
 class Programme(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, help_text=_("In Spanish, as in the source."))
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     country = models.CharField(_("country"), max_length=2)
     binding_currency = models.CharField(_("binding currency"), max_length=3, default="CHF")
     description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(
+        _("description in English"), blank=True, help_text=_("Empty: English readers see the Spanish.")
+    )
     partner_document_access = models.CharField(
         _("what partners see of the source documents"),
         max_length=10,
@@ -35,6 +45,9 @@ class Programme(models.Model):
         default=DocumentAccess.WHOLE,
         help_text=_("Programme staff, administrators and auditors always see the whole document."),
     )
+
+    name_i18n = Translated("name")
+    description_i18n = Translated("description")
 
     objects = ProgrammeQuerySet.as_manager()
 
@@ -60,15 +73,29 @@ class ComponentKind(models.TextChoices):
 class Component(models.Model):
     """A node of the programme's structure: Línea 1 → Proyecto 1.2 → …, as the source numbers them."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="components")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="components", verbose_name=_("programme")
+    )
     code = models.CharField(_("code"), max_length=20, help_text=_("As printed, e.g. L1, 1.2"))
     name = models.CharField(_("name"), max_length=255)
     kind = models.CharField(_("kind"), max_length=12, choices=ComponentKind.choices)
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
 
     class Meta:
@@ -93,8 +120,12 @@ class ParticipantRole(models.TextChoices):
 
 
 class ProgrammeParticipant(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="participants")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="participations")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="participants", verbose_name=_("programme")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="participations", verbose_name=_("organisation")
+    )
     role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices)
 
     class Meta:
@@ -150,12 +181,21 @@ class Membership(models.Model):
 
 
 class Phase(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="phases")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="phases", verbose_name=_("programme")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=255)
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
 
     class Meta:
@@ -172,9 +212,16 @@ class Phase(models.Model):
 
 
 class Agreement(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="agreements")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="agreements", verbose_name=_("programme")
+    )
     phase = models.ForeignKey(
-        Phase, on_delete=models.PROTECT, null=True, blank=True, related_name="agreements"
+        Phase,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        verbose_name=_("phase"),
     )
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title"), max_length=500)
@@ -198,7 +245,9 @@ class Agreement(models.Model):
         related_name="+",
         verbose_name=_("agreement's exchange rate"),
     )
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
     line = models.PositiveIntegerField(_("seed line"))
     end_date_line = models.PositiveIntegerField(_("seed line of the original end"), null=True, blank=True)
     history = HistoricalRecords()
@@ -224,8 +273,12 @@ class Agreement(models.Model):
 
 
 class AgreementParty(models.Model):
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="parties")
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="parties", verbose_name=_("agreement")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", verbose_name=_("organisation")
+    )
     role = models.CharField(_("role"), max_length=20, choices=ParticipantRole.choices)
     represents = models.CharField(_("represents"), max_length=255, blank=True)
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
@@ -246,7 +299,9 @@ class AgreementParty(models.Model):
 class AgreementCeiling(models.Model):
     """A contribution ceiling printed in the original agreement (absent when only amendments are known)."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="ceilings")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="ceilings", verbose_name=_("agreement")
+    )
     amount = MoneyField(_("ceiling"), max_digits=19, decimal_places=2)
     is_cap = models.BooleanField(_("binding cap"), default=False)
     line = models.PositiveIntegerField(_("seed line"))
@@ -264,7 +319,9 @@ class AgreementCeiling(models.Model):
 
 
 class Amendment(models.Model):
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="amendments")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="amendments", verbose_name=_("agreement")
+    )
     sequence = models.PositiveSmallIntegerField(_("sequence"))
     number = models.CharField(_("number as printed"), max_length=40, blank=True)
     title = models.CharField(_("title"), max_length=255)
@@ -275,7 +332,9 @@ class Amendment(models.Model):
     entered_into_force_on = models.DateField(_("entered into force on"), null=True, blank=True)
     new_end_date = models.DateField(_("new end date"), null=True, blank=True)
     new_end_date_line = models.PositiveIntegerField(_("seed line of the new end"), null=True, blank=True)
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="+")
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, related_name="+", verbose_name=_("document")
+    )
     line = models.PositiveIntegerField(_("seed line"))
     history = HistoricalRecords()
 
@@ -300,12 +359,19 @@ class Amendment(models.Model):
 
 
 class AmendmentSignatory(models.Model):
-    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="signatories")
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, related_name="signatories", verbose_name=_("amendment")
+    )
     name = models.CharField(_("name"), max_length=255)
     position = models.CharField(_("position"), max_length=255)
     on_behalf_of = models.CharField(_("on behalf of"), max_length=255)
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
     line = models.PositiveIntegerField(_("seed line"))
 
@@ -319,7 +385,9 @@ class AmendmentSignatory(models.Model):
 
 
 class AmendedArticle(models.Model):
-    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="articles")
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, related_name="articles", verbose_name=_("amendment")
+    )
     article = models.CharField(_("article"), max_length=80)
     scope = models.CharField(_("what is amended"), max_length=255, blank=True)
     new_text = models.TextField(_("new text"))
@@ -337,7 +405,9 @@ class AmendedArticle(models.Model):
 class CeilingChange(models.Model):
     """A structured change of a contribution ceiling in one currency: the increase and the stated new total."""
 
-    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="ceiling_changes")
+    amendment = models.ForeignKey(
+        Amendment, on_delete=models.CASCADE, related_name="ceiling_changes", verbose_name=_("amendment")
+    )
     increase = MoneyField(_("increase"), max_digits=19, decimal_places=2)
     increase_as_printed = models.CharField(_("increase as printed"), max_length=60)
     increase_line = models.PositiveIntegerField(_("seed line of the increase"))

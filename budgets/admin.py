@@ -27,7 +27,7 @@ class ColumnInline(admin.TabularInline):
 class BudgetTableAdmin(ChangeReasonAdmin):
     list_display = ["code", "title", "programme", "component", "first_line", "last_line", "currency", "rate"]
     list_filter = ["programme", "layout", "currency"]
-    search_fields = ["code", "title"]
+    search_fields = ["code", "title", "title_en"]
     list_select_related = ["programme", "component", "rate"]
     autocomplete_fields = ["programme", "document", "rate"]
     raw_id_fields = ["component"]

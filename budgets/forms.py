@@ -27,6 +27,6 @@ class FindingFilterForm(forms.Form):
 
     def __init__(self, *args, tables, partners, kinds, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["table"].choices = [("", _("All"))] + [(t.code, t.title) for t in tables]
+        self.fields["table"].choices = [("", _("All"))] + [(t.code, t.title_i18n) for t in tables]
         self.fields["partner"].choices = [("", _("All"))] + [(p.acronym, p.acronym) for p in partners]
         self.fields["kind"].choices = [("", _("All"))] + [(k, label) for k, label in kinds]

@@ -123,6 +123,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
         {"programme": ctx.programme, "code": code},
         {
             "title": _require(spec, "title", path, where),
+            "title_en": spec.get("title_en", ""),
             "component": _component(ctx, spec.get("component"), path, where),
             "document": ctx.document(_require(spec, "document", path, where), where),
             "title_line": int(_require(spec, "title_line", path, where)),
@@ -369,6 +370,7 @@ def save_rules(ctx: LoadContext, rules: list[StructuralRule]) -> list[int]:
             {
                 "kind": rule.kind,
                 "description": rule.description,
+                "description_en": rule.description_en,
                 "params": rule.params,
                 **ReconciliationRule.about(rule.table),
                 "origin": RuleOrigin.LOADER,
@@ -421,6 +423,7 @@ def load(ctx: LoadContext) -> None:
                     code=_require(spec, "code", path, where),
                     kind=kind,
                     description=_require(spec, "description", path, where),
+                    description_en=spec.get("description_en", ""),
                     params=_require(spec, "params", path, where),
                     table=_table_of(ctx, spec.get("table"), path, where),
                 )

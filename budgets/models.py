@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
 from budgets.querysets import BudgetFactQuerySet
+from core.i18n import Translated
 from core.models import Document, ExchangeRate, Organisation, SourceReference
 
 
@@ -58,9 +59,17 @@ class Marker(models.TextChoices):
 class BudgetTable(models.Model):
     """A budget table of a source document, as printed: title, lines, layout and number format."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_tables")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="budget_tables", verbose_name=_("programme")
+    )
     code = models.SlugField(_("code"), max_length=80)
     title = models.CharField(_("title as printed"), max_length=500)
+    title_en = models.CharField(
+        _("title in English"),
+        max_length=500,
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     component = models.ForeignKey(
         Component,
         on_delete=models.PROTECT,
@@ -116,6 +125,8 @@ class BudgetTable(models.Model):
     )
     history = HistoricalRecords()
 
+    title_i18n = Translated("title")
+
     class Meta:
         ordering = ["programme", "order", "first_line"]
         verbose_name = _("budget table")
@@ -141,7 +152,9 @@ CURRENCY_WITH_FIGURES = gettext_noop(
 
 
 class BudgetColumn(models.Model):
-    table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="columns")
+    table = models.ForeignKey(
+        BudgetTable, on_delete=models.CASCADE, related_name="columns", verbose_name=_("table")
+    )
     key = models.SlugField(_("key"), max_length=40)
     header = models.CharField(_("header as printed"), max_length=255)
     order = models.PositiveSmallIntegerField(_("order"))
@@ -209,7 +222,9 @@ class BudgetColumn(models.Model):
 
 
 class BudgetRow(models.Model):
-    table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="rows")
+    table = models.ForeignKey(
+        BudgetTable, on_delete=models.CASCADE, related_name="rows", verbose_name=_("table")
+    )
     line = models.PositiveIntegerField(_("seed line"))
     label = models.CharField(_("label as printed"), max_length=500, blank=True)
     order = models.PositiveSmallIntegerField(_("order"))
@@ -271,10 +286,16 @@ class BudgetFact(SourceReference):
     printed; ``budget_table``/``row``/``column`` place the cell in the transcribed structure.
     """
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="budget_facts")
-    budget_table = models.ForeignKey(BudgetTable, on_delete=models.CASCADE, related_name="facts")
-    row = models.ForeignKey(BudgetRow, on_delete=models.CASCADE, related_name="facts")
-    column = models.ForeignKey(BudgetColumn, on_delete=models.CASCADE, related_name="facts")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="budget_facts", verbose_name=_("programme")
+    )
+    budget_table = models.ForeignKey(
+        BudgetTable, on_delete=models.CASCADE, related_name="facts", verbose_name=_("budget table")
+    )
+    row = models.ForeignKey(BudgetRow, on_delete=models.CASCADE, related_name="facts", verbose_name=_("row"))
+    column = models.ForeignKey(
+        BudgetColumn, on_delete=models.CASCADE, related_name="facts", verbose_name=_("column")
+    )
     component = models.ForeignKey(
         Component,
         on_delete=models.PROTECT,

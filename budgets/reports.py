@@ -74,6 +74,7 @@ def table_grid(*, table: BudgetTable, user) -> TableGrid | None:
             "rule__params",
             "rule__code",
             "rule__description",
+            "rule__description_en",
         )
     )
     flags: dict[tuple[int, str], Finding] = {}

@@ -22,6 +22,7 @@ class StructuralRule:
     description: str
     params: dict[str, Any]
     table: BudgetTable | None
+    description_en: str = ""
 
 
 def ref(table: BudgetTable | str, line: int, column: str, sign: int = 1) -> str:
@@ -34,6 +35,15 @@ def parse_ref(text: str) -> tuple[int, str, int, str]:
     sign = -1 if text.startswith("-") else 1
     table, line, column = text.lstrip("-").split("/")
     return sign, table, int(line), column
+
+
+def _label(label: str) -> str:
+    return label or "(sin etiqueta)"
+
+
+def _label_en(label: str) -> str:
+    """A row label quoted as printed, in an English sentence."""
+    return f"«{label}»" if label else "(no label)"
 
 
 def _lines(lines: Iterable[int]) -> str:
@@ -103,8 +113,10 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                         code=f"{table.code}/{row.line}/{column.key}:sum-rows",
                         kind="sum",
                         table=table,
-                        description=f"{row.label or '(sin etiqueta)'} (línea {row.line}), columna «{column.header}»: "
+                        description=f"{_label(row.label)} (línea {row.line}), columna «{column.header}»: "
                         f"suma de las líneas {_lines(m.line for m in members)}.",
+                        description_en=f"{_label_en(row.label)} (line {row.line}), column «{column.header}»: "
+                        f"sum of lines {_lines(m.line for m in members)}.",
                         params={
                             "total": ref(table, row.line, column.key),
                             "terms": [ref(table, m.line, column.key) for m in members],
@@ -121,8 +133,10 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                         code=f"{table.code}/{row.line}/{total_column.key}:sum-columns",
                         kind="sum",
                         table=table,
-                        description=f"{row.label or '(sin etiqueta)'} (línea {row.line}): «{total_column.header}» "
+                        description=f"{_label(row.label)} (línea {row.line}): «{total_column.header}» "
                         f"es la suma de {', '.join(f'«{c.header}»' for c in parts)}.",
+                        description_en=f"{_label_en(row.label)} (line {row.line}): «{total_column.header}» "
+                        f"is the sum of {', '.join(f'«{c.header}»' for c in parts)}.",
                         params={
                             "total": ref(table, row.line, total_column.key),
                             "terms": [ref(table, row.line, c.key) for c in parts],
@@ -147,7 +161,8 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                         code=f"{table.code}/{row.line}/{target.key}:identity",
                         kind="sum",
                         table=table,
-                        description=f"{row.label or '(sin etiqueta)'} (línea {row.line}): «{target.header}» = {words}.",
+                        description=f"{_label(row.label)} (línea {row.line}): «{target.header}» = {words}.",
+                        description_en=f"{_label_en(row.label)} (line {row.line}): «{target.header}» = {words}.",
                         params={
                             "total": ref(table, row.line, target.key),
                             "terms": [ref(table, row.line, key, sign) for sign, key in terms],
@@ -168,9 +183,12 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                 f"{usd.column.key}:conversion",
                 kind="conversion",
                 table=usd.budget_table,
-                description=f"{usd.row_label or '(sin etiqueta)'} (línea {usd.line}): «{usd.column_header}» es "
+                description=f"{_label(usd.row_label)} (línea {usd.line}): «{usd.column_header}» es "
                 f"«{chf.column_header}» (línea {chf.line}) al tipo de cambio {rate.rate.normalize():f} "
                 f"{rate.quote_currency}/{rate.base_currency} (línea {rate.line}).",
+                description_en=f"{_label_en(usd.row_label)} (line {usd.line}): «{usd.column_header}» is "
+                f"«{chf.column_header}» (line {chf.line}) at the exchange rate {rate.rate.normalize():f} "
+                f"{rate.quote_currency}/{rate.base_currency} (line {rate.line}).",
                 params={
                     "from": ref(chf.budget_table.code, chf.line, chf.column.key),
                     "to": ref(usd.budget_table.code, usd.line, usd.column.key),

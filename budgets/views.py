@@ -48,7 +48,7 @@ def _source_links(finding: Finding) -> list[tuple[int, str]]:
 def _findings_as_filtered(request, programme):
     """The findings the reader may see, as the page's filters select them (the page and its export):
     ``(form, kinds, findings)``."""
-    tables = list(BudgetTable.objects.filter(programme=programme).only("code", "title", "order"))
+    tables = list(BudgetTable.objects.filter(programme=programme).only("code", "title", "title_en", "order"))
     partners = list(
         Organisation.objects.filter(participations__programme=programme).distinct().only("acronym")
     )
@@ -152,7 +152,7 @@ def reconciliation_export(request, code: str, fmt: str):
         {
             "rule": f.rule.code,
             "kind": f.rule.kind,
-            "description": f.rule.description,
+            "description": f.rule.description_i18n,
             "key": f.key,
             "severity": str(f.get_severity_display()),
             "status": str(f.get_status_display()),
@@ -254,7 +254,7 @@ def overview(request, code: str):
     tables = list(
         BudgetTable.objects.filter(programme=programme)
         .filter(pk__in=BudgetFact.objects.for_user(request.user).values("budget_table"))
-        .only("code", "title", "first_line", "last_line", "in_overview")
+        .only("code", "title", "title_en", "first_line", "last_line", "in_overview")
     )
     return render(
         request,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.i18n import Message
 from core.workflow import Workflow
 
 
@@ -79,7 +80,7 @@ class Document(models.Model):
     code = models.SlugField(_("code"), max_length=80, unique=True)
     title = models.CharField(_("title"), max_length=255)
     file_name = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
     text = models.TextField(_("text"))
 
     class Meta:
@@ -123,7 +124,14 @@ class SourceReference(models.Model):
 class GlossaryTerm(models.Model):
     acronym = models.CharField(_("acronym"), max_length=40, unique=True)
     meaning = models.CharField(_("meaning"), max_length=500)
-    document = models.ForeignKey(Document, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
 
     class Meta:
@@ -146,7 +154,14 @@ class ExchangeRate(models.Model):
     valid_to = models.DateField(_("valid to"))
     description = models.CharField(_("as stated"), max_length=500, blank=True)
     used_by = models.CharField(_("used by tables"), max_length=500, blank=True)
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    document = models.ForeignKey(
+        Document,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -213,14 +228,14 @@ class ImportRecord(models.Model):
     kind = models.CharField(_("kind"), max_length=60)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/", max_length=255)
     file_name = models.CharField(_("file name"), max_length=255)
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField(max_length=64, verbose_name=_("SHA-256 checksum"))
     size = models.PositiveBigIntegerField(_("size in bytes"), default=0)
     locale = models.CharField(_("number format"), max_length=10)
     status = models.CharField(
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )
     cancel_requested = models.BooleanField(_("cancel requested"), default=False)
-    task_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True, verbose_name=_("background task"))
     # The last sign of life of whoever runs it (queued, started, a batch done): see core.jobs.
     heartbeat_at = models.DateTimeField(_("last sign of life"), default=timezone.now)
     retry_of = models.ForeignKey(
@@ -298,8 +313,10 @@ class StatusChange(models.Model):
     Written only by :func:`core.workflow.transition`, in the transaction of the change itself.
     """
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("kind of object")
+    )
+    object_id = models.PositiveBigIntegerField(verbose_name=_("object id"))
     content_object = GenericForeignKey("content_type", "object_id")
     from_status = models.CharField(_("from"), max_length=20)
     to_status = models.CharField(_("to"), max_length=20)
@@ -313,7 +330,10 @@ class StatusChange(models.Model):
         help_text=_("Empty for a change made by the system (a background job, the reconciliation)."),
     )
     at = models.DateTimeField(_("at"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    reason = models.TextField(_("reason"), blank=True)  # in the site's language, for search and the admin
+    # A reason the system gave (the reconciliation, an import), as message id and parameters: shown in
+    # the reader's language. Empty for a reason a person wrote.
+    reason_data = models.JSONField(_("reason as id and parameters"), default=dict, blank=True)
 
     objects = StatusChangeManager()
 
@@ -331,6 +351,11 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         model = ContentType.objects.get_for_id(self.content_type_id).model
         return f"{model} {self.object_id}: {self.from_status} → {self.to_status}"
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in the reader's language (as written when a person wrote it)."""
+        return Message.from_json(self.reason_data).render() if self.reason_data else self.reason
 
     def _label(self, status: str) -> str:
         # get_for_id is cached: a page of changes costs no query per row for their labels.

@@ -14,11 +14,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, router, transaction
 from django.db.models import F
+from django.utils import translation
 
 from core.exceptions import TransitionNotAllowed
+from core.i18n import Message
 
 # simple-history keeps a change reason of at most 100 characters; the status change keeps it whole.
 HISTORY_REASON_MAX_LENGTH = 100
@@ -69,13 +72,15 @@ class Workflow:
 
 
 def transition(
-    obj: models.Model, to: str, *, user: Any = None, reason: str = "", **fields: Any
+    obj: models.Model, to: str, *, user: Any = None, reason: str | Message = "", **fields: Any
 ) -> models.Model:
     """Change ``obj``'s status from the one it has in memory to ``to``, with ``fields`` in the same UPDATE.
 
     Refuses, with :class:`~core.exceptions.TransitionNotAllowed`, a change the model's workflow does not
     allow and a change from a status the row no longer has (another change won). ``user`` is who made
-    the change (``None`` for the system); ``reason`` goes to the status change and the history row.
+    the change (``None`` for the system); ``reason`` goes to the status change and the history row (a
+    :class:`~core.i18n.Message` when the system gives it: the status change shows it in the reader's
+    language).
     Returns ``obj`` refreshed from the database.
     """
     model = type(obj)
@@ -119,10 +124,15 @@ def _reload(obj: models.Model, rows: models.QuerySet) -> None:
     obj.__dict__.pop("_prefetched_objects_cache", None)
 
 
-def _record(obj: models.Model, source: str, to: str, user: Any, reason: str, using: str) -> None:
+def _record(obj: models.Model, source: str, to: str, user: Any, reason: str | Message, using: str) -> None:
     # Imported here: core.models declares its own workflows with this module's Workflow.
     from core.models import StatusChange
 
+    reason_data = {}
+    if isinstance(reason, Message):
+        reason_data = reason.as_json()
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = reason.render()
     model = type(obj)
     StatusChange.objects.using(using).create(
         content_type=ContentType.objects.db_manager(using).get_for_model(model),
@@ -131,6 +141,7 @@ def _record(obj: models.Model, source: str, to: str, user: Any, reason: str, usi
         to_status=to,
         user=user,
         reason=reason,
+        reason_data=reason_data,
     )
     history = getattr(model._meta, "simple_history_manager_attribute", None)
     if history:

@@ -5,10 +5,11 @@ from django.contrib import admin, messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
 from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, RuleOrigin
-from reconciliation.registry import rule_kinds, subject_models
+from reconciliation.registry import Message, rule_kinds, subject_models
 from reconciliation.services import finding_reopen
 
 
@@ -22,6 +23,7 @@ class ReconciliationRuleForm(forms.ModelForm):
             "code",
             "kind",
             "description",
+            "description_en",
             "params",
             "subject_type",
             "subject_id",
@@ -57,7 +59,7 @@ class ReconciliationRuleAdmin(SimpleHistoryAdmin):
     form = ReconciliationRuleForm
     list_display = ["code", "kind", "programme", "subject_title", "origin", "active"]
     list_filter = ["programme", "kind", "origin", "active", "subject_type"]
-    search_fields = ["code", "description", "kind"]
+    search_fields = ["code", "description", "description_en", "kind"]
     list_select_related = ["programme"]
     autocomplete_fields = ["programme"]
 
@@ -118,7 +120,9 @@ class FindingAdmin(SimpleHistoryAdmin):
     def reopen(self, request, queryset):
         for finding in queryset.filter(status=FindingStatus.EXPLAINED):
             try:
-                finding_reopen(finding=finding, user=request.user, reason=str(_("Reopened in the admin.")))
+                finding_reopen(
+                    finding=finding, user=request.user, reason=Message(gettext_noop("Reopened in the admin."))
+                )
             except ValidationError as exc:
                 self.message_user(request, "; ".join(exc.messages), messages.ERROR)
 

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils import translation
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.models import Organisation
@@ -181,8 +180,10 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
                 finding = finding_reopen(
                     finding=finding,
                     user=None,
-                    reason=_("Found again with stated %(s)s and recomputed %(r)s.")
-                    % {"s": values["stated"] or "—", "r": values["recomputed"] or "—"},
+                    reason=Message(
+                        gettext_noop("Found again with stated %(s)s and recomputed %(r)s."),
+                        {"s": values["stated"] or "—", "r": values["recomputed"] or "—"},
+                    ),
                     changes={k: values[k] for k in changed},
                 )
             elif changed:

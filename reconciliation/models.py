@@ -14,6 +14,7 @@ from djmoney.money import Money
 from simple_history.models import HistoricalRecords
 
 from agreements.models import Programme
+from core.i18n import Translated
 from core.models import Document, Organisation, StatusChange
 from core.workflow import Workflow
 from reconciliation.querysets import FindingQuerySet
@@ -28,10 +29,15 @@ class RuleOrigin(models.TextChoices):
 class ReconciliationRule(models.Model):
     """A check as data: ``kind`` names an evaluator registered in :mod:`reconciliation.registry`."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reconciliation_rules")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="reconciliation_rules", verbose_name=_("programme")
+    )
     code = models.CharField(_("code"), max_length=160)
     kind = models.CharField(_("kind"), max_length=40)
-    description = models.TextField(_("rule in words"))
+    description = models.TextField(_("rule in words"), help_text=_("In Spanish, as in the source."))
+    description_en = models.TextField(
+        _("rule in words, in English"), blank=True, help_text=_("Empty: English readers see the Spanish.")
+    )
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     # What the rule is about, e.g. a budget table (see ``registry.register_subject``); its findings link to it.
     subject_type = models.ForeignKey(
@@ -65,6 +71,8 @@ class ReconciliationRule(models.Model):
     )
     active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(table_name="budgets_historicalreconciliationrule")
+
+    description_i18n = Translated("description")
 
     class Meta:
         db_table = "budgets_reconciliationrule"
@@ -129,7 +137,9 @@ class Finding(models.Model):
 
     workflow = FINDING_WORKFLOW
 
-    rule = models.ForeignKey(ReconciliationRule, on_delete=models.CASCADE, related_name="findings")
+    rule = models.ForeignKey(
+        ReconciliationRule, on_delete=models.CASCADE, related_name="findings", verbose_name=_("rule")
+    )
     key = models.CharField(_("key"), max_length=160, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     stated = models.CharField(_("stated"), max_length=255, blank=True)
@@ -220,7 +230,9 @@ class Finding(models.Model):
 class Computation(models.Model):
     """One run of the reconciliation of a programme: when, after which change, and what it found."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="computations")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="computations", verbose_name=_("programme")
+    )
     computed_at = models.DateTimeField(_("computed at"), auto_now_add=True)
     cause = models.CharField(_("after"), max_length=255, blank=True)
     rules = models.PositiveIntegerField(_("rules"), default=0)

@@ -14,56 +14,14 @@ may override them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-
-@dataclass(frozen=True)
-class Message:
-    """A message as its catalogue id and parameters, rendered in the reader's language when shown.
-
-    Parameters are kept as text (numbers as the source prints them), another :class:`Message`, or a
-    list of those (joined with "; "). ``str()`` renders it in the active language.
-    """
-
-    id: str
-    params: dict = field(default_factory=dict)
-
-    def render(self) -> str:
-        text = gettext(self.id)
-        return text % {key: _rendered(value) for key, value in self.params.items()} if self.params else text
-
-    __str__ = render
-
-    def as_json(self) -> dict:
-        return {"id": self.id, "params": {key: _as_json(value) for key, value in self.params.items()}}
-
-    @classmethod
-    def from_json(cls, data: dict) -> Message:
-        return cls(data["id"], {key: _from_json(value) for key, value in (data.get("params") or {}).items()})
-
-
-def _rendered(value):
-    if isinstance(value, list):
-        return "; ".join(_rendered(v) for v in value)
-    return value.render() if isinstance(value, Message) else value
-
-
-def _as_json(value):
-    if isinstance(value, list):
-        return [_as_json(v) for v in value]
-    return value.as_json() if isinstance(value, Message) else str(value)
-
-
-def _from_json(value):
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return Message.from_json(value) if isinstance(value, dict) else value
+from core.i18n import Message  # noqa: F401  (defined in core: status changes keep their reasons as messages too)
 
 
 @dataclass

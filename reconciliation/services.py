@@ -13,13 +13,14 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.i18n import Message
 from core.models import User
 from core.workflow import transition
 from reconciliation.models import Finding, FindingStatus
 
 
 def finding_reopen(
-    *, finding: Finding, user: User | None, reason: str, changes: dict[str, Any] | None = None
+    *, finding: Finding, user: User | None, reason: str | Message, changes: dict[str, Any] | None = None
 ) -> Finding:
     """Open an explained or resolved finding again, saying why; ``user`` is ``None`` for the reconciliation.
 

@@ -134,7 +134,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
     output, workbook, styles = _workbook()
     programme = document.programme
     results = _Sheet(workbook, _("Results and indicators"), styles)
-    results.title(_("Operational plan of %(programme)s") % {"programme": programme.name})
+    results.title(_("Operational plan of %(programme)s") % {"programme": programme.name_i18n})
     results.header(
         [
             _("Work plan"),
@@ -220,12 +220,12 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                         activity.responsible,
                         activity.achieved,
                         activity.achieved_percent,
-                        activity.latest_status or "",
+                        activity.latest_status_label,
                         activity.line,
                     ],
                     {4: "wrap", 11: "percent"},
                 )
-        schedule.title(f"{plan.title} ({plan.organisation.acronym})")
+        schedule.title(f"{plan.title_i18n} ({plan.organisation.acronym})")
         schedule.header(
             [_("Activity"), _("Statement"), *[_month(m) for m in section.months]],
             [10, 60, *[12] * len(section.months)],
@@ -240,7 +240,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
     budgets.sheet.set_column(1, 1, 48)
     budgets.sheet.set_column(2, 40, 14)
     for section in document.budgets:
-        budgets.title(section.table.title)
+        budgets.title(section.table.title_i18n)
         headers = [_("Line"), _("Row as printed")]
         for column in section.columns:
             headers += [f"{column.header} ({column.currency})", _("Recomputed")]

@@ -100,7 +100,11 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
         Programme,
         [
             Programme(
-                code=code, name=f"Programme {code.upper()} (synthetic)", country="PE", binding_currency="CHF"
+                code=code,
+                name=f"Programa {code.upper()} (sintético)",
+                name_en=f"Programme {code.upper()} (synthetic)",
+                country="PE",
+                binding_currency="CHF",
             )
             for code in codes
         ],
@@ -199,6 +203,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                 programme=p,
                 code=code,
                 title=title,
+                title_en=title_en,
                 document=document,
                 title_line=10 + n * 20,
                 first_line=10 + n * 20,
@@ -210,10 +215,20 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                 order=n,
             )
             for p in progs
-            for n, (code, title, currency) in enumerate(
+            for n, (code, title, title_en, currency) in enumerate(
                 [
-                    ("budget", "Cuadro 1: planned budget per year (CHF)", "CHF"),
-                    ("execution", "Cuadro 2: executed, available and requested (US$)", "USD"),
+                    (
+                        "budget",
+                        "Cuadro 1: presupuesto previsto por año (CHF)",
+                        "Cuadro 1: planned budget per year (CHF)",
+                        "CHF",
+                    ),
+                    (
+                        "execution",
+                        "Cuadro 2: ejecutado, disponible y solicitado (US$)",
+                        "Cuadro 2: executed, available and requested (US$)",
+                        "USD",
+                    ),
                 ]
             )
         ],
@@ -304,7 +319,8 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                     code=f"{total_ref}:sum-rows",
                     kind="sum",
                     subject=table,
-                    description=f"{column.header}: the total is the sum of the partners' rows",
+                    description=f"{column.header}: el total es la suma de las filas de los socios",
+                    description_en=f"{column.header}: the total is the sum of the partners' rows",
                     params={
                         "total": total_ref,
                         "terms": [f"{table.code}/{r.line}/{column.key}" for r in items],
@@ -344,6 +360,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                 organisation=partner,
                 component=line_of[(p.pk, "L1" if k < 2 else "L2")],
                 title=f"POA {partner.acronym}",
+                title_en=f"POA {partner.acronym}",
                 period_start=datetime.date(first_years[p.pk] + 1, 1, 1),
                 period_end=datetime.date(first_years[p.pk] + 1, 6, 30),
                 period_label=f"Ene–Jun {first_years[p.pk] + 1}",

@@ -112,6 +112,7 @@ def _load_plan(ctx: LoadContext, path: Path, spec: dict, order: int) -> None:
             "organisation": ctx.organisation(spec["organisation"], where),
             "component": ctx.components.get(str(spec["component"])) if spec.get("component") else None,
             "title": spec["title"],
+            "title_en": spec.get("title_en", ""),
             "period_start": parse_date(period["start"], f"{where}.period", path),
             "period_end": parse_date(period["end"], f"{where}.period", path),
             "period_label": period["as_printed"],
@@ -316,6 +317,7 @@ def _load_rules(ctx: LoadContext, path: Path, rows: list[dict]) -> list[str]:
             {
                 "kind": row["kind"],
                 "description": " ".join(row["description"].split()),
+                "description_en": " ".join((row.get("description_en") or "").split()),
                 "params": row["params"],
                 **ReconciliationRule.about(None),
                 "origin": RuleOrigin.LOADER,

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from agreements.models import Component, Programme
 from core import filetypes
+from core.i18n import Translated
 from core.models import Document, Organisation, StatusChange, User
 from core.money import round_amount
 from core.validators import validate_date_in_window, validate_text_length
@@ -59,7 +60,9 @@ class WorkPlan(models.Model):
 
     workflow = PLAN_WORKFLOW
 
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="work_plans")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="work_plans", verbose_name=_("programme")
+    )
     code = models.SlugField(_("code"), max_length=80)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="work_plans", verbose_name=_("partner")
@@ -79,7 +82,13 @@ class WorkPlan(models.Model):
         related_name="work_plans",
         verbose_name=_("component"),
     )
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(_("title"), max_length=255, help_text=_("In Spanish, as in the source."))
+    title_en = models.CharField(
+        _("title in English"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     period_label = models.CharField(_("period as printed"), max_length=120)
@@ -102,6 +111,8 @@ class WorkPlan(models.Model):
     end_line = models.PositiveIntegerField(_("last line"))
     status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
+
+    title_i18n = Translated("title")
 
     objects = WorkPlanQuerySet.as_manager()
 
@@ -161,7 +172,9 @@ class SourceLines(models.Model):
 
 
 class Result(SourceLines):
-    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="results")
+    plan = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="results", verbose_name=_("plan")
+    )
     code = models.CharField(_("code"), max_length=10, help_text=_("As printed: 1, 2 …"))
     statement = models.TextField(_("statement as printed"))
     activities_heading = models.TextField(
@@ -276,6 +289,12 @@ class Target(SourceLines):
     def achieved_percent(self) -> Decimal | None:
         return self.achievement_percent(self.achieved)
 
+    @property
+    def latest_status_label(self) -> str:
+        """Set by ``with_latest_progress()``: the status of the latest report, in the reader's language."""
+        status = getattr(self, "latest_status", None)
+        return str(ReviewStatus(status).label) if status in ReviewStatus.values else (status or "")
+
 
 class IndicatorKind(models.TextChoices):
     YEAR = "year", _('Result indicator of 2008 (Jan–Dec 2008, "del 2008")')
@@ -284,7 +303,9 @@ class IndicatorKind(models.TextChoices):
 
 
 class Indicator(Target):
-    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="indicators")
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("result")
+    )
     code = models.CharField(_("code as printed"), max_length=40)
     kind = models.CharField(_("indicator type"), max_length=12, choices=IndicatorKind.choices)
     kind_as_printed = models.CharField(_("indicator type as printed"), max_length=255, blank=True)
@@ -331,10 +352,19 @@ class Indicator(Target):
 
 
 class Activity(Target):
-    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="activities")
-    result = models.ForeignKey(Result, on_delete=models.CASCADE, related_name="activities")
+    plan = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="activities", verbose_name=_("plan")
+    )
+    result = models.ForeignKey(
+        Result, on_delete=models.CASCADE, related_name="activities", verbose_name=_("result")
+    )
     parent = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     key = models.CharField(
         _("key"),
@@ -390,7 +420,9 @@ class Activity(Target):
 class ScheduleMonth(models.Model):
     """One cell of the Cronograma: whether the activity is planned in that month, as printed."""
 
-    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="schedule_months")
+    activity = models.ForeignKey(
+        Activity, on_delete=models.CASCADE, related_name="schedule_months", verbose_name=_("activity")
+    )
     month = models.DateField(_("month"))
     planned = models.BooleanField(_("planned"))
     line = models.PositiveIntegerField(_("seed line"))
@@ -411,20 +443,37 @@ class ScheduleMonth(models.Model):
 class Footnote(models.Model):
     """A footnote of a work plan, attached to what it annotates (result, indicator, activity or the plan)."""
 
-    plan = models.ForeignKey(WorkPlan, on_delete=models.CASCADE, related_name="footnotes")
+    plan = models.ForeignKey(
+        WorkPlan, on_delete=models.CASCADE, related_name="footnotes", verbose_name=_("plan")
+    )
     marker = models.CharField(_("marker"), max_length=10)
     text = models.TextField(_("text"))
     line = models.PositiveIntegerField(_("seed line"))
     anchor_line = models.PositiveIntegerField(_("line of the marker"), null=True, blank=True)
     annotates = models.CharField(_("annotates"), max_length=255, blank=True)
     result = models.ForeignKey(
-        Result, on_delete=models.CASCADE, null=True, blank=True, related_name="footnotes"
+        Result,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="footnotes",
+        verbose_name=_("result"),
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="footnotes"
+        Indicator,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="footnotes",
+        verbose_name=_("indicator"),
     )
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="footnotes"
+        Activity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="footnotes",
+        verbose_name=_("activity"),
     )
 
     class Meta:
@@ -453,13 +502,17 @@ class PeriodKind(models.TextChoices):
 
 
 class ReportingPeriod(models.Model):
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="reporting_periods")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="reporting_periods", verbose_name=_("programme")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=PeriodKind.choices)
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
     label = models.CharField(_("label"), max_length=60)
     is_locked = models.BooleanField(_("locked"), default=False)
-    locked_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    locked_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("locked by")
+    )
     locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -540,10 +593,20 @@ class ProgressReport(models.Model):
         verbose_name=_("reporting period"),
     )
     activity = models.ForeignKey(
-        Activity, on_delete=models.CASCADE, null=True, blank=True, related_name="progress_reports"
+        Activity,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="progress_reports",
+        verbose_name=_("activity"),
     )
     indicator = models.ForeignKey(
-        Indicator, on_delete=models.CASCADE, null=True, blank=True, related_name="progress_reports"
+        Indicator,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="progress_reports",
+        verbose_name=_("indicator"),
     )
     achieved_value = models.DecimalField(
         _("achieved value"), max_digits=19, decimal_places=4, null=True, blank=True
@@ -557,10 +620,21 @@ class ProgressReport(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ProgressStatus.choices, default=ProgressStatus.DRAFT
     )
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    submitted_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     review_comment = models.TextField(_("review comment"), blank=True, validators=[validate_text_length])
     on_behalf_of = models.ForeignKey(

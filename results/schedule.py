@@ -51,7 +51,7 @@ def build_schedule(plan: WorkPlan, activities: list[Activity]) -> list[ScheduleR
                     month=month,
                     in_range=month in in_range,
                     planned=planned.get(month),
-                    report_status=report.status if report else "",
+                    report_status=report.get_status_display() if report else "",
                     report_id=report.pk if report else None,
                 )
             )

@@ -39,6 +39,14 @@ RULE_COLUMNS = [
         example="TOTAL (línea 598): suma de las líneas 592–597.",
     ),
     Column(
+        "description_en",
+        _("rule in words, in English"),
+        required=False,
+        max_length=10_000,
+        example="«TOTAL» (line 598): sum of lines 592–597.",
+        help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
+    ),
+    Column(
         "params",
         _("parameters"),
         required=False,
@@ -96,6 +104,7 @@ def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
         "code": values["code"],
         "kind": values["kind"],
         "description": values["description"],
+        "description_en": values["description_en"],
         "params": _json(
             values,
             "params",
@@ -118,6 +127,7 @@ def _rule_export(rule: ReconciliationRule) -> dict[str, Any]:
         "code": rule.code,
         "kind": rule.kind,
         "description": rule.description,
+        "description_en": rule.description_en,
         # Sorted keys: PostgreSQL (jsonb) and SQLite store an object's keys in different orders.
         "params": json.dumps(rule.params, ensure_ascii=False, sort_keys=True),
         "table": getattr(rule.subject, "code", "") if rule.subject_id else "",

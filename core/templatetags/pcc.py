@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from core.i18n import ProgrammeText, change_reason_text, marked
 from core.money import round_amount
 
 register = template.Library()
@@ -76,6 +77,8 @@ def _glossary() -> dict[str, str]:
 @register.filter
 def acronyms(text: str) -> str:
     """Wrap every known acronym of ``text`` in ``<abbr title=meaning>`` (escapes the rest)."""
+    if isinstance(text, ProgrammeText) and text.fallback:  # Spanish for want of English: say so
+        return marked(acronyms(text.text), text.lang)
     terms = {k: v for k, v in _glossary().items() if len(k) > 2}
     escaped = escape(text or "")
     if not terms:
@@ -84,3 +87,9 @@ def acronyms(text: str) -> str:
     return mark_safe(
         pattern.sub(lambda m: f'<abbr title="{escape(terms[m.group(1)])}">{m.group(1)}</abbr>', escaped)
     )
+
+
+@register.filter
+def change_reason(reason: str | None) -> str:
+    """Why a history row was written, in the reader's language (the loader's and imports' own words)."""
+    return change_reason_text(reason)

@@ -91,6 +91,14 @@ WORK_PLAN_COLUMNS = [
     ),
     Column("component", _("component"), required=False, max_length=20, example="1.2"),
     Column("title", _("title"), max_length=255, example="Plan de Trabajo Septiembre a Diciembre 2008"),
+    Column(
+        "title_en",
+        _("title in English"),
+        required=False,
+        max_length=255,
+        example="Work Plan September to December 2008",
+        help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
+    ),
     Column("period_start", _("period start"), ColumnType.DATE, example="2008-09-01"),
     Column("period_end", _("period end"), ColumnType.DATE, example="2008-12-31"),
     Column("period_label", _("period as printed"), max_length=120, example="Septiembre a Diciembre 2008"),
@@ -184,7 +192,7 @@ register_importer(
     model=WorkPlan,
     columns=WORK_PLAN_COLUMNS,
     natural_key=["programme_id", "code"],
-    stored=("code", "title", "period_start", "period_end", "period_label", "line", "end_line"),
+    stored=("code", "title", "title_en", "period_start", "period_end", "period_label", "line", "end_line"),
     exported={
         "programme": "programme.code",
         "organisation": "organisation.acronym",

@@ -9,16 +9,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
+from html import unescape
 from pathlib import Path
 
 import pytest
+import yaml
+from django.apps import apps
+from django.conf import settings
+from django.contrib import admin
+from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import Promise
+from djmoney.money import Money
+
+from core.i18n import change_reason_text
+from core.models import StatusChange
+from reconciliation.models import Finding, ReconciliationRule
+from results.models import Activity, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = [
     BASE_DIR / "locale" / "es" / "LC_MESSAGES" / "django.po",
     BASE_DIR / "results" / "locale" / "es" / "LC_MESSAGES" / "django.po",
 ]
+
+PCC_FIXTURES = BASE_DIR / "fixtures" / "pcc"
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 
@@ -208,3 +224,306 @@ def test_plurals_use_the_spanish_forms():
         assert translation.ngettext("%(n)s programme", "%(n)s programmes", 1000000) % {"n": 1000000} == (
             "1000000 programas"
         )
+
+
+# --- Python: what models, fields, choices and the admin show is translatable and translated -------------
+
+OUR_APPS = {"core", "agreements", "reconciliation", "imports", "budgets", "results", "reports"}
+# Words Spanish writes as English does.
+SAME_IN_SPANISH = {"ID", "plan", "POA", "CERX", "OGD", "total", "Total", "Subtotal", "error", "n.a.", "n.d."}
+
+
+def _spanish_and_english(text) -> tuple[str, str]:
+    with translation.override("es"):
+        spanish = str(text)
+    with translation.override("en"):
+        english = str(text)
+    return spanish, english
+
+
+def _untranslated(label: str, text) -> str | None:
+    if not isinstance(text, Promise):
+        return f"{label}: {text!r} is not marked for translation"
+    spanish, english = _spanish_and_english(text)
+    if spanish == english and english not in SAME_IN_SPANISH:
+        return f"{label}: {english!r} has no Spanish"
+    return None
+
+
+def _our_models():
+    for model in apps.get_models():
+        if model._meta.app_label in OUR_APPS and not model.__name__.startswith("Historical"):
+            yield model
+
+
+def test_every_model_and_field_name_and_every_choice_reads_in_spanish():
+    problems = []
+    for model in _our_models():
+        name = model.__name__
+        problems.append(_untranslated(f"{name} verbose_name", model._meta.verbose_name))
+        problems.append(_untranslated(f"{name} verbose_name_plural", model._meta.verbose_name_plural))
+        for f in model._meta.get_fields():
+            if f.auto_created or not f.concrete or f.name == "id" or f.name.endswith("_currency"):
+                continue  # reverse relations, the primary key and django-money's currency half
+            problems.append(_untranslated(f"{name}.{f.name}", f.verbose_name))
+            for value, label in f.flatchoices:
+                if value not in (".", ","):  # a decimal separator is its own label
+                    problems.append(_untranslated(f"{name}.{f.name} choice {value!r}", label))
+    problems = [p for p in problems if p]
+    assert not problems, "\n".join(problems)
+
+
+def test_the_admin_headings_and_actions_read_in_spanish():
+    problems, checked = [], 0
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        for name in model_admin.list_display:
+            attribute = getattr(model_admin, name, None) or getattr(model, name, None)
+            if callable(attribute) or isinstance(attribute, property):
+                target = attribute.fget if isinstance(attribute, property) else attribute
+                heading = getattr(target, "short_description", None)
+                if heading is not None:
+                    checked += 1
+                    problems.append(_untranslated(f"{model.__name__} admin column {name}", heading))
+        for action in model_admin.actions or ():
+            function = getattr(model_admin, action) if isinstance(action, str) else action
+            checked += 1
+            problems.append(
+                _untranslated(
+                    f"{model.__name__} admin action {function.__name__}", function.short_description
+                )
+            )
+    problems = [p for p in problems if p]
+    assert not problems, "\n".join(problems)
+    assert checked  # the columns and actions of pcc's own admin were found
+
+
+def test_history_reasons_of_the_loader_and_imports_read_in_the_readers_language():
+    with translation.override("es"):
+        assert change_reason_text("loaded from fixtures/pcc") == "cargado desde fixtures/pcc"
+        assert change_reason_text("import #12") == "importación n.º 12"
+        assert (
+            change_reason_text("A partner asked to correct line 5.") == "A partner asked to correct line 5."
+        )
+    with translation.override("en"):
+        assert change_reason_text("loaded from fixtures/pcc") == "loaded from fixtures/pcc"
+
+
+# --- Templates: the main pages, rendered in each language, show no known string of the other -----------
+
+
+def _visible_text(html: str) -> str:
+    """What a reader sees of a page: the body's text, without tags, scripts or attribute values."""
+    body = html.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    body = re.sub(r"</?(abbr|span|a|strong|em|i|b|code|small)\b[^>]*>", "", body)  # within a sentence
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def _known_strings() -> tuple[set[str], set[str]]:
+    """(English msgids, their Spanish) of the catalogues that differ, of three words or more and without
+    placeholders: long enough that a page showing one shows that string, not a coincidence."""
+    english, spanish = set(), set()
+    for path in CATALOGUES:
+        for e in _messages(path)[0]:
+            text = e.msgstr.get(0, "")
+            if e.msgid_plural is not None or not text or text == e.msgid or re.search(r"[%{}]", e.msgid):
+                continue
+            if len(e.msgid.split()) >= 3 and len(text.split()) >= 3:
+                english.add(e.msgid)
+                spanish.add(text)
+    both = english & spanish
+    # The programme's data is the source's Spanish: an English page may quote it ("Unidad de medida").
+    data = "\n".join(
+        p.read_text(encoding="utf-8") for p in PCC_FIXTURES.rglob("*") if p.suffix in {".yaml", ".txt"}
+    )
+    return english - both, {s for s in spanish - both if s not in data}
+
+
+def _main_pages(pcc) -> list[str]:
+    from results.models import Activity, WorkPlan
+
+    plan = WorkPlan.objects.filter(programme=pcc).order_by("code").first()
+    activity = Activity.objects.filter(plan=plan).order_by("pk").first()
+    return [
+        reverse("agreements:programme_list"),
+        reverse("agreements:programme_detail", args=["pcc"]),
+        reverse("agreements:agreement_detail", args=["pcc", pcc.agreements.first().code]),
+        reverse("budgets:overview", args=["pcc"]),
+        reverse("budgets:reconciliation", args=["pcc"]),
+        reverse("budgets:table", args=["pcc", "programa-cuadro-1"]),
+        reverse("reports:portfolio"),
+        reverse("reports:programme_dashboard", args=["pcc"]),
+        reverse("results:plan_list"),
+        reverse("results:plan_detail", args=[plan.code]),
+        reverse("results:schedule", args=[plan.code]),
+        reverse("results:activity_detail", args=[activity.pk]),
+        reverse("results:review_queue"),
+        reverse("results:period_list"),
+        reverse("imports:import_start"),
+        reverse("core:glossary"),
+        reverse("admin:index"),
+        reverse("admin:reconciliation_reconciliationrule_changelist"),
+        reverse("admin:budgets_budgettable_changelist"),
+        reverse("admin:results_progressreport_changelist"),
+    ]
+
+
+@pytest.mark.parametrize(("language", "other"), [("es", "en"), ("en", "es")])
+def test_the_main_pages_show_no_known_string_of_the_other_language(client, admin_user, language, other):
+    english, spanish = _known_strings()
+    foreign = english if language == "es" else spanish
+    assert len(foreign) > 100
+    client.force_login(admin_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    found = {}
+    for url in _main_pages(admin_user.memberships.first().programme):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        text = _visible_text(response.content.decode())
+        shown = sorted(s for s in foreign if re.search(rf"(?<!\w){re.escape(s)}(?!\w)", text))
+        if shown:
+            found[url] = shown
+    assert not found, f"strings in {other} on pages in {language}: {found}"
+
+
+# --- Data: the programme's texts in the reader's language, Spanish as in the source, English beside it ---
+
+RULE_FILES = [
+    PCC_FIXTURES / "budgets" / "rules.yaml",
+    PCC_FIXTURES / "results" / "90_reconciliation_rules.yaml",
+]
+# fixtures/pcc/budgets/rules.yaml: a check of the Cuadro 1 of the programme (source lines 223 and 578).
+PROSUR_RULE = "currency/extension-prosur"
+PROSUR_ES = (
+    "El monto adicional requerido de PROSUR (US$ 9,360, línea 578) aparece como CHF 9'360 en la línea de "
+    "AMPEX del Cuadro 1 del programa (línea 223)."
+)
+PROSUR_EN = (
+    "PROSUR's additional amount required (US$ 9,360, line 578) appears as CHF 9'360 on the AMPEX line of the "
+    "programme's Cuadro 1 (line 223)."
+)
+RECONCILIATION = reverse("budgets:reconciliation", args=["pcc"])
+CUADRO_1 = {"table": "programa-cuadro-1", "severity": "material"}
+FALLBACK = re.compile(r"(?<!\w)\(es\) ")  # the marker of a text shown in Spanish for want of English
+
+
+def _page(client, user, language: str, url: str, data=None) -> str:
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    response = client.get(url, data)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _heading(html: str) -> str:
+    return _visible_text(re.search(r"<h1\b.*?</h1>", html, flags=re.S).group(0))
+
+
+def test_the_fixtures_carry_english_beside_every_rule_and_table_title():
+    missing = []
+    for path in RULE_FILES:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for rule in data.get("rules") or data.get("reconciliation_rules"):
+            if not (rule.get("description_en") or "").strip():
+                missing.append(f"{path.name}: {rule['code']}")
+    for path in sorted((PCC_FIXTURES / "budgets").glob("[0-9]*.yaml")):
+        if not (yaml.safe_load(path.read_text(encoding="utf-8")).get("title_en") or "").strip():
+            missing.append(f"{path.name}: title")
+    assert not missing, "no English: " + ", ".join(missing)
+
+
+def test_every_rule_of_the_pcc_has_its_english_description(pcc):
+    rules = ReconciliationRule.objects.filter(programme=pcc)
+    assert rules.count() > 300  # the authored rules and those derived from each table's structure
+    assert list(rules.filter(description_en="").values_list("code", flat=True)) == []
+    # A derived rule names the row and columns as printed, quoted: TOTAL of the programme's Cuadro 1, line 238.
+    total = rules.get(code="programa-cuadro-1/238/total:sum-columns")
+    assert total.description == (
+        "TOTAL (línea 238): «Total» es la suma de «2005», «2006», «2007», «2008», «2008 extensión»."
+    )
+    assert total.description_en == (
+        "«TOTAL» (line 238): «Total» is the sum of «2005», «2006», «2007», «2008», «2008 extensión»."
+    )
+
+
+def test_the_reconciliation_page_shows_the_rules_in_the_readers_language(client, staff_user, pcc):
+    english = _visible_text(_page(client, staff_user, "en", RECONCILIATION, CUADRO_1))
+    spanish = _visible_text(_page(client, staff_user, "es", RECONCILIATION, CUADRO_1))
+    assert PROSUR_EN in english and PROSUR_ES not in english
+    assert PROSUR_ES in spanish and PROSUR_EN not in spanish
+    assert not FALLBACK.search(english)  # every rule here has its English
+
+
+def test_a_rule_without_english_shows_the_spanish_marked_as_such(client, staff_user, pcc):
+    ReconciliationRule.objects.filter(programme=pcc, code=PROSUR_RULE).update(description_en="")
+    html = _page(client, staff_user, "en", RECONCILIATION, CUADRO_1)
+    assert f"(es) {PROSUR_ES}" in _visible_text(html)
+    assert re.search(r'class="lang-fallback"[^>]*>\(es\)</span> <span lang="es">El monto adicional', html)
+    # Spanish readers read the source's text, unmarked.
+    spanish = _visible_text(_page(client, staff_user, "es", RECONCILIATION, CUADRO_1))
+    assert PROSUR_ES in spanish and not FALLBACK.search(spanish)
+
+
+def test_table_titles_and_the_programme_read_in_the_readers_language(client, staff_user, pcc):
+    table = reverse("budgets:table", args=["pcc", "programa-cuadro-1"])
+    # Source line 214.
+    title_es = "Cuadro 1: El presupuesto en francos suizos del programa es el siguiente"
+    title_en = "Cuadro 1: The programme's budget in Swiss francs is as follows"
+    english = _heading(_page(client, staff_user, "en", table))
+    spanish = _heading(_page(client, staff_user, "es", table))
+    assert english.startswith(title_en) and spanish.startswith(title_es)
+    programme = reverse("agreements:programme_detail", args=["pcc"])
+    assert _heading(_page(client, staff_user, "en", programme)) == "Trade Cooperation Programme (PCC)"
+    assert _heading(_page(client, staff_user, "es", programme)) == "Programa de Cooperación Comercial (PCC)"
+
+
+def test_the_findings_export_reads_in_the_readers_language(client, staff_user, pcc):
+    url = reverse("budgets:reconciliation_export", args=["pcc", "csv"])
+    client.force_login(staff_user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    response = client.get(url, CUADRO_1)
+    assert response.status_code == 200
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert PROSUR_EN in content.decode("utf-8-sig")
+
+
+def test_a_progress_status_reads_in_the_readers_language(client, staff_user, pcc):
+    plan = WorkPlan.objects.get(code="poa-prosur-2008")
+    activity = Activity.objects.filter(plan=plan).order_by("pk").first()
+    period = ReportingPeriod.objects.filter(programme=pcc).order_by("start_date").first()
+    ProgressReport.objects.create(
+        period=period,
+        activity=activity,
+        reported_on=period.start_date,
+        status=ProgressStatus.APPROVED,
+        created_by=staff_user,
+    )
+    url = reverse("results:plan_detail", args=[plan.code])
+    spanish = _visible_text(_page(client, staff_user, "es", url))
+    assert f"{period.label}: Aprobado" in spanish
+    assert "approved" not in spanish.lower()
+    assert f"{period.label}: Approved" in _visible_text(_page(client, staff_user, "en", url))
+
+
+def test_the_reason_the_reconciliation_gives_for_reopening_reads_in_the_readers_language(pcc, staff_user):
+    from budgets.models import BudgetFact
+    from reconciliation.engine import reconcile
+    from reconciliation.services import finding_explain
+
+    reconcile(pcc)
+    finding = Finding.objects.get(rule__code="ceiling/programa-total-chf")
+    finding_explain(finding=finding, user=staff_user, comment="El saldo de CHF 1,076 queda sin asignar.")
+    # The TOTAL of the programme's Cuadro 1 (line 238) changed, by someone reading in English.
+    fact = BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=238, column__key="total")
+    fact.amount = Money(Decimal("4086000"), "CHF")
+    fact.save()
+    with translation.override("en"):
+        reconcile(pcc)
+    change = StatusChange.objects.filter(object_id=finding.pk, to_status="open").latest("at")
+    assert change.reason == "Detectado de nuevo con 4086000 indicado y 4087460 recalculado."  # the site's
+    with translation.override("en"):
+        assert change.reason_text == "Found again with stated 4086000 and recomputed 4087460."
+    with translation.override("es"):
+        assert change.reason_text == change.reason

@@ -1,0 +1,137 @@
+"""Programme texts in the reader's language: the source's Spanish, English beside it, a visible fallback.
+
+A programme's texts (a rule in words, a table's title, the programme's name) are transcribed in the
+language of the source, Spanish, into the field itself (``description``); the English translation sits
+beside it in ``<field>_en``. :class:`Translated` on a model gives ``obj.<field>_i18n``: the text in the
+language active now. A reader of English for whom nobody wrote the translation gets the Spanish,
+marked ``(es)`` and ``lang="es"``, never passed off as English.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.html import format_html
+from django.utils.translation import get_language, gettext, gettext_lazy
+from django.utils.translation import gettext as _
+
+SOURCE_LANGUAGE = "es"  # the language the programme texts are transcribed in (the PCC's source)
+TRANSLATED_LANGUAGE = "en"  # the language of the ``<field>_en`` fields
+
+
+class ProgrammeText(str):
+    """A programme text as shown: a ``str`` (pages, attributes, exports), with ``fallback`` set when it
+    is the Spanish shown for want of an English translation; a fallback then reads ``(es) texto``,
+    first, so that a truncated one keeps its marker. :func:`marked` (the ``acronyms`` filter) adds
+    ``lang="es"`` around the Spanish in a page."""
+
+    text: str
+    lang: str
+    fallback: bool
+
+    def __new__(cls, text: str, lang: str, fallback: bool = False) -> ProgrammeText:
+        text = text or ""
+        obj = super().__new__(cls, f"({lang}) {text}" if fallback and text else text)
+        obj.text, obj.lang, obj.fallback = text, lang, fallback and bool(text)
+        return obj
+
+    def __reduce__(self):
+        return (ProgrammeText, (self.text, self.lang, self.fallback))
+
+
+def marked(html: str, lang: str) -> str:
+    """Escaped ``html`` in ``lang`` marked as shown untranslated (the ``(es)`` the reader sees first)."""
+    return format_html(
+        '<span class="lang-fallback" title="{}">({})</span> <span lang="{}">{}</span>',
+        _("Not translated yet: shown as in the source"),
+        lang,
+        lang,
+        html,
+    )
+
+
+def in_reader_language(source: str, english: str) -> ProgrammeText:
+    """``source`` (Spanish) or ``english``, as the active language asks; Spanish marked when English is
+    asked for and missing."""
+    language = (get_language() or SOURCE_LANGUAGE).split("-")[0]
+    if language == TRANSLATED_LANGUAGE:
+        if english:
+            return ProgrammeText(english, TRANSLATED_LANGUAGE)
+        return ProgrammeText(source, SOURCE_LANGUAGE, fallback=True)
+    return ProgrammeText(source, SOURCE_LANGUAGE)
+
+
+class Translated:
+    """``description_i18n = Translated("description")`` on a model with ``description`` (Spanish, as in
+    the source) and ``description_en``: the text in the reader's language (:class:`ProgrammeText`)."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        return in_reader_language(getattr(obj, self.field), getattr(obj, f"{self.field}_en"))
+
+
+# History rows keep why they were written as the writer said it, in English; they are shown translated.
+_REASONS = [
+    (re.compile(r"loaded from (?P<folder>.+)"), gettext_lazy("loaded from %(folder)s")),
+    (re.compile(r"import #(?P<pk>\d+)"), gettext_lazy("import #%(pk)s")),
+    (re.compile(r"import"), gettext_lazy("import")),
+]
+
+
+def change_reason_text(reason: str | None) -> str:
+    """The reason of a history row in the reader's language (the loader's and the imports' own words;
+    a reason a person wrote is shown as written)."""
+    if not reason:
+        return ""
+    for pattern, text in _REASONS:
+        if match := pattern.fullmatch(reason):
+            return str(text) % match.groupdict()
+    return reason
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as its catalogue id and parameters, rendered in the reader's language when shown.
+
+    Parameters are kept as text (numbers as the source prints them), another :class:`Message`, or a
+    list of those (joined with "; "). ``str()`` renders it in the active language.
+    """
+
+    id: str
+    params: dict = field(default_factory=dict)
+
+    def render(self) -> str:
+        text = gettext(self.id)
+        return text % {key: _rendered(value) for key, value in self.params.items()} if self.params else text
+
+    __str__ = render
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "params": {key: _as_json(value) for key, value in self.params.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> Message:
+        return cls(data["id"], {key: _from_json(value) for key, value in (data.get("params") or {}).items()})
+
+
+def _rendered(value):
+    if isinstance(value, list):
+        return "; ".join(_rendered(v) for v in value)
+    return value.render() if isinstance(value, Message) else value
+
+
+def _as_json(value):
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    return value.as_json() if isinstance(value, Message) else str(value)
+
+
+def _from_json(value):
+    if isinstance(value, list):
+        return [_from_json(v) for v in value]
+    return Message.from_json(value) if isinstance(value, dict) else value
