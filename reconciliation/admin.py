@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import FiguresAdminMixin
 from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, RuleOrigin
 from reconciliation.registry import rule_kinds, subject_models
 from reconciliation.services import finding_reopen
@@ -53,7 +54,7 @@ class ReconciliationRuleForm(forms.ModelForm):
 
 
 @admin.register(ReconciliationRule)
-class ReconciliationRuleAdmin(SimpleHistoryAdmin):
+class ReconciliationRuleAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
     form = ReconciliationRuleForm
     list_display = ["code", "kind", "programme", "subject_title", "origin", "active"]
     list_filter = ["programme", "kind", "origin", "active", "subject_type"]
@@ -75,7 +76,7 @@ class ReconciliationRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "rule",
         "key",

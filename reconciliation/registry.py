@@ -22,13 +22,16 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from core import formatting
+
 
 @dataclass(frozen=True)
 class Message:
     """A message as its catalogue id and parameters, rendered in the reader's language when shown.
 
-    Parameters are kept as text (numbers as the source prints them), another :class:`Message`, or a
-    list of those (joined with "; "). ``str()`` renders it in the active language.
+    Parameters are kept as text, a :class:`Figure` (a number, written in the reader's style when shown),
+    another :class:`Message`, or a list of those (joined with "; "). ``str()`` renders it in the active
+    language and the current reader's number style.
     """
 
     id: str
@@ -48,21 +51,51 @@ class Message:
         return cls(data["id"], {key: _from_json(value) for key, value in (data.get("params") or {}).items()})
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A number of a message, kept exact and written by :func:`core.formatting.figure` when shown:
+    ``Figure(Decimal("4086384"), "CHF")`` → ``CHF 4'086'384`` for a Swiss reader, ``CHF 4,086,384`` for a
+    Peruvian one. A whole figure is written without decimals, another with two (``places`` overrides).
+    """
+
+    value: Decimal
+    currency: str = ""
+    places: int | None = None
+
+    def render(self) -> str:
+        places = self.places
+        if places is None:
+            places = 0 if self.value == self.value.to_integral() else 2
+        return formatting.figure(self.value, self.currency, places=places)
+
+    __str__ = render
+
+    def as_json(self) -> dict:
+        return {"figure": f"{self.value:f}", "currency": self.currency, "places": self.places}
+
+    @classmethod
+    def of(cls, value: Decimal | None, currency: str = "", text: str = "—"):
+        """A figure of ``value``, or ``text`` (e.g. as the source prints a blank) when there is none."""
+        return text if value is None else cls(value, currency)
+
+
 def _rendered(value):
     if isinstance(value, list):
         return "; ".join(_rendered(v) for v in value)
-    return value.render() if isinstance(value, Message) else value
+    return value.render() if isinstance(value, Message | Figure) else value
 
 
 def _as_json(value):
     if isinstance(value, list):
         return [_as_json(v) for v in value]
-    return value.as_json() if isinstance(value, Message) else str(value)
+    return value.as_json() if isinstance(value, Message | Figure) else str(value)
 
 
 def _from_json(value):
     if isinstance(value, list):
         return [_from_json(v) for v in value]
+    if isinstance(value, dict) and "figure" in value:
+        return Figure(Decimal(value["figure"]), value.get("currency") or "", value.get("places"))
     return Message.from_json(value) if isinstance(value, dict) else value
 
 
@@ -83,16 +116,6 @@ class Outcome:
     # The rounding tolerance this check's own figures imply (e.g. n rounded terms), in currency units;
     # None: the kind's default. A rule's own tolerance overrides both.
     tolerance: Decimal | None = None
-
-
-def format_decimal(value: Decimal | None) -> str:
-    """How an outcome's figure is written in a finding.
-
-    ``Decimal("4086384.00")`` → ``4086384``, ``Decimal("152849.31")`` → ``152849.31``, ``None`` → ``—``.
-    """
-    if value is None:
-        return "—"
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
 
 
 class RuleError(Exception):

@@ -11,11 +11,12 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from agreements.models import Programme
+from core import formatting
+from core.formatting import reading_as
 from core.models import Organisation, User
 from reports.filters import Filters
 from reports.operational_plan import OperationalPlan, ProgressReportDocument
@@ -39,12 +40,13 @@ def progress_file_name(organisation: Organisation, period: ReportingPeriod, exte
 def render_html(template: str, context: dict, *, user: User) -> str:
     """The report's HTML as ``user`` reads it: their number format, in the active language.
 
-    Rendered outside any request (in a background task too), so a bare request carries the user to
-    the template tags that format amounts.
+    Rendered outside any request (in a background task too): the user is made the reader of
+    :mod:`core.formatting` for the rendering, and a bare request carries it to the templates.
     """
     request = HttpRequest()
     request.user = user
-    return render_to_string(template, context, request=request)
+    with reading_as(user):
+        return render_to_string(template, context, request=request)
 
 
 def render_pdf(html: str) -> bytes:
@@ -79,8 +81,11 @@ class _Sheet:
             style = self.formats.get(fmt.get(col, ""))
             if value is None or value == "":
                 self.sheet.write_blank(self.row, col, None, style)
-            elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            elif isinstance(value, Decimal | float):
                 self.sheet.write_number(self.row, col, float(value), style or self.formats["amount"])
+            elif isinstance(value, int) and not isinstance(value, bool):
+                # A line number or a count: a whole number, not an amount.
+                self.sheet.write_number(self.row, col, value, style)
             else:
                 self.sheet.write_string(self.row, col, str(value), style)
         self.row += 1
@@ -94,25 +99,26 @@ def _workbook():
 
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+    money = formatting.xlsx_number_format(places=2)
     styles = {
         "title": workbook.add_format({"bold": True, "font_size": 14}),
         "header": workbook.add_format({"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True}),
-        "amount": workbook.add_format({"num_format": "#,##0.00"}),
-        "bold_amount": workbook.add_format({"num_format": "#,##0.00", "bold": True}),
+        "amount": workbook.add_format({"num_format": money}),
+        "bold_amount": workbook.add_format({"num_format": money, "bold": True}),
         "material": workbook.add_format(
-            {"num_format": "#,##0.00", "bg_color": "#FDE8E8", "font_color": "#A4161A"}
+            {"num_format": money, "bg_color": "#FDE8E8", "font_color": "#A4161A"}
         ),
         "rounding": workbook.add_format(
-            {"num_format": "#,##0.00", "bg_color": "#FFF4D6", "font_color": "#8A5A00"}
+            {"num_format": money, "bg_color": "#FFF4D6", "font_color": "#8A5A00"}
         ),
         "wrap": workbook.add_format({"text_wrap": True, "valign": "top"}),
-        "percent": workbook.add_format({"num_format": "0.0"}),
+        "percent": workbook.add_format({"num_format": formatting.xlsx_number_format(places=1)}),
     }
     return output, workbook, styles
 
 
 def _month(value) -> str:
-    return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return formatting.month(value)
 
 
 def operational_plan_xlsx(document: OperationalPlan) -> bytes:

@@ -8,7 +8,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ContentStream
 
 from budgets.models import BudgetFact, BudgetTable, RowRole
-from core.templatetags.pcc import format_amount
+from core.formatting import amount as format_amount
 from reports import operational_plan
 
 XLSX = reverse("reports:operational_plan", args=["pcc", "xlsx"])
