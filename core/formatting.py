@@ -173,8 +173,9 @@ def figure(value, currency: str = "", style: str | None = None, places: int | No
     return f"{currency_label(currency)} {text}" if currency and text != MISSING else text
 
 
-def percent(value, style: str | None = None, places: int = 1) -> str:
-    """``Decimal("50")`` → ``50.0 %`` (both styles); ``None`` → ``—``."""
+def percent(value, style: str | None = None, places: int | None = 1) -> str:
+    """``Decimal("50")`` → ``50.0 %`` (both styles); ``places=None``: its own decimals (a tolerance
+    ``0.50`` → ``0.5 %``); ``None`` → ``—``."""
     if _decimal(value) is None:
         return MISSING
     return f"{amount(value, style, places)} %"

@@ -146,9 +146,9 @@ class RuleKind:
         """The default in words, e.g. "1 unit" or "0.5 %", or "exact"."""
         parts = []
         if self.absolute_tolerance is not None:
-            parts.append(_("%(n)s unit(s)") % {"n": f"{self.absolute_tolerance.normalize():f}"})
+            parts.append(_("%(n)s unit(s)") % {"n": formatting.amount(self.absolute_tolerance, places=None)})
         if self.relative_tolerance is not None:
-            parts.append(f"{self.relative_tolerance.normalize():f} %")
+            parts.append(formatting.percent(self.relative_tolerance, places=None))
         return _(" or ").join(parts) if parts else _("exact")
 
 

@@ -58,7 +58,9 @@ def _spaced(text: str) -> str:
 
 
 def wrong_figures(text: str, style: str) -> list[str]:
-    for description in ReconciliationRule.objects.exclude(description="").values_list("description", flat=True):
+    for description in ReconciliationRule.objects.exclude(description="").values_list(
+        "description", flat=True
+    ):
         text = text.replace(_spaced(description), "")
     found = [m.group(0) for m in OTHER_STYLE[style].finditer(text)]
     for pattern in EITHER:
