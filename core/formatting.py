@@ -9,8 +9,8 @@ Numbers follow the reader's *style* (``User.number_format``, else their organisa
   leading minus (``-23'940.00``); a missing one as ``—``.
 - Money is always *currency label, space, amount*: the label is ``CHF`` or ``US$`` (never ``USD``), so
   ``4086384 CHF`` or ``USD 4,086,384`` is never written by pcc.
-- A percentage has one decimal by default and a space before the sign (``50.0 %``), in both styles
-  (both write the decimal point); grouping applies as for amounts (``1'250.0 %``).
+- A percentage has one decimal by default and a no-break space before the sign (``50.0 %``), in both
+  styles (both write the decimal point); grouping applies as for amounts (``1'250.0 %``).
 - A file size is in bytes below 1 KB (``812 B``), else KB/MB/GB of 1024 with one decimal.
 
 Dates follow the reader's *language*, one pattern per language (:data:`DATE_PATTERNS`): day first
@@ -178,7 +178,7 @@ def percent(value, style: str | None = None, places: int | None = 1) -> str:
     ``0.50`` → ``0.5 %``); ``None`` → ``—``."""
     if _decimal(value) is None:
         return MISSING
-    return f"{amount(value, style, places)} %"
+    return f"{amount(value, style, places)}\u00a0%"  # a no-break space: the sign never wraps alone
 
 
 SIZE_UNITS = ["KB", "MB", "GB", "TB"]

@@ -103,17 +103,24 @@ class FindingAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
         "table",
         "partner",
         "lines",
-        "message",
+        "message_text",
         "status",
         "explanation",
         "explained_by",
         "explained_at",
         "first_seen",
     ]
+    # The stored text is in the site's language and default number style (for search); the page shows the
+    # message in the reader's.
+    exclude = ["message"]
     actions = ["reopen"]
 
     def has_add_permission(self, request):
         return False  # findings come from reconciliation only
+
+    @admin.display(description=_("message"))
+    def message_text(self, obj):
+        return obj.text
 
     @admin.action(description=_("Reopen the selected findings"))
     def reopen(self, request, queryset):

@@ -28,4 +28,6 @@ def test_admin_lists_write_money_and_differences_in_the_readers_style(
     # Read-only on the finding's page too, and no longer as Django's "86384,000000".
     page = client.get(reverse("admin:reconciliation_finding_change", args=[finding.pk])).content.decode()
     assert f'<div class="readonly">{difference}</div>' in page
+    stated = amount.removesuffix(".00")
+    assert f"{stated};" in page  # the message, in the reader's style too
     assert "86384,000000" not in page

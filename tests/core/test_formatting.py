@@ -1,6 +1,7 @@
 """The one formatter (core.formatting): figures in the reader's style, dates in the reader's language."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -53,9 +54,9 @@ def test_money_has_the_currency_label_first_and_never_usd():
 
 
 def test_percent_size_and_xlsx_format():
-    assert formatting.percent(Decimal("50"), "ch") == "50.0 %"
-    assert formatting.percent(Decimal("1250"), "ch") == "1'250.0 %"
-    assert formatting.percent(Decimal("33.35"), "pe") == "33.4 %"
+    assert formatting.percent(Decimal("50"), "ch") == "50.0\xa0%"
+    assert formatting.percent(Decimal("1250"), "ch") == "1'250.0\xa0%"
+    assert formatting.percent(Decimal("33.35"), "pe") == "33.4\xa0%"
     assert formatting.size(812) == "812 B"
     assert formatting.size(12595) == "12.3 KB"
     assert formatting.size(4_300_000) == "4.1 MB"
@@ -99,3 +100,18 @@ def test_a_message_figure_is_kept_exact_and_written_for_the_reader():
         assert stored.render() == "Se indica CHF 4'086'384; la suma de sus términos es CHF 4'000'000.50."
     with formatting.reading_as("pe"), translation.override("en"):
         assert stored.render() == "Stated CHF 4,086,384; the sum of its terms is CHF 4,000,000.50."
+
+
+def test_templates_write_figures_and_dates_only_through_the_formatter():
+    # An <input>'s value stays ISO (what the browser's date field reads), not a figure for a reader.
+    from pathlib import Path
+
+    from django.conf import settings
+
+    forbidden = re.compile(r"\|(date|time|floatformat|filesizeformat|intcomma|localize)\b")
+    found = []
+    for path in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for match in forbidden.finditer(re.sub(r'value="\{\{[^}]*\}\}"', "", line)):
+                found.append(f"{path.name}:{number}: {match.group(0)}")
+    assert found == []
