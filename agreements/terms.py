@@ -12,7 +12,8 @@ import datetime
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Ceiling, ConsolidatedTerms, Finding
-from core.money import convert, money_text, within_conversion_tolerance
+from core import formatting
+from core.money import convert, within_conversion_tolerance
 
 
 def _amendments(agreement: Agreement):
@@ -91,10 +92,10 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                         % {
                             "n": amendment.sequence,
                             "cur": currency,
-                            "before": money_text(before.amount),
-                            "inc": money_text(change.increase),
-                            "sum": money_text(before.amount + change.increase),
-                            "new": money_text(change.new_total),
+                            "before": formatting.money(before.amount),
+                            "inc": formatting.money(change.increase),
+                            "sum": formatting.money(before.amount + change.increase),
+                            "new": formatting.money(change.new_total),
                         },
                         lines=sorted({*before.lines, change.increase_line, change.new_total_line}),
                     )
@@ -133,11 +134,11 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                                     % {
                                         "n": amendment.sequence,
                                         "label": label,
-                                        "amount": money_text(amount),
+                                        "amount": formatting.money(amount),
                                         "rate": rate,
-                                        "converted": money_text(converted),
-                                        "cap": money_text(cap_amount),
-                                        "excess": money_text(converted - cap_amount),
+                                        "converted": formatting.money(converted),
+                                        "cap": formatting.money(cap_amount),
+                                        "excess": formatting.money(converted - cap_amount),
                                     },
                                     lines=sorted({*lines, *([rate.line] if rate.line else [])}),
                                 )

@@ -21,11 +21,11 @@ from core.models import ExchangeRate
 from core.money import CONVERSION_TOLERANCE_PERCENT, convert
 from reconciliation.models import ReconciliationRule
 from reconciliation.registry import (
+    Figure,
     Message,
     Outcome,
     RuleError,
     RunContext,
-    format_decimal,
     register_rule_kind,
     register_subject,
 )
@@ -43,6 +43,15 @@ BUDGET_RULE_KINDS = frozenset(
         "statement_vs_text",
     }
 )
+
+
+def _figure(cell) -> Figure | str:
+    """A cell in a message: its amount in the reader's style, else its text as printed (``—`` if none)."""
+    if cell is None:
+        return "—"
+    if cell.amount is None:
+        return cell.text or "—"
+    return Figure(cell.amount, cell.currency)
 
 
 @dataclass
@@ -179,7 +188,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
             title,
             Message(
                 gettext_noop("Stated %(stated)s; the sum of its terms is %(recomputed)s."),
-                {"stated": total.text if total else "—", "recomputed": format_decimal(recomputed)},
+                {"stated": _figure(total), "recomputed": Figure(recomputed, currency)},
             ),
             partner=partner,
             tolerance=ctx.converted_terms_tolerance(total_ref, currency, len(terms)),
@@ -228,13 +237,12 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
             lines,
             title,
             Message(
-                gettext_noop("%(source)s %(cur)s at %(rate)s is %(converted)s; printed %(target)s."),
+                gettext_noop("%(source)s at %(rate)s is %(converted)s; printed %(target)s."),
                 {
-                    "source": source.text,
-                    "cur": source.currency,
+                    "source": _figure(source),
                     "rate": rate,
-                    "converted": format_decimal(converted.amount),
-                    "target": target.text,
+                    "converted": Figure(converted.amount, str(converted.currency)),
+                    "target": _figure(target),
                 },
             ),
             partner=_common_partner([source, target]),
@@ -279,15 +287,11 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                     lines,
                     title,
                     Message(
-                        gettext_noop(
-                            "%(first)s %(a)s (line %(fl)s) is printed as %(other)s %(b)s (line %(ol)s)."
-                        ),
+                        gettext_noop("%(first)s (line %(fl)s) is printed as %(other)s (line %(ol)s)."),
                         {
-                            "first": first.text,
-                            "a": first.currency,
+                            "first": _figure(first),
                             "fl": first.line,
-                            "other": other.text,
-                            "b": other.currency,
+                            "other": _figure(other),
                             "ol": other.line,
                         },
                     ),
@@ -307,10 +311,10 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                 Message(
                     gettext_noop("%(other)s (line %(ol)s, %(ot)s) against %(first)s (line %(fl)s, %(ft)s)."),
                     {
-                        "other": other.text,
+                        "other": _figure(other),
                         "ol": other.line,
                         "ot": other.table_title,
-                        "first": first.text,
+                        "first": _figure(first),
                         "fl": first.line,
                         "ft": first.table_title,
                     },
@@ -362,7 +366,7 @@ def evaluate_same_table(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
                 second.title,
                 Message(
                     gettext_noop("%(b)s prints %(y)s where %(a)s prints %(x)s."),
-                    {"a": first.code, "b": second.code, "x": x.text if x else "—", "y": y.text if y else "—"},
+                    {"a": first.code, "b": second.code, "x": _figure(x), "y": _figure(y)},
                 ),
                 key=f"{position[0]}/{position[1]}",
                 holds=None if numeric else False,
@@ -403,7 +407,7 @@ def evaluate_quoted_amount(rule: ReconciliationRule, ctx: BudgetFigures) -> list
             title,
             Message(
                 gettext_noop("The table states %(t)s; the text (line %(l)s) quotes %(q)s."),
-                {"t": cell.text, "l": quoted["line"], "q": quoted["text"]},
+                {"t": _figure(cell), "l": quoted["line"], "q": Figure(amount, quoted["currency"])},
             ),
         )
     ]
@@ -460,7 +464,7 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
             currency,
             lines,
             title,
-            Message(message, {"t": format_decimal(total), "c": currency, "a": format_decimal(agreed)}),
+            Message(message, {"t": Figure(total, currency), "c": currency, "a": Figure(agreed, currency)}),
         )
     ]
 

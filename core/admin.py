@@ -1,10 +1,15 @@
+import functools
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
 from simple_history.admin import SimpleHistoryAdmin
 
+from core import formatting
 from core.forms import DecimalTextField
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
 from core.templatetags.pcc import reader_format
@@ -19,7 +24,59 @@ class ChangeReasonForm(forms.ModelForm):
     )
 
 
-class ChangeReasonAdmin(SimpleHistoryAdmin):
+class FiguresAdminMixin:
+    """Money and decimal columns and read-only fields of the admin written by :mod:`core.formatting`.
+
+    Django would write them in the active language's locale (``2,0000``, ``-1,000000``); here they are in
+    the reader's number style like every page (``CHF 4'087'460.00``, ``-1``). Fields named in
+    ``size_fields`` (bytes) are written as file sizes. Editable inputs keep Django's widgets.
+    """
+
+    size_fields: tuple[str, ...] = ()
+
+    def _figure(self, name):
+        if not isinstance(name, str):
+            return name
+        columns = self.__dict__.setdefault("_figure_columns", {})
+        if name not in columns:
+            columns[name] = self._figure_column(name)
+        return columns[name]
+
+    def _figure_column(self, name):
+        try:
+            field = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return name
+        if name in self.size_fields:
+            write = formatting.size
+        elif isinstance(field, MoneyField):
+            write = formatting.money
+        elif isinstance(field, models.DecimalField):
+            write = functools.partial(formatting.amount, places=None)
+        else:
+            return name
+
+        @admin.display(description=field.verbose_name, ordering=name)
+        def column(obj):
+            return write(getattr(obj, name))
+
+        column.__name__ = name
+        return column
+
+    def get_list_display(self, request):
+        return [self._figure(name) for name in super().get_list_display(request)]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._figure(name) for name in super().get_readonly_fields(request, obj)]
+
+    def get_exclude(self, request, obj=None):
+        # A read-only figure shown by its column stays out of the form (Django excludes it by name only).
+        exclude = list(super().get_exclude(request, obj) or [])
+        names = super().get_readonly_fields(request, obj)
+        return exclude + [name for name in names if isinstance(name, str) and self._figure(name) is not name]
+
+
+class ChangeReasonAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
     """Money, targets and progress edited in the admin carry an optional reason into their history."""
 
     form = ChangeReasonForm

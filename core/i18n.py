@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext, gettext_lazy
 from django.utils.translation import gettext as _
+
+from core import formatting
 
 SOURCE_LANGUAGE = "es"  # the language the programme texts are transcribed in (the PCC's source)
 TRANSLATED_LANGUAGE = "en"  # the language of the ``<field>_en`` fields
@@ -98,8 +101,9 @@ def change_reason_text(reason: str | None) -> str:
 class Message:
     """A message as its catalogue id and parameters, rendered in the reader's language when shown.
 
-    Parameters are kept as text (numbers as the source prints them), another :class:`Message`, or a
-    list of those (joined with "; "). ``str()`` renders it in the active language.
+    Parameters are kept as text, a :class:`Figure` (a number, written in the reader's style when shown),
+    another :class:`Message`, or a list of those (joined with "; "). ``str()`` renders it in the active
+    language and the current reader's number style.
     """
 
     id: str
@@ -119,19 +123,49 @@ class Message:
         return cls(data["id"], {key: _from_json(value) for key, value in (data.get("params") or {}).items()})
 
 
+@dataclass(frozen=True)
+class Figure:
+    """A number of a message, kept exact and written by :func:`core.formatting.figure` when shown:
+    ``Figure(Decimal("4086384"), "CHF")`` → ``CHF 4'086'384`` for a Swiss reader, ``CHF 4,086,384`` for a
+    Peruvian one. A whole figure is written without decimals, another with two (``places`` overrides).
+    """
+
+    value: Decimal
+    currency: str = ""
+    places: int | None = None
+
+    def render(self) -> str:
+        places = self.places
+        if places is None:
+            places = 0 if self.value == self.value.to_integral() else 2
+        return formatting.figure(self.value, self.currency, places=places)
+
+    __str__ = render
+
+    def as_json(self) -> dict:
+        return {"figure": f"{self.value:f}", "currency": self.currency, "places": self.places}
+
+    @classmethod
+    def of(cls, value: Decimal | None, currency: str = "", text: str = "—"):
+        """A figure of ``value``, or ``text`` (e.g. as the source prints a blank) when there is none."""
+        return text if value is None else cls(value, currency)
+
+
 def _rendered(value):
     if isinstance(value, list):
         return "; ".join(_rendered(v) for v in value)
-    return value.render() if isinstance(value, Message) else value
+    return value.render() if isinstance(value, Message | Figure) else value
 
 
 def _as_json(value):
     if isinstance(value, list):
         return [_as_json(v) for v in value]
-    return value.as_json() if isinstance(value, Message) else str(value)
+    return value.as_json() if isinstance(value, Message | Figure) else str(value)
 
 
 def _from_json(value):
     if isinstance(value, list):
         return [_from_json(v) for v in value]
+    if isinstance(value, dict) and "figure" in value:
+        return Figure(Decimal(value["figure"]), value.get("currency") or "", value.get("places"))
     return Message.from_json(value) if isinstance(value, dict) else value

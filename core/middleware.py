@@ -1,4 +1,4 @@
-"""Request-wide behaviour: request ids for the logs, the login requirement, the language.
+"""Request-wide behaviour: request ids for the logs, the login requirement, the language, the reader.
 
 LOGGING loads ``RequestIdFilter`` from here before the apps are ready, so nothing at module level may
 import models (``redirect_to_login`` is imported where it is used).
@@ -89,3 +89,19 @@ class IgnoreBrowserLanguageMiddleware:
     def __call__(self, request):
         request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
+
+
+class ReaderMiddleware:
+    """Figures of the request are written in its user's number style (see :mod:`core.formatting`).
+
+    The user is looked up only when a figure is first written, so a page without figures costs nothing.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.formatting import reading_as
+
+        with reading_as(request.user):
+            return self.get_response(request)

@@ -38,8 +38,3 @@ def convert(money: Money, *, rate, places: int | None = None) -> Money:
     if places is not None:
         amount = round_amount(amount, places)
     return Money(amount, target)
-
-
-def money_text(money: Money) -> str:
-    """Plain, locale-independent text for messages and logs: ``CHF 104,112.50`` (pages use ``{% money %}``)."""
-    return f"{money.currency} {round_amount(money.amount):,}"

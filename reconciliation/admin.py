@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import FiguresAdminMixin
 from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, RuleOrigin
 from reconciliation.registry import Message, rule_kinds, subject_models
 from reconciliation.services import finding_reopen
@@ -55,7 +56,7 @@ class ReconciliationRuleForm(forms.ModelForm):
 
 
 @admin.register(ReconciliationRule)
-class ReconciliationRuleAdmin(SimpleHistoryAdmin):
+class ReconciliationRuleAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
     form = ReconciliationRuleForm
     list_display = ["code", "kind", "programme", "subject_title", "origin", "active"]
     list_filter = ["programme", "kind", "origin", "active", "subject_type"]
@@ -77,7 +78,7 @@ class ReconciliationRuleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
     list_display = [
         "rule",
         "key",
@@ -104,17 +105,24 @@ class FindingAdmin(SimpleHistoryAdmin):
         "table",
         "partner",
         "lines",
-        "message",
+        "message_text",
         "status",
         "explanation",
         "explained_by",
         "explained_at",
         "first_seen",
     ]
+    # The stored text is in the site's language and default number style (for search); the page shows the
+    # message in the reader's.
+    exclude = ["message"]
     actions = ["reopen"]
 
     def has_add_permission(self, request):
         return False  # findings come from reconciliation only
+
+    @admin.display(description=_("message"))
+    def message_text(self, obj):
+        return obj.text
 
     @admin.action(description=_("Reopen the selected findings"))
     def reopen(self, request, queryset):

@@ -25,7 +25,6 @@ from reconciliation.registry import (
     RuleError,
     RuleKind,
     RunContext,
-    format_decimal,
     rule_kinds,
 )
 from reconciliation.services import finding_reopen, finding_resolve
@@ -120,9 +119,13 @@ def _in_site_language(message) -> str:
 
 
 def _text(value: Decimal | str | None) -> str:
+    """An outcome's figure as a finding keeps it (``4086384``, ``152849.31``): data, not display; pages
+    write it in the reader's style (``Finding.stated_money``, the ``amount`` tag)."""
     if value is None:
         return ""
-    return format_decimal(value) if isinstance(value, Decimal) else str(value)
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
+    return str(value)
 
 
 @transaction.atomic

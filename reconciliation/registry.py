@@ -21,7 +21,8 @@ from typing import Any
 from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
-from core.i18n import Message  # noqa: F401  (defined in core: status changes keep their reasons as messages too)
+from core import formatting
+from core.i18n import Figure, Message  # noqa: F401  (in core: status changes keep their reasons as messages too)
 
 
 @dataclass
@@ -41,16 +42,6 @@ class Outcome:
     # The rounding tolerance this check's own figures imply (e.g. n rounded terms), in currency units;
     # None: the kind's default. A rule's own tolerance overrides both.
     tolerance: Decimal | None = None
-
-
-def format_decimal(value: Decimal | None) -> str:
-    """How an outcome's figure is written in a finding.
-
-    ``Decimal("4086384.00")`` → ``4086384``, ``Decimal("152849.31")`` → ``152849.31``, ``None`` → ``—``.
-    """
-    if value is None:
-        return "—"
-    return f"{value.normalize():f}" if value == value.to_integral() else f"{value:f}"
 
 
 class RuleError(Exception):
@@ -81,9 +72,9 @@ class RuleKind:
         """The default in words, e.g. "1 unit" or "0.5 %", or "exact"."""
         parts = []
         if self.absolute_tolerance is not None:
-            parts.append(_("%(n)s unit(s)") % {"n": f"{self.absolute_tolerance.normalize():f}"})
+            parts.append(_("%(n)s unit(s)") % {"n": formatting.amount(self.absolute_tolerance, places=None)})
         if self.relative_tolerance is not None:
-            parts.append(f"{self.relative_tolerance.normalize():f} %")
+            parts.append(formatting.percent(self.relative_tolerance, places=None))
         return _(" or ").join(parts) if parts else _("exact")
 
 

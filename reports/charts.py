@@ -10,12 +10,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import QuerySet
-from django.utils import formats
 from django.utils.translation import gettext as _
 
 from budgets.models import FigureKind
 from budgets.querysets import totals_by_currency
-from core.templatetags.pcc import CURRENCY_LABELS
+from core import formatting
 from reports.headline import HEADLINE_FIGURES
 from results.models import Indicator, ProgressStatus
 
@@ -95,7 +94,7 @@ class Chart:
 
 def currency_label(currency: str) -> str:
     """``USD`` → ``US$``, as the pages print it."""
-    return CURRENCY_LABELS.get(currency, currency)
+    return formatting.currency_label(currency)
 
 
 PARTNER_FIGURES = [FigureKind.PLANNED, FigureKind.EXECUTED, FigureKind.AVAILABLE]
@@ -217,7 +216,7 @@ def indicator_chart(indicators: list[Indicator]) -> Chart:
 
 
 def month_label(month: datetime.date) -> str:
-    return formats.date_format(month, "YEAR_MONTH_FORMAT")
+    return formatting.month(month)
 
 
 def activity_chart(reports: list[dict], scheduled: list[dict]) -> Chart:

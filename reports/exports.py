@@ -11,11 +11,12 @@ from decimal import Decimal
 
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from agreements.models import Programme
+from core import formatting
+from core.formatting import reading_as
 from core.models import Organisation, User
 from core.spreadsheets.formulas import is_formula_like
 from reports.filters import Filters
@@ -40,12 +41,13 @@ def progress_file_name(organisation: Organisation, period: ReportingPeriod, exte
 def render_html(template: str, context: dict, *, user: User) -> str:
     """The report's HTML as ``user`` reads it: their number format, in the active language.
 
-    Rendered outside any request (in a background task too), so a bare request carries the user to
-    the template tags that format amounts.
+    Rendered outside any request (in a background task too): the user is made the reader of
+    :mod:`core.formatting` for the rendering, and a bare request carries it to the templates.
     """
     request = HttpRequest()
     request.user = user
-    return render_to_string(template, context, request=request)
+    with reading_as(user):
+        return render_to_string(template, context, request=request)
 
 
 def render_pdf(html: str) -> bytes:
@@ -90,8 +92,11 @@ class _Sheet:
             style = self.formats.get(name)
             if value is None or value == "":
                 self.sheet.write_blank(self.row, col, None, style)
-            elif isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+            elif isinstance(value, Decimal | float):
                 self.sheet.write_number(self.row, col, float(value), style or self.formats["amount"])
+            elif isinstance(value, int) and not isinstance(value, bool):
+                # A line number or a count: a whole number, not an amount.
+                self.sheet.write_number(self.row, col, value, style)
             else:
                 self._string(col, str(value), name)
         self.row += 1
@@ -101,15 +106,16 @@ class _Sheet:
 
 
 QUOTED = "quoted:"
+_MONEY = formatting.xlsx_number_format(places=2)  # number formats from core.formatting, the one formatter
 _STYLES = {
     "title": {"bold": True, "font_size": 14},
     "header": {"bold": True, "bg_color": "#E8EEF4", "border": 1, "text_wrap": True},
-    "amount": {"num_format": "#,##0.00"},
-    "bold_amount": {"num_format": "#,##0.00", "bold": True},
-    "material": {"num_format": "#,##0.00", "bg_color": "#FDE8E8", "font_color": "#A4161A"},
-    "rounding": {"num_format": "#,##0.00", "bg_color": "#FFF4D6", "font_color": "#8A5A00"},
+    "amount": {"num_format": _MONEY},
+    "bold_amount": {"num_format": _MONEY, "bold": True},
+    "material": {"num_format": _MONEY, "bg_color": "#FDE8E8", "font_color": "#A4161A"},
+    "rounding": {"num_format": _MONEY, "bg_color": "#FFF4D6", "font_color": "#8A5A00"},
     "wrap": {"text_wrap": True, "valign": "top"},
-    "percent": {"num_format": "0.0"},
+    "percent": {"num_format": formatting.xlsx_number_format(places=1)},
 }
 
 
@@ -126,7 +132,7 @@ def _workbook():
 
 
 def _month(value) -> str:
-    return formats.date_format(value, "YEAR_MONTH_FORMAT")
+    return formatting.month(value)
 
 
 def operational_plan_xlsx(document: OperationalPlan) -> bytes:

@@ -20,8 +20,8 @@ from agreements.access import (
     get_programme_for_user_or_404,
 )
 from core.exceptions import JobLimitReached
+from core.formatting import current_style
 from core.models import Organisation
-from core.templatetags.pcc import reader_format
 from reports import charts, dashboard, exports
 from reports.filters import DashboardFilterForm, Filters
 from reports.headline import HEADLINE_FIGURES
@@ -82,7 +82,7 @@ def portfolio(request):
             "query": query.urlencode(),
             "charts": charts.portfolio_chart(rows).per_currency(),
             "figures": _figure_labels(),
-            "number_format": reader_format({"request": request}),
+            "number_format": current_style(),
         },
     )
 
@@ -117,7 +117,7 @@ def programme_dashboard(request, code: str):
             "dashboard": data,
             "query": query,
             "figures": _figure_labels(),
-            "number_format": reader_format({"request": request}),
+            "number_format": current_style(),
         },
     )
 
@@ -144,7 +144,7 @@ def partner_dashboard(request):
             "organisation": organisation,
             "dashboard": data,
             "figures": _figure_labels(),
-            "number_format": reader_format({"request": request}),
+            "number_format": current_style(),
         },
     )
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from core import formatting
 from reconciliation.registry import Message, Outcome, RuleError, register_rule_kind
 from reconciliation.services import through, watch
 from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
@@ -35,7 +35,7 @@ def _plan(rule, ctx) -> WorkPlan:
 
 
 def _months_text(months) -> str:
-    return ", ".join(date_format(m, "M") for m in sorted(months)) or "—"
+    return ", ".join(formatting.month(m, year=False) for m in sorted(months)) or "—"
 
 
 @register_rule_kind("schedule_months", gettext_lazy("Schedule months within the activity's printed months"))

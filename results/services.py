@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements import access
+from core import formatting
 from core.models import Organisation, User
 from core.workflow import HISTORY_REASON_MAX_LENGTH, transition
 from reconciliation.services import figures_changed
@@ -152,7 +153,7 @@ def progress_update(
 
 def _shown_achievement(value: Decimal | None, text: str) -> str:
     if value is not None:
-        return f"{value.normalize():f}"
+        return formatting.amount(value, places=None)
     return text or "—"
 
 

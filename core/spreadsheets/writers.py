@@ -12,6 +12,7 @@ from typing import Any, BinaryIO
 from django.conf import settings
 from django.utils.translation import gettext
 
+from core.formatting import xlsx_number_format
 from core.spreadsheets.columns import Column, ColumnType, NumberLocale
 from core.spreadsheets.formulas import escape_formula, is_formula_like
 
@@ -52,6 +53,13 @@ def write_xlsx(
     bold = workbook.add_format({"bold": True})
     date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
     text_format = workbook.add_format({"quote_prefix": True})
+    # Money stays a number, shown with two decimals (core.formatting's format code).
+    money_format = workbook.add_format({"num_format": xlsx_number_format(places=2)})
+    number_formats = [
+        money_format if column.type == ColumnType.MONEY and position == 0 else None
+        for column in columns
+        for position, _header in enumerate(column.headers)
+    ]
     headers = header_row(columns)
     worksheet.write_row(0, 0, headers, bold)
     worksheet.freeze_panes(1, 0)
@@ -66,7 +74,7 @@ def write_xlsx(
                 worksheet.write_datetime(number, index, cell, date_format)
             elif isinstance(cell, Decimal):
                 # xlsx stores numbers as binary floats; money keeps its two decimals exactly.
-                worksheet.write_number(number, index, float(cell))
+                worksheet.write_number(number, index, float(cell), number_formats[index])
             elif isinstance(cell, bool):
                 worksheet.write_boolean(number, index, cell)
             elif isinstance(cell, int | float):

@@ -1,67 +1,85 @@
-"""Template helpers: money in the reader's number format, acronyms with their meaning as a tooltip."""
+"""Template helpers: figures and dates by core.formatting, acronyms with their meaning as a tooltip."""
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from django import template
 from django.core.cache import cache
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
+from core import formatting
 from core.i18n import ProgrammeText, change_reason_text, marked
-from core.money import round_amount
 
 register = template.Library()
 
-SEPARATORS = {"ch": ("'", "."), "pe": (",", ".")}
-CURRENCY_LABELS = {"USD": "US$"}
-
-
-def format_amount(amount: Decimal, number_format: str = "pe", places: int = 2) -> str:
-    thousands, decimal = SEPARATORS.get(number_format, SEPARATORS["pe"])
-    value = round_amount(Decimal(amount), places)
-    sign = "-" if value < 0 else ""
-    integer, _, fraction = f"{abs(value):f}".partition(".")
-    groups = []
-    while len(integer) > 3:
-        groups.insert(0, integer[-3:])
-        integer = integer[:-3]
-    groups.insert(0, integer)
-    text = thousands.join(groups)
-    return f"{sign}{text}{decimal}{fraction}" if places else f"{sign}{text}"
+# Thin wrappers of core.formatting, the one formatter: the reader's style is the request's (its middleware).
 
 
 def reader_format(context) -> str:
-    user = getattr(context.get("request"), "user", None)
-    if user is not None and user.is_authenticated:
-        if user.number_format:
-            return user.number_format
-        cached = getattr(user, "_org_number_format", None)
-        if cached is None:
-            membership = user.memberships.select_related("organisation").first()
-            cached = membership.organisation.number_format if membership else "pe"
-            user._org_number_format = cached
-        return cached
-    return "pe"
+    """The number style of the context's reader: :func:`core.formatting.style_of` its request's user."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return formatting.style_of(user) if user is not None else formatting.current_style()
 
 
-@register.simple_tag(takes_context=True)
-def money(context, value, places: int = 2):
-    """``{% money fact.amount %}`` → ``CHF 4'087'460.00`` or ``US$ 3,283,290.00`` by the reader's format."""
+@register.simple_tag
+def money(value, places: int = 2):
+    """``{% money fact.amount %}`` → ``CHF 4'087'460.00`` or ``US$ 3,283,290.00`` by the reader's style."""
     if value is None or value == "":
-        return "—"
-    currency = str(value.currency)
-    text = format_amount(value.amount, reader_format(context), places)
-    return format_html('<span class="money">{}&nbsp;{}</span>', CURRENCY_LABELS.get(currency, currency), text)
+        return formatting.MISSING
+    text = formatting.amount(value.amount, places=places)
+    return format_html(
+        '<span class="money">{}&nbsp;{}</span>', formatting.currency_label(value.currency), text
+    )
 
 
-@register.simple_tag(takes_context=True)
-def amount(context, value, places: int = 2):
-    if value is None or value == "":
-        return "—"
-    return format_amount(value, reader_format(context), places)
+@register.simple_tag
+def amount(value, places: int | None = 2):
+    """``{% amount total %}`` → ``4'087'460.00``; ``{% amount rate None %}`` keeps the figure's decimals."""
+    return formatting.amount(value, places=places)
+
+
+@register.filter
+def as_money(value):
+    """Money as text, for a ``blocktranslate`` parameter."""
+    return formatting.money(value)
+
+
+@register.filter
+def as_amount(value, places=2):
+    return formatting.amount(value, places=None if places in (None, "None") else int(places))
+
+
+@register.filter
+def as_percent(value, places=1):
+    """``50`` → ``50.0 %``."""
+    return formatting.percent(value, places=int(places))
+
+
+@register.filter
+def as_size(value):
+    """A file size in bytes → ``12.3 KB``."""
+    return formatting.size(value)
+
+
+@register.filter
+def as_date(value):
+    """``31.10.2008`` (the active language's date style)."""
+    return formatting.date(value)
+
+
+@register.filter
+def as_datetime(value):
+    """``31.10.2008 14:05`` in the site's time zone."""
+    return formatting.datetime(value)
+
+
+@register.filter
+def as_month(value, year=True):
+    """``Oct 2008``; ``|as_month:False`` → ``Oct``."""
+    return formatting.month(value, year=year not in (False, "False", "false", "0"))
 
 
 def _glossary() -> dict[str, str]:

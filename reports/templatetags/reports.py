@@ -11,9 +11,9 @@ from core.templatetags.pcc import money
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def money_list(context, amounts) -> str:
+@register.simple_tag
+def money_list(amounts) -> str:
     """Several amounts, one per currency, each in the reader's format on its own line; ``—`` if none."""
     if not amounts:
         return "—"
-    return format_html_join(mark_safe("<br>"), "{}", ((money(context, m),) for m in amounts))
+    return format_html_join(mark_safe("<br>"), "{}", ((money(m),) for m in amounts))

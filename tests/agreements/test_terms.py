@@ -73,7 +73,7 @@ def test_a_new_total_that_disagrees_with_previous_ceiling_plus_increase_is_flagg
     with translation.override("en"):
         findings = [f for f in terms.consistency_findings(agreement) if "Amendment 2" in f.message]
     assert len(findings) == 1
-    assert "is USD 3,284,290.00, but the new total is stated as USD 3,290,000.00" in findings[0].message
+    assert "is US$ 3,284,290.00, but the new total is stated as US$ 3,290,000.00" in findings[0].message
     assert set(findings[0].lines) >= {5, 6}
 
 

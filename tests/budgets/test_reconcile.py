@@ -307,7 +307,8 @@ def test_us_dollar_figures_printed_as_francs_are_flagged(findings):
     assert (finding.stated, finding.recomputed, finding.difference) == ("(23'940)", "(23,940)", None)
     assert finding.lines == [226, 580]
     assert finding.partner.acronym == "CERX-AQP"
-    assert "USD" in finding.message and "CHF" in finding.message
+    # The message writes both in one style, each with its currency (US$, never USD).
+    assert finding.message == "US$ -23,940 (línea 580) figura como CHF -23,940 (línea 226)."
 
 
 def test_outcomes_sharing_a_key_are_kept_apart(pcc, monkeypatch):

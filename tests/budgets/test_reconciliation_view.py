@@ -29,7 +29,9 @@ def test_staff_see_the_summary_and_every_finding_with_source_links(login, staff_
     assert all(f.severity == "material" for f in page)
     content = response.content.decode()
     assert "/sources/pcc-enmienda-2009/#L238" in content
-    assert "4086384" in content
+    # The finding's message writes the total in the reader's (Swiss) style, never as a bare 4086384.
+    assert "Se indica CHF 4&#x27;086&#x27;384;" in content
+    assert "4086384" not in content
 
 
 def test_filters_are_kept_in_the_pagination_links(login, staff_user, findings):

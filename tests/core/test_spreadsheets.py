@@ -372,6 +372,10 @@ def test_xlsx_export_writes_money_as_amount_and_currency():
     header, row = list(sheet.iter_rows(values_only=True))
     assert list(header) == HEADER
     assert row[3] == 104112.5 and row[4] == "CHF"
+    # The amount stays a number, shown with two decimals; a rate keeps its own.
+    cells = list(load_workbook(io.BytesIO(stream.getvalue())).worksheets[0].iter_rows(min_row=2))[0]
+    assert cells[3].data_type == "n" and cells[3].number_format == "#,##0.00"
+    assert cells[1].number_format == "General"
 
 
 def test_csv_export_writes_money_as_amount_and_currency_and_reads_back():

@@ -111,18 +111,26 @@ def test_a_finding_is_read_in_the_readers_language_whoever_triggered_the_run(
     from django.utils import translation
 
     finding = Finding.objects.get(rule__code=TOTAL_RULE)
-    # Stored as the catalogue id and its parameters; the text column holds the site's language.
+    # Stored as the catalogue id and its parameters (figures exact, with their currency); the text column
+    # holds the site's language and the default number style.
     assert finding.message_data == {
         "id": "Stated %(stated)s; the sum of its terms is %(recomputed)s.",
-        "params": {"stated": "4'086'384", "recomputed": "4000000"},
+        "params": {
+            "stated": {"figure": "4086384.00", "currency": "CHF", "places": None},
+            "recomputed": {"figure": "4000000.00", "currency": "CHF", "places": None},
+        },
     }
-    assert finding.message == "Se indica 4'086'384; la suma de sus términos es 4000000."
+    assert finding.message == "Se indica CHF 4,086,384; la suma de sus términos es CHF 4,000,000."
     with translation.override("en"):
-        assert finding.text == "Stated 4'086'384; the sum of its terms is 4000000."
+        assert finding.text == "Stated CHF 4,086,384; the sum of its terms is CHF 4,000,000."
     client = login(staff_user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("budgets:reconciliation", args=["pcc"]), {"table": "programa-cuadro-1"})
-    assert "Stated 4&#x27;086&#x27;384; the sum of its terms is 4000000." in page.content.decode()
+    # COSUDE staff read Swiss figures.
+    assert (
+        "Stated CHF 4&#x27;086&#x27;384; the sum of its terms is CHF 4&#x27;000&#x27;000."
+        in page.content.decode()
+    )
 
 
 def test_a_change_after_a_run_in_the_same_transaction_schedules_another(

@@ -8,7 +8,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ContentStream
 
 from budgets.models import BudgetFact, BudgetTable, RowRole
-from core.templatetags.pcc import format_amount
+from core import formatting
 from reports import operational_plan
 
 XLSX = reverse("reports:operational_plan", args=["pcc", "xlsx"])
@@ -114,7 +114,7 @@ def _printed_budget_tables(programme) -> dict[str, tuple[list[str], list[str]]]:
     for table in BudgetTable.objects.filter(programme=programme).prefetch_related("columns"):
         headers = [f"{c.header} ({c.currency})" if c.currency else c.header for c in table.columns.all()]
         totals = [
-            format_amount(fact.amount.amount, "ch")
+            formatting.amount(fact.amount.amount, "ch")
             for fact in BudgetFact.objects.filter(
                 row__table=table, row__role__in=[RowRole.TOTAL, RowRole.SUBTOTAL], amount__isnull=False
             )
@@ -151,6 +151,22 @@ def test_xlsx_prints_cuadro_1_stated_total_beside_the_recomputed_sum(login, staf
     stated, recomputed = total[2 + 2 * 5], total[3 + 2 * 5]
     assert stated == 4086384
     assert recomputed == 4216380  # the sum of the rows above it, as pcc recomputes it
+
+
+@pytest.mark.parametrize("style", ["ch", "pe"])
+def test_xlsx_money_stays_a_number_with_two_decimals_for_every_reader(login, staff_user, pcc, style):
+    staff_user.number_format = style
+    staff_user.save(update_fields=["number_format"])
+    content = login(staff_user).get(XLSX).content
+    sheet = load_workbook(io.BytesIO(content)).worksheets[BUDGETS]
+    row = next(r for r in sheet.iter_rows() if r[0].value == 238 and r[1].value == "TOTAL")
+    # Cuadro 1, line 238: the TOTAL column states 4'086'384, the rows above add up to 4'216'380.
+    stated, recomputed = row[2 + 2 * 5], row[3 + 2 * 5]
+    assert (stated.value, recomputed.value) == (4086384, 4216380)
+    assert stated.data_type == recomputed.data_type == "n"
+    assert stated.number_format == recomputed.number_format == "#,##0.00"
+    # The source line is a whole number, not an amount.
+    assert row[0].number_format == "General"
 
 
 def test_xlsx_lists_results_indicators_and_activities_of_every_plan(login, staff_user, pcc):
