@@ -15,10 +15,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.models import ImportRecord, ImportStatus
+from core.spreadsheets.errors import Problem
 from imports.registry import get_importer, registry
 from imports.services import import_dry_run, import_start
 from tests.imports.fuzz import PROFILE, Case, base_rows, cases, check_outcome, run_case
@@ -75,10 +78,12 @@ def test_the_import_page_answers_every_generated_file_without_a_server_error(kin
         assert record.status in (ImportStatus.DRY_RUN, ImportStatus.FAILED)
         page = client.get(response["Location"], follow=True)
         assert page.status_code == 200, case.spoiled
-        for error in record.errors[:3]:
-            # The page shows where each error is (the row, when there is one).
-            if error["row"] is not None:
-                assert str(error["row"]) in page.content.decode()
+        if record.errors:
+            # The page says what is wrong and where, in the user's language (Spanish here).
+            first = Problem.from_json(record.errors[0])
+            with translation.override("es"):
+                expected = f"<td>{escape(first.text())}</td>"
+            assert expected in page.content.decode(), case.spoiled
 
 
 # -- what the generated files found
