@@ -2,7 +2,7 @@
 refusal located, a dry run writes nothing, and an exported file imports again unchanged.
 
 The files are drawn by ``tests/imports/fuzz.py`` (what is spoiled, and how, is described there).
-The hypothesis profile ``ci`` (the default) checks 20 files per kind; ``HYPOTHESIS_PROFILE=fuzz``
+The hypothesis profile ``ci`` (the default) checks 15 files per kind; ``HYPOTHESIS_PROFILE=fuzz``
 300 (``bench/fuzz_imports.py`` counts outcomes over thousands).
 """
 
