@@ -33,7 +33,7 @@ from django.utils import translation
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from core.models import ImportRecord, ImportStatus
+from core.models import ImportStatus
 from core.spreadsheets.columns import ColumnType, NumberLocale
 from core.spreadsheets.errors import Problem
 from core.spreadsheets.writers import export_cells, header_row
@@ -513,6 +513,3 @@ def tally(outcomes: list[Outcome]) -> dict[str, Any]:
         "written": sum(bool(o.written) for o in outcomes),
         "refused_by_reason": dict(refused.most_common()),
     }
-
-
-__all__ = ["Case", "Outcome", "base_rows", "cases", "check_outcome", "run_case", "tally", "ImportRecord"]
