@@ -496,7 +496,9 @@ class SpreadsheetReader:
             except UnicodeError:
                 raise undecodable() from None
             finally:
-                text.detach()  # the upload stays open for its owner
+                # The upload stays open for its owner; a refused file's rows may be dropped after it closed.
+                if not self.stream.closed:
+                    text.detach()
 
         csv.field_size_limit(MAX_CELL_CHARS + 1)
         reader = csv.reader(utf16_lines() if encoding == "utf-16" else lines(), delimiter=delimiter)
