@@ -2,7 +2,8 @@
 
 The programmes an import may write to are :func:`agreements.access.import_programmes` for the kind's
 level (administrator, staff, partner editor). Components, source documents,
-organisations and exchange rates are named in files by code (or acronym).
+organisations and exchange rates are named in files by code (or acronym); a link to a programme,
+a document, an organisation or a rate is resolved by its :class:`~imports.registry.ModelColumn`.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from typing import Any
 from django.utils.translation import gettext_noop
 
 from agreements import access
-from agreements.models import Component
+from agreements.models import Component, Programme
 from core.models import Document, ExchangeRate, Organisation
-from core.spreadsheets.errors import CellError
-from imports.registry import ImportContext
+from imports.registry import SHARED_LOOKUPS, ImportContext, found_by_code
 
 
 def writable_programmes(context: ImportContext) -> dict[str, int]:
@@ -24,42 +24,44 @@ def writable_programmes(context: ImportContext) -> dict[str, int]:
     return dict(programmes.values_list("code", "id"))
 
 
-SHARED_LOOKUPS = {
-    "programmes": writable_programmes,
-    "components": lambda context: {
-        (programme_id, code): pk
-        for pk, programme_id, code in Component.objects.values_list("id", "programme_id", "code")
-    },
-    "documents": lambda context: dict(Document.objects.values_list("code", "id")),
-    "rates": lambda context: dict(ExchangeRate.objects.values_list("code", "id")),
-    "organisations": lambda context: dict(Organisation.objects.values_list("acronym", "id")),
-}
+SHARED_LOOKUPS.update(
+    {
+        "programmes": writable_programmes,
+        "components": lambda context: {
+            (programme_id, code): pk
+            for pk, programme_id, code in Component.objects.values_list("id", "programme_id", "code")
+        },
+        "documents": lambda context: dict(Document.objects.values_list("code", "id")),
+        "rates": lambda context: dict(ExchangeRate.objects.values_list("code", "id")),
+        "organisations": lambda context: dict(Organisation.objects.values_list("acronym", "id")),
+    }
+)
+NOT_STAFF = gettext_noop("%(programme)s is not a programme you are staff of")
+NO_ORGANISATION = gettext_noop("no organisation with the acronym %(code)s")
+NO_RATE = gettext_noop("no exchange rate with the code %(code)s")
+found_by_code(Programme, "programmes", NOT_STAFF)
+found_by_code(Document, "documents", gettext_noop("no source document with the code %(code)s"))
+found_by_code(Organisation, "organisations", NO_ORGANISATION)
+found_by_code(ExchangeRate, "rates", NO_RATE)
 
 
 def programme_id(values: dict[str, Any], context: ImportContext) -> int:
     """The id of the programme a row names in its ``programme`` cell, if the user may write to it."""
-    found = context.cache("programmes").get(values["programme"])
-    if found is None:
-        raise CellError(
-            gettext_noop("%(programme)s is not a programme you are staff of"),
-            {"programme": values["programme"]},
-            column="programme",
-        )
-    return found
+    code = values["programme"]
+    return context.find("programmes", code, NOT_STAFF, {"programme": code}, column="programme")
 
 
 def component_id(values: dict[str, Any], programme: int, context: ImportContext) -> int | None:
     """The component a row names (by code, within ``programme``); ``None`` for an empty cell."""
     if not values["component"]:
         return None
-    found = context.cache("components").get((programme, values["component"]))
-    if found is None:
-        raise CellError(
-            gettext_noop("the programme %(programme)s has no component %(component)s"),
-            {"programme": values["programme"], "component": values["component"]},
-            column="component",
-        )
-    return found
+    return context.find(
+        "components",
+        (programme, values["component"]),
+        gettext_noop("the programme %(programme)s has no component %(component)s"),
+        {"programme": values["programme"], "component": values["component"]},
+        column="component",
+    )
 
 
 def named(
@@ -69,16 +71,5 @@ def named(
 
     ``message`` (with ``%(code)s``) says what is missing when the code names nothing.
     """
-    if not values[column]:
-        return None
-    found = context.cache(cache).get(values[column])
-    if found is None:
-        raise CellError(message, {"code": values[column]}, column=column)
-    return found
-
-
-def document_id(values: dict[str, Any], context: ImportContext) -> int | None:
-    """The source document a row names by code; ``None`` for an empty cell."""
-    return named(
-        values, "document", "documents", gettext_noop("no source document with the code %(code)s"), context
-    )
+    code = values[column]
+    return context.find(cache, code, message, {"code": code}, column=column) if code else None

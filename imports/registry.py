@@ -16,11 +16,13 @@ from typing import Any
 from django.db import models
 from django.utils.functional import cached_property
 from django.utils.module_loading import autodiscover_modules
+from django.utils.translation import gettext_noop
+from djmoney.models.fields import MoneyField
 
 from agreements import access
 from core.models import ImportRecord, User
-from core.spreadsheets.columns import Column, NumberLocale
-from core.spreadsheets.errors import Problem
+from core.spreadsheets.columns import Column, ColumnType, NumberLocale
+from core.spreadsheets.errors import CellError, Problem
 from imports.rows import _compiled, shown
 
 
@@ -39,10 +41,18 @@ class ImportContext:
     _caches: dict[str, Any] = field(default_factory=dict)
 
     def cache(self, name: str) -> Any:
-        """A lookup table declared in ``Importer.lookups``, built once (one query) per import."""
+        """A lookup table declared in ``Importer.lookups`` or shared (:data:`SHARED_LOOKUPS`), built once
+        (one query) per import."""
         if name not in self._caches:
-            self._caches[name] = self.importer.lookups[name](self)
+            self._caches[name] = (self.importer.lookups.get(name) or SHARED_LOOKUPS[name])(self)
         return self._caches[name]
+
+    def find(self, cache: str, key: Any, message: str, params: dict, *, column: str) -> Any:
+        """What the look-up ``cache`` holds for ``key``; a :class:`CellError` at ``column`` when nothing."""
+        found = self.cache(cache).get(key)
+        if found is None:
+            raise CellError(message, params, column=column)
+        return found
 
 
 RowFunction = Callable[[dict[str, Any], ImportContext], dict[str, Any]]
@@ -51,16 +61,93 @@ RowFunction = Callable[[dict[str, Any], ImportContext], dict[str, Any]]
 Writer = Callable[[list[models.Model], list[models.Model], list[str], ImportContext], None]
 
 
+# Look-ups every kind may use, filled by :mod:`imports.lookups`.
+SHARED_LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {}
+_FOUND_BY_CODE: dict[type[models.Model], tuple[str, str]] = {}
+
+
+class ModelColumn:
+    """A column of the file holding a model field, found by ``source``: its path from the model
+    (``"programme.code"``: a link named by its natural key), by default the column's name.
+
+    The column's label, type, length, choices and whether it needs a value come from the fields
+    of that path (a text field without a length takes up to 10,000 characters, a three-letter
+    ``…currency`` field a currency code); ``given`` (any :class:`Column` option) overrides them.
+    A column of one field is stored in it; one of a link is exported from its path, and resolved
+    to the link's id when the linked model is found by code (:func:`found_by_code`) unless
+    ``resolve`` is false (a kind that sets the link itself). ``keep``: a blank cell keeps what is
+    stored, the model's default for a new row.
+    """
+
+    def __init__(self, name: str, source: str = "", *, keep: bool = False, resolve: bool = True, **given):
+        self.name = name
+        self.source = source or name
+        self.keep = keep
+        self.resolve = resolve
+        self.given = given
+
+    def column(self, model: type[models.Model]) -> Column:
+        *links, last = self.source.split(".")
+        first = model._meta.get_field(links[0] if links else last)
+        for name in links:
+            model = model._meta.get_field(name).related_model
+        target = model._meta.get_field(last)
+        derived: dict[str, Any] = {
+            "label": first.verbose_name,
+            "required": not (first.blank or first.null),
+            "type": _column_type(target),
+        }
+        if derived["type"] == ColumnType.CHOICE:
+            derived["choices"] = [value for value, _label in target.flatchoices if value != ""]
+        elif derived["type"] == ColumnType.TEXT:
+            derived["max_length"] = target.max_length or 10_000
+        return Column(self.name, **{**derived, **self.given})
+
+
+def _column_type(field: models.Field) -> str:
+    if isinstance(field, MoneyField):
+        return ColumnType.MONEY
+    if field.choices:
+        return ColumnType.CHOICE
+    if isinstance(field, models.BooleanField):
+        return ColumnType.BOOLEAN
+    if isinstance(field, models.IntegerField):
+        return ColumnType.INTEGER
+    if isinstance(field, models.DecimalField):
+        return ColumnType.DECIMAL
+    if isinstance(field, models.DateField):
+        return ColumnType.DATE
+    if field.max_length == 3 and field.name.endswith("currency"):
+        return ColumnType.CURRENCY
+    return ColumnType.TEXT
+
+
+def _found(cells: dict[str, Any], column: str, cache: str, missing: str, context: ImportContext) -> Any:
+    code = cells[column]
+    return context.find(cache, code, missing, {"code": code, column: code}, column=column) if code else None
+
+
+def check_period(values: dict[str, Any], start: str = "period_start", end: str = "period_end") -> None:
+    """A period given by the cells ``start`` and ``end`` (either may be blank) does not end before it starts."""
+    if values[start] and values[end] and values[start] > values[end]:
+        raise CellError(gettext_noop("the period ends before it starts"), column=end)
+
+
+def found_by_code(model: type[models.Model], cache: str, missing: str) -> None:
+    """Links to ``model`` named by code are resolved through the look-up ``cache`` (code → id);
+    ``missing`` (with ``%(code)s``) says what a code that names nothing is missing."""
+    _FOUND_BY_CODE[model] = (cache, missing)
+
+
 @dataclass
 class Importer:
     """An importable kind; registered at module level in an app's ``resources.py`` with :func:`register_importer`.
 
-    ``columns`` are the file's columns. ``stored`` names the columns whose typed value goes unchanged
-    into the model field of that name, and ``exported`` the columns read from an attribute path of
-    the object (``"plan.programme.code"``; an empty link exports as an empty cell); stored columns
-    are exported from their field. What is left is ``build`` and ``export``'s:
-    ``build(values, context)`` receives the typed cells of one row (keyed by column name) and
-    returns the other field values (attnames, e.g. ``document_id``), raising
+    ``columns`` are the file's columns: a :class:`ModelColumn` holds a field of the model (stored in
+    it, or a link exported from its path and resolved by code), a plain :class:`Column` what
+    ``build`` and ``export`` handle. ``build(values, context)`` receives the typed cells of one row
+    (keyed by column name, with the ids of resolved links under their attnames) and returns the
+    other field values (attnames, e.g. ``document_id``), raising
     :class:`core.spreadsheets.CellError` (with ``column=``) for a row that cannot be imported;
     ``export(obj)`` returns the other cells of an object's row.
     ``natural_key`` names the model fields identifying a row. ``write(creates, updates, fields,
@@ -83,18 +170,17 @@ class Importer:
     ``programme_lookup`` is the path from the model to its programme (``"table__programme"``), for
     exporting one programme's data; a kind without one holds data shared by all programmes.
     ``key_columns`` name the file columns shown as a row's key in the preview (by default those of
-    the natural key's fields). ``level`` says who may import the kind, and into which programmes
+    the natural key's fields). ``field_columns`` name the column of a field that no column holds
+    (for located errors). ``level`` says who may import the kind, and into which programmes
     (an :class:`agreements.access.Level`).
     """
 
     kind: str
     label: Any
     model: type[models.Model]
-    columns: list[Column]
+    columns: list[Column | ModelColumn]
     natural_key: tuple[str, ...]
     level: str
-    stored: tuple[str, ...] = ()
-    exported: dict[str, str] = field(default_factory=dict)
     build: RowFunction | None = None
     export: Callable[[models.Model], dict[str, Any]] | None = None
     queryset: Callable[[User], models.QuerySet] | None = None
@@ -113,24 +199,50 @@ class Importer:
     key_columns: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.columns = list(self.columns)
         self.natural_key = tuple(self.natural_key)
-        self.stored = tuple(self.stored)
         self.key_columns = list(self.key_columns)
-        unknown = (set(self.stored) | set(self.exported)) - set(self.column_names)
-        if unknown:
-            raise ValueError(f"{self.kind}: {sorted(unknown)} are not columns of the kind.")
+        # Column name → path of what it exports; model field → column, for the fields columns hold.
+        self.exported: dict[str, str] = {}
+        self.stored: dict[str, str] = {}
+        self.links: list[tuple[ModelColumn, models.Field]] = []
+        self.kept: set[str] = set()
+        columns = []
+        for spec in self.columns:
+            if not isinstance(spec, ModelColumn):
+                columns.append(spec)
+                continue
+            columns.append(spec.column(self.model))
+            self.exported[spec.name] = spec.source
+            *links, last = spec.source.split(".")
+            if len(links) < 2:  # a column of a link further away names no field of the model
+                self.field_columns.setdefault(links[0] if links else last, spec.name)
+            if not links:
+                self.stored[self.model._meta.get_field(last).attname] = spec.name
+            elif len(links) == 1 and spec.resolve:
+                self.links.append((spec, self.model._meta.get_field(links[0])))
+            if spec.keep:
+                self.kept.add(spec.name)
+        self.columns = columns
 
     def values_of(self, cells: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-        """The model field values of one row of typed cells (``stored`` ones, then ``build``'s)."""
-        values = {name: cells[name] for name in self.stored}
+        """The model field values of one row of typed cells: stored ones, links found by code, then ``build``'s."""
+        kept = self.kept
+        values = {
+            name: cells[column]
+            for name, column in self.stored.items()
+            if column not in kept or cells[column] is not None
+        }
+        for spec, link in self.links:
+            found = _FOUND_BY_CODE.get(link.related_model)
+            if found is not None:
+                cells[link.attname] = values[link.attname] = _found(cells, spec.name, *found, context)
         if self.build is not None:
             values.update(self.build(cells, context))
         return values
 
     def row_of(self, obj: models.Model) -> dict[str, Any]:
         """An object as one row of the file, keyed by column name."""
-        row = {name: getattr(obj, name) for name in self.stored}
+        row = {}
         for name, path in self.exported.items():
             *links, last = path.split(".")
             value = obj
@@ -231,6 +343,8 @@ def registry() -> dict[str, Importer]:
     """All importable kinds in import order, after importing every app's ``resources`` module once."""
     global _discovered
     if not _discovered:
+        from imports import lookups  # noqa: F401  (fills SHARED_LOOKUPS)
+
         autodiscover_modules("resources")
         _discovered = True
     # sorted() is stable: kinds of the same order keep their registration order.
@@ -255,3 +369,11 @@ class RowRefused(Exception):
     def __init__(self, problem: Problem):
         self.problem = problem
         super().__init__(problem.message)
+
+    @classmethod
+    def at(
+        cls, context: ImportContext, row: int, message: str, params: dict, *, column: str, value: Any = ""
+    ) -> RowRefused:
+        """A row of the import's file that cannot be written after all (the database changed since the dry run)."""
+        name = context.record.file_name if context.record else ""
+        return cls(Problem(message, params, file=name, row=row, column=column, value=str(value)))

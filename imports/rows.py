@@ -162,17 +162,8 @@ def check_rows(
                 typed[column.name] = column.parse(row.values, locale=context.locale)
             except CellError as error:
                 failed = True
-                name = error.column or column.name
-                tally.add_error(
-                    Problem(
-                        error.message,
-                        error.params,
-                        row=row.number,
-                        column=name,
-                        value=shown(row.values.get(name, "")),
-                        **where,
-                    )
-                )
+                error.column = error.column or column.name
+                tally.add_error(row_problem(error, row, reader))
         if failed:
             continue
         context.row = row.number

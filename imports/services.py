@@ -41,7 +41,7 @@ from core.exceptions import TransitionNotAllowed
 from core.jobs import Stall
 from core.models import ImportRecord, ImportStatus, User
 from core.spreadsheets.columns import NumberLocale
-from core.spreadsheets.errors import CellError, Problem, SpreadsheetError
+from core.spreadsheets.errors import CellError, SpreadsheetError
 from core.spreadsheets.readers import SpreadsheetReader
 from core.workflow import transition
 from imports.registry import ImportContext, RowRefused, get_importer
@@ -287,14 +287,8 @@ def import_commit(*, record: ImportRecord) -> ImportRecord:
                             try:
                                 importer.check_existing(obj, values, context)
                             except CellError as error:
-                                raise RowRefused(
-                                    Problem(
-                                        error.message,
-                                        error.params,
-                                        file=record.file_name,
-                                        row=number,
-                                        column=error.column,
-                                    )
+                                raise RowRefused.at(
+                                    context, number, error.message, error.params, column=error.column
                                 ) from None
                         for name in differences:
                             setattr(obj, name, values[name])

@@ -25,6 +25,7 @@ from core.spreadsheets.columns import NumberLocale
 from core.spreadsheets.errors import Problem
 from core.spreadsheets.writers import write_csv, write_xlsx
 from imports.registry import Importer, get_importer, importers_for
+from imports.rows import batches
 from imports.services import (
     export_kind,
     import_cancel,
@@ -293,17 +294,15 @@ def _csv_stream(importer: Importer, rows, locale: str):
     buffer = io.StringIO()
     buffer.write("\ufeff")  # a BOM, so spreadsheet programs open the file as UTF-8
     header = True
-    batch: list = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == 500:
-            write_csv(buffer, columns=importer.columns, rows=batch, locale=locale, header=header)
-            header, batch = False, []
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    write_csv(buffer, columns=importer.columns, rows=batch, locale=locale, header=header)
-    yield buffer.getvalue()
+    for batch in batches(rows, 500):
+        write_csv(buffer, columns=importer.columns, rows=batch, locale=locale, header=header)
+        header = False
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    if header:  # no rows: the header alone
+        write_csv(buffer, columns=importer.columns, rows=[], locale=locale)
+        yield buffer.getvalue()
 
 
 def _problem_row(data: dict) -> dict:

@@ -33,7 +33,11 @@ BATCH_SIZE = 1000
 
 
 def bulk_write(
-    creates: list[models.Model], updates: list[models.Model], fields: list[str], context: ImportContext
+    creates: list[models.Model],
+    updates: list[models.Model],
+    fields: list[str],
+    context: ImportContext,
+    model: type[models.Model] | None = None,
 ) -> None:
     """The default writer: new and changed rows in bulk, each with its history row when the model keeps history.
 
@@ -41,9 +45,10 @@ def bulk_write(
     new rows and every history row go in with ``COPY`` (:class:`_Copier`), which writes what
     ``bulk_create`` would in a fraction of its time; elsewhere, or with the setting
     ``PCC_IMPORT_COPY = False``, django-simple-history's ``bulk_create_with_history`` and
-    ``bulk_update_with_history`` write them.
+    ``bulk_update_with_history`` write them. ``model`` is the kind's own unless given (the
+    figures a changed structure is copied to, say).
     """
-    model = context.importer.model
+    model = model or context.importer.model
     user = context.user
     reason = f"import #{context.record.pk}" if context.record else "import"
     copier = _Copier.for_model(model)

@@ -10,18 +10,15 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from simple_history.utils import bulk_update_with_history
 
 from agreements import access
-from budgets.models import BudgetColumn, BudgetFact, BudgetTable, Marker
+from budgets.models import BudgetColumn, BudgetFact, BudgetTable
 from core.models import User
-from core.spreadsheets.columns import Column
 from core.spreadsheets.errors import CellError, Problem
-from imports.lookups import SHARED_LOOKUPS, programme_id
-from imports.registry import ImportContext, RowRefused, Writer
-from imports.writes import BATCH_SIZE, bulk_write
+from imports.lookups import programme_id
+from imports.registry import ImportContext, ModelColumn, Writer
+from imports.writes import bulk_write
 
-MARKERS = [value for value in Marker.values if value]
 # In an optional link cell of a figure: no link. An empty cell keeps the stored link.
 NO_LINK = "-"
 
@@ -41,14 +38,13 @@ def _tables(context: ImportContext) -> dict[tuple[str, str], BudgetTable]:
 def _table(values: dict[str, Any], context: ImportContext, column: str = "table") -> BudgetTable:
     """The budget table a row names, in a programme the user is staff of."""
     programme_id(values, context)
-    table = context.cache("tables").get((values["programme"], values[column]))
-    if table is None:
-        raise CellError(
-            gettext_noop("no budget table %(table)s in the programme %(programme)s"),
-            {"table": values[column], "programme": values["programme"]},
-            column=column,
-        )
-    return table
+    return context.find(
+        "tables",
+        (values["programme"], values[column]),
+        gettext_noop("no budget table %(table)s in the programme %(programme)s"),
+        {"table": values[column], "programme": values["programme"]},
+        column=column,
+    )
 
 
 def _currency(values: dict[str, Any], column: str = "currency") -> str:
@@ -77,14 +73,7 @@ def _json(values: dict[str, Any], column: str, expected: type, message: str) -> 
     return value
 
 
-def _period(values: dict[str, Any]) -> None:
-    start, end = values["period_start"], values["period_end"]
-    if start and end and start > end:
-        raise CellError(gettext_noop("the period ends before it starts"), column="period_end")
-
-
 LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
-    **SHARED_LOOKUPS,
     "tables": _tables,
     # What a commit changed, noted by the writers for ``after_commit`` (``build`` does not run then).
     "changed_tables": lambda context: set(),
@@ -95,9 +84,6 @@ LOOKUPS: dict[str, Callable[[ImportContext], Any]] = {
     "file_columns": lambda context: set(),
 }
 
-NO_RATE = gettext_noop("no exchange rate with the code %(code)s")
-NO_ORGANISATION = gettext_noop("no organisation with the acronym %(code)s")
-
 
 def _noting(cache: str, of: Callable[[models.Model], Any], *, updates_only: bool = False) -> Writer:
     """The default bulk writer, noting ``of(obj)`` of what it writes in the look-up ``cache``."""
@@ -107,11 +93,6 @@ def _noting(cache: str, of: Callable[[models.Model], Any], *, updates_only: bool
         context.cache(cache).update(of(obj) for obj in (updates if updates_only else [*creates, *updates]))
 
     return write
-
-
-def _history(context: ImportContext) -> dict[str, Any]:
-    reason = f"import #{context.record.pk}" if context.record else "import"
-    return {"batch_size": BATCH_SIZE, "default_user": context.user, "default_change_reason": reason}
 
 
 def _follow_structure(context: ImportContext) -> None:
@@ -132,15 +113,7 @@ def _follow_structure(context: ImportContext) -> None:
             names.update(differences)
             changed.append(fact)
     if changed:
-        bulk_update_with_history(changed, BudgetFact, sorted(names), **_history(context))
-
-
-def _refused(
-    context: ImportContext, number: int, column: str, message: str, params: dict, value: Any
-) -> RowRefused:
-    """A row ``after_commit`` cannot write after all (the database changed since the dry run)."""
-    name = context.record.file_name if context.record else ""
-    return RowRefused(Problem(message, params, file=name, row=number, column=column, value=str(value)))
+        bulk_write([], changed, sorted(names), context, BudgetFact)
 
 
 def _note_row(context: ImportContext, key: tuple) -> None:
@@ -157,8 +130,12 @@ def _located(context: ImportContext, problems: list[tuple[tuple, str, str, dict,
     ]
 
 
-PROGRAMME_COLUMN = Column("programme", _("programme"), max_length=40, example="pcc")
-TABLE_COLUMN = Column("table", _("budget table"), max_length=80, example="sp12-cuadro-2-prosur")
+def programme_column(path: str = "programme", **given: Any) -> ModelColumn:
+    """The ``programme`` column, by code, of a model reaching its programme through ``path``."""
+    return ModelColumn("programme", f"{path}.code", label=_("programme"), example="pcc", **given)
+
+
+TABLE_COLUMN = ModelColumn("table", "table.code", label=_("budget table"), example="sp12-cuadro-2-prosur")
 
 
 def _structure_queryset(model: type[models.Model], path: str, *related: str, order: Sequence[str]):

@@ -8,50 +8,38 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
-from simple_history.utils import bulk_update_with_history
 
 from agreements.access import Level
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from budgets.resources.common import (
     LOOKUPS,
-    MARKERS,
     NO_LINK,
-    NO_RATE,
-    PROGRAMME_COLUMN,
-    _history,
     _located,
     _note_row,
-    _refused,
     _table,
+    programme_column,
 )
 from budgets.rules import parse_ref, ref
-from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.columns import Column
 from core.spreadsheets.errors import CellError, Problem
-from imports.lookups import named
-from imports.registry import ImportContext, register_importer
+from imports.lookups import NO_RATE, named
+from imports.registry import ImportContext, ModelColumn, RowRefused, register_importer
 from imports.writes import bulk_write
 
 BUDGET_FACT_COLUMNS = [
-    PROGRAMME_COLUMN,
-    Column("table", _("budget table"), max_length=80, example="programa-cuadro-1"),
-    Column(
+    programme_column(resolve=False),  # the table's, with the rest of where the figure sits
+    ModelColumn("table", "budget_table.code", label=_("budget table"), example="programa-cuadro-1"),
+    ModelColumn(
         "line",
-        _("seed line"),
-        ColumnType.INTEGER,
+        "row.line",
+        label=_("seed line"),
         example=218,
         help_text=_("The line of the row in the source, as the table shows it."),
     ),
-    Column("column", _("column"), max_length=40, example="y2006"),
-    Column("amount", _("amount"), ColumnType.MONEY, required=False, example=Money(Decimal("240000"), "CHF")),
-    Column(
-        "marker",
-        _("marker"),
-        ColumnType.CHOICE,
-        required=False,
-        choices=MARKERS,
-        help_text=_("Printed instead of a number: dash, n.a., n.d. or blank."),
-    ),
-    Column("text", _("text as printed"), required=False, max_length=60, example="240'000"),
+    ModelColumn("column", "column.key", label=_("column"), example="y2006"),
+    ModelColumn("amount", example=Money(Decimal("240000"), "CHF")),
+    ModelColumn("marker", help_text=_("Printed instead of a number: dash, n.a., n.d. or blank.")),
+    ModelColumn("text", example="240'000"),
     Column(
         "counterpart",
         _("same figure in the other currency"),
@@ -62,11 +50,12 @@ BUDGET_FACT_COLUMNS = [
             "Another figure of the programme, as table/line/column; empty keeps the stored one, - removes it."
         ),
     ),
-    Column(
+    # Not resolved as a link: an empty cell keeps the stored rate, - removes it.
+    ModelColumn(
         "rate",
-        _("rate linking the two currencies"),
-        required=False,
-        max_length=80,
+        "rate.code",
+        resolve=False,
+        label=_("rate linking the two currencies"),
         example="",
         help_text=_("The code of an exchange rate; empty keeps the stored one, - removes it."),
     ),
@@ -111,20 +100,20 @@ def _fact_refs(context: ImportContext) -> dict[tuple[int, str], tuple[int, int |
 
 def _budget_fact_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
     table = _table(values, context)
-    row = context.cache("rows").get((table.id, values["line"]))
-    if row is None:
-        raise CellError(
-            gettext_noop("the table %(table)s has no row at line %(line)s"),
-            {"table": values["table"], "line": values["line"]},
-            column="line",
-        )
-    column = context.cache("columns").get((table.id, values["column"]))
-    if column is None:
-        raise CellError(
-            gettext_noop("the table %(table)s has no column %(column)s"),
-            {"table": values["table"], "column": values["column"]},
-            column="column",
-        )
+    row = context.find(
+        "rows",
+        (table.id, values["line"]),
+        gettext_noop("the table %(table)s has no row at line %(line)s"),
+        {"table": values["table"], "line": values["line"]},
+        column="line",
+    )
+    column = context.find(
+        "columns",
+        (table.id, values["column"]),
+        gettext_noop("the table %(table)s has no column %(column)s"),
+        {"table": values["table"], "column": values["column"]},
+        column="column",
+    )
     amount, marker, text = values["amount"], values["marker"] or "", values["text"]
     if amount is not None:
         if marker:
@@ -262,13 +251,13 @@ def _link_counterparts(context: ImportContext) -> None:
         if target_ref:
             target = by_ref.get((fact.programme_id, target_ref))
             if target is None:
-                raise _refused(
+                raise RowRefused.at(
                     context,
                     number,
-                    "counterpart",
                     gettext_noop("no figure %(ref)s in the programme"),
                     {"ref": target_ref},
-                    target_ref,
+                    column="counterpart",
+                    value=target_ref,
                 )
         if fact.counterpart_id != (target.pk if target else None):
             changed.append((number, fact, target))
@@ -276,13 +265,13 @@ def _link_counterparts(context: ImportContext) -> None:
     for number, _fact, target in changed:
         holder = holders.get(target.pk) if target else None
         if holder is not None and holder.pk not in moving:
-            raise _refused(
+            raise RowRefused.at(
                 context,
                 number,
-                "counterpart",
                 gettext_noop("%(ref)s is the counterpart of %(other)s, which this file leaves as it is"),
                 {"ref": _ref_of(target), "other": _ref_of(holder)},
-                _ref_of(target),
+                column="counterpart",
+                value=_ref_of(target),
             )
     if not changed:
         return
@@ -290,9 +279,8 @@ def _link_counterparts(context: ImportContext) -> None:
     BudgetFact.objects.filter(pk__in=moving).update(counterpart=None)
     for _number, fact, target in changed:
         fact.counterpart = target
-    bulk_update_with_history(
-        [fact for _n, fact, _t in changed], BudgetFact, ["counterpart"], **_history(context)
-    )
+    # Through the import's writer, so each linked figure has its history row (who, ``import #<id>``).
+    bulk_write([], [fact for _n, fact, _t in changed], ["counterpart"], context)
 
 
 def _budget_facts_after_commit(context: ImportContext) -> None:
@@ -317,16 +305,6 @@ register_importer(
     model=BudgetFact,
     columns=BUDGET_FACT_COLUMNS,
     natural_key=["row_id", "column_id"],
-    exported={
-        "programme": "programme.code",
-        "table": "budget_table.code",
-        "line": "row.line",
-        "column": "column.key",
-        "rate": "rate.code",
-        "amount": "amount",
-        "marker": "marker",
-        "text": "text",
-    },
     build=_budget_fact_row,
     export=_budget_fact_export,
     queryset=lambda user: (
@@ -359,15 +337,7 @@ register_importer(
     create_defaults=_budget_fact_defaults,
     check_file=_budget_facts_check_file,
     after_commit=_budget_facts_after_commit,
-    field_columns={
-        "row": "line",
-        "column": "column",
-        "marker": "marker",
-        "text": "text",
-        "amount": "amount",
-        "counterpart": "counterpart",
-        "rate": "rate",
-    },
+    field_columns={"counterpart": "counterpart"},
     key_columns=["table", "line", "column"],
     order=23,
     programme_lookup="programme",

@@ -9,40 +9,23 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from budgets.resources.common import (
-    LOOKUPS,
-    PROGRAMME_COLUMN,
-    _json,
-    _structure_queryset,
-    _table,
-)
-from core.spreadsheets.columns import Column, ColumnType
+from budgets.resources.common import LOOKUPS, _json, _structure_queryset, _table, programme_column
+from core.spreadsheets.columns import Column
 from core.spreadsheets.errors import CellError
-from imports.lookups import programme_id
-from imports.registry import ImportContext, register_importer
+from imports.registry import ImportContext, ModelColumn, register_importer
 from reconciliation.models import ReconciliationRule, RuleOrigin
 
 RULE_COLUMNS = [
-    PROGRAMME_COLUMN,
-    Column("code", _("code"), max_length=160, example="sp12-cuadro-2-prosur/598/chf:sum-rows"),
-    Column(
+    programme_column(),
+    ModelColumn("code", example="sp12-cuadro-2-prosur/598/chf:sum-rows"),
+    ModelColumn(
         "kind",
-        _("kind"),
-        max_length=40,
         example="sum",
         help_text=_("A kind of check registered by pcc: sum, conversion, same_figure, …"),
     ),
-    Column(
-        "description",
-        _("rule in words"),
-        max_length=10_000,
-        example="TOTAL (línea 598): suma de las líneas 592–597.",
-    ),
-    Column(
+    ModelColumn("description", example="TOTAL (línea 598): suma de las líneas 592–597."),
+    ModelColumn(
         "description_en",
-        _("rule in words, in English"),
-        required=False,
-        max_length=10_000,
         example="«TOTAL» (line 598): sum of lines 592–597.",
         help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
     ),
@@ -55,28 +38,16 @@ RULE_COLUMNS = [
         help_text=_("A JSON object, as the kind of check expects it."),
     ),
     Column("table", _("table"), required=False, max_length=80, example="sp12-cuadro-2-prosur"),
-    Column(
-        "absolute_tolerance",
-        _("rounding tolerance (currency units)"),
-        ColumnType.DECIMAL,
-        required=False,
-        example=None,
-    ),
-    Column(
-        "relative_tolerance", _("rounding tolerance (%)"), ColumnType.DECIMAL, required=False, example=None
-    ),
-    Column(
+    ModelColumn("absolute_tolerance", example=None),
+    ModelColumn("relative_tolerance", example=None),
+    ModelColumn(
         "origin",
-        _("origin"),
-        ColumnType.CHOICE,
+        keep=True,
         required=False,
-        choices=RuleOrigin.values,
         example=RuleOrigin.STAFF.value,
         help_text=_("Empty: kept as it is; added by staff for a new rule."),
     ),
-    Column(
-        "active", _("active"), ColumnType.BOOLEAN, required=False, example=True, help_text=_("Empty: yes.")
-    ),
+    ModelColumn("active", required=False, example=True, help_text=_("Empty: yes.")),
 ]
 
 
@@ -88,7 +59,6 @@ def _rule_kinds(context: ImportContext) -> set[str]:
 
 
 def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme = programme_id(values, context)
     kinds = context.cache("rule_kinds")
     if values["kind"] not in kinds:
         raise CellError(
@@ -99,12 +69,7 @@ def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
     for name in ("absolute_tolerance", "relative_tolerance"):
         if values[name] is not None and values[name] < 0:
             raise CellError(gettext_noop("expected zero or more"), column=name)
-    result = {
-        "programme_id": programme,
-        "code": values["code"],
-        "kind": values["kind"],
-        "description": values["description"],
-        "description_en": values["description_en"],
+    return {
         "params": _json(
             values,
             "params",
@@ -112,29 +77,15 @@ def _rule_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
             gettext_noop('expected a JSON object, such as {"total": "…", "terms": ["…"]}'),
         ),
         **ReconciliationRule.about(_table(values, context) if values["table"] else None),
-        "absolute_tolerance": values["absolute_tolerance"],
-        "relative_tolerance": values["relative_tolerance"],
         "active": True if values["active"] is None else values["active"],
     }
-    if values["origin"]:
-        result["origin"] = values["origin"]
-    return result
 
 
 def _rule_export(rule: ReconciliationRule) -> dict[str, Any]:
     return {
-        "programme": rule.programme.code,
-        "code": rule.code,
-        "kind": rule.kind,
-        "description": rule.description,
-        "description_en": rule.description_en,
         # Sorted keys: PostgreSQL (jsonb) and SQLite store an object's keys in different orders.
         "params": json.dumps(rule.params, ensure_ascii=False, sort_keys=True),
         "table": getattr(rule.subject, "code", "") if rule.subject_id else "",
-        "absolute_tolerance": rule.absolute_tolerance,
-        "relative_tolerance": rule.relative_tolerance,
-        "origin": rule.origin,
-        "active": rule.active,
     }
 
 

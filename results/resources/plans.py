@@ -10,57 +10,42 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from agreements.access import Level
-from core.spreadsheets.columns import Column, ColumnType
+from core.spreadsheets.columns import Column
 from core.spreadsheets.errors import CellError
-from imports.lookups import SHARED_LOOKUPS, component_id, document_id, programme_id
-from imports.registry import ImportContext, register_importer
-from results.models import (
-    PeriodKind,
-    ReportingPeriod,
-    Result,
-    WorkPlan,
-)
+from imports.lookups import NO_ORGANISATION, component_id, named
+from imports.registry import ImportContext, ModelColumn, check_period, register_importer
+from results.models import ReportingPeriod, Result, WorkPlan
 from results.resources.common import (
     EXTRA_LINES,
     LINE,
     ORDER,
-    PROGRAMME,
-    WORK_PLAN_KEY,
     _extra_lines,
     _lines_export,
-    _optional,
     _plan,
     _plan_objects,
+    plan_key,
 )
 
-REPORTING_PERIOD_COLUMNS = [
-    PROGRAMME,
-    Column("kind", _("kind"), ColumnType.CHOICE, choices=PeriodKind.values, example="month"),
-    Column("start", _("start"), ColumnType.DATE, example="2008-09-01"),
-    Column("end", _("end"), ColumnType.DATE, example="2008-09-30"),
-    Column("label", _("label"), max_length=60, example="Setiembre 2008"),
-]
+PROGRAMME = ModelColumn("programme", "programme.code", example="pcc")
 
 
 def _reporting_period_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme = programme_id(values, context)
-    if values["start"] > values["end"]:
-        raise CellError(gettext_noop("the period ends before it starts"), column="end")
-    return {
-        "programme_id": programme,
-        "start_date": values["start"],
-        "end_date": values["end"],
-    }
+    check_period(values, "start", "end")
+    return {}
 
 
 register_importer(
     "reporting-periods",
     label=_("Reporting periods"),
     model=ReportingPeriod,
-    columns=REPORTING_PERIOD_COLUMNS,
+    columns=[
+        PROGRAMME,
+        ModelColumn("kind", example="month"),
+        ModelColumn("start", "start_date", example="2008-09-01"),
+        ModelColumn("end", "end_date", example="2008-09-30"),
+        ModelColumn("label", example="Setiembre 2008"),
+    ],
     natural_key=["programme_id", "start_date", "end_date"],
-    stored=("kind", "label"),
-    exported={"programme": "programme.code", "start": "start_date", "end": "end_date"},
     build=_reporting_period_row,
     queryset=lambda user: (
         ReportingPeriod.objects.for_user(user)
@@ -68,8 +53,6 @@ register_importer(
         .order_by("programme__code", "start_date", "end_date")
     ),
     level=Level.ADMIN,
-    lookups=SHARED_LOOKUPS,
-    field_columns={"programme": "programme", "start_date": "start", "end_date": "end"},
     order=30,
     programme_lookup="programme",
 )
@@ -79,8 +62,8 @@ register_importer(
 
 WORK_PLAN_COLUMNS = [
     PROGRAMME,
-    Column("code", _("code"), max_length=80, example="poa-prosur-2008"),
-    Column("organisation", _("partner"), max_length=40, example="PROSUR"),
+    ModelColumn("code", example="poa-prosur-2008"),
+    ModelColumn("organisation", "organisation.acronym", label=_("partner"), example="PROSUR"),
     Column(
         "partners",
         _("other partners"),
@@ -89,55 +72,34 @@ WORK_PLAN_COLUMNS = [
         example="",
         help_text=_("Acronyms separated by commas, e.g. OGD-AQP, OGD-PUN."),
     ),
-    Column("component", _("component"), required=False, max_length=20, example="1.2"),
-    Column("title", _("title"), max_length=255, example="Plan de Trabajo Septiembre a Diciembre 2008"),
-    Column(
+    ModelColumn("component", "component.code", resolve=False, example="1.2"),
+    ModelColumn("title", example="Plan de Trabajo Septiembre a Diciembre 2008"),
+    ModelColumn(
         "title_en",
-        _("title in English"),
-        required=False,
-        max_length=255,
         example="Work Plan September to December 2008",
         help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
     ),
-    Column("period_start", _("period start"), ColumnType.DATE, example="2008-09-01"),
-    Column("period_end", _("period end"), ColumnType.DATE, example="2008-12-31"),
-    Column("period_label", _("period as printed"), max_length=120, example="Septiembre a Diciembre 2008"),
+    ModelColumn("period_start", example="2008-09-01"),
+    ModelColumn("period_end", example="2008-12-31"),
+    ModelColumn("period_label", example="Septiembre a Diciembre 2008"),
     ORDER,
-    Column("document", _("document"), max_length=80, example="pcc-enmienda-2009"),
-    Column("line", _("seed line"), ColumnType.INTEGER, example=307),
-    Column("end_line", _("last line"), ColumnType.INTEGER, example=435),
+    ModelColumn("document", "document.code", example="pcc-enmienda-2009"),
+    ModelColumn("line", example=307),
+    ModelColumn("end_line", example=435),
 ]
 
 
-def _organisation_id(acronym: str, context: ImportContext, column: str) -> int:
-    organisation_id = context.cache("organisations").get(acronym)
-    if organisation_id is None:
-        raise CellError(
-            gettext_noop("no organisation with the acronym %(acronym)s"), {"acronym": acronym}, column=column
-        )
-    return organisation_id
-
-
 def _work_plan_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    programme = programme_id(values, context)
-    organisation_id = _organisation_id(values["organisation"], context, "organisation")
     partner_ids = {
-        _organisation_id(acronym, context, "partners")
+        named({"partners": acronym}, "partners", "organisations", NO_ORGANISATION, context)
         for acronym in (part.strip() for part in re.split(r"[,;]", values["partners"]))
         if acronym
     }
-    component = component_id(values, programme, context)
-    document = document_id(values, context)
-    if values["period_start"] > values["period_end"]:
-        raise CellError(gettext_noop("the period ends before it starts"), column="period_end")
+    check_period(values)
     if values["line"] > values["end_line"]:
         raise CellError(gettext_noop("the last line comes before the seed line"), column="end_line")
     return {
-        "programme_id": programme,
-        "organisation_id": organisation_id,
-        "component_id": component,
-        "document_id": document,
-        **_optional(values, "order"),
+        "component_id": component_id(values, values["programme_id"], context),
         # The whole set of other partners, written once the plans exist.
         "@partners": sorted(partner_ids),
     }
@@ -192,14 +154,6 @@ register_importer(
     model=WorkPlan,
     columns=WORK_PLAN_COLUMNS,
     natural_key=["programme_id", "code"],
-    stored=("code", "title", "title_en", "period_start", "period_end", "period_label", "line", "end_line"),
-    exported={
-        "programme": "programme.code",
-        "organisation": "organisation.acronym",
-        "component": "component.code",
-        "document": "document.code",
-        "order": "order",
-    },
     build=_work_plan_row,
     export=_work_plan_export,
     queryset=lambda user: (
@@ -209,14 +163,7 @@ register_importer(
         .order_by("programme__code", "order", "code")
     ),
     level=Level.ADMIN,
-    lookups=SHARED_LOOKUPS,
     after_commit=_set_partners,
-    field_columns={
-        "programme": "programme",
-        "organisation": "organisation",
-        "component": "component",
-        "document": "document",
-    },
     order=31,
     programme_lookup="programme",
 )
@@ -225,11 +172,11 @@ register_importer(
 # Results
 
 RESULT_COLUMNS = [
-    *WORK_PLAN_KEY,
-    Column("code", _("code"), max_length=10, example="1"),
-    Column("statement", _("statement as printed"), max_length=10_000, example="Exportadores capacitados"),
-    Column("activities_heading", _("heading of the activity table"), required=False, max_length=10_000),
-    Column("activities_heading_line", _("line of the heading"), ColumnType.INTEGER, required=False),
+    *plan_key(),
+    ModelColumn("code", example="1"),
+    ModelColumn("statement", example="Exportadores capacitados"),
+    ModelColumn("activities_heading"),
+    ModelColumn("activities_heading_line"),
     ORDER,
     LINE,
     EXTRA_LINES,
@@ -241,7 +188,6 @@ def _result_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any
     return {
         "plan_id": plan.pk,
         "extra_lines": _extra_lines(values),
-        **_optional(values, "order"),
     }
 
 
@@ -257,8 +203,6 @@ register_importer(
     model=Result,
     columns=RESULT_COLUMNS,
     natural_key=["plan_id", "code"],
-    stored=("code", "statement", "activities_heading", "activities_heading_line", "line"),
-    exported={"programme": "plan.programme.code", "plan": "plan.code", "order": "order"},
     build=_result_row,
     export=_result_export,
     queryset=lambda user: (

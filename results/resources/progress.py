@@ -12,7 +12,7 @@ from agreements import access
 from agreements.access import Level
 from core.spreadsheets.columns import Column, ColumnType
 from core.spreadsheets.errors import CellError
-from imports.registry import ImportContext, register_importer
+from imports.registry import ImportContext, ModelColumn, register_importer
 from results.models import (
     EDITABLE_STATUSES,
     Activity,
@@ -21,6 +21,7 @@ from results.models import (
     ReportingPeriod,
     WorkPlan,
 )
+from results.resources.common import NO_ACTIVITY, NO_PLAN
 
 PROGRESS_COLUMNS = [
     Column("programme", _("programme"), max_length=40, example="pcc"),
@@ -28,16 +29,10 @@ PROGRESS_COLUMNS = [
     Column("activity", _("activity"), max_length=20, example="1.1"),
     Column("period_start", _("period start"), ColumnType.DATE, example="2008-09-01"),
     Column("period_end", _("period end"), ColumnType.DATE, example="2008-09-30"),
-    Column("reported_on", _("date"), ColumnType.DATE, example="2008-10-05"),
-    Column("achieved_value", _("achieved value"), ColumnType.DECIMAL, required=False, example=None),
-    Column(
-        "achieved_text",
-        _("achieved (text)"),
-        required=False,
-        max_length=settings.PCC_TEXT_MAX_CHARS,
-        example="",
-    ),
-    Column("narrative", _("narrative"), required=False, max_length=settings.PCC_TEXT_MAX_CHARS, example=""),
+    ModelColumn("reported_on", example="2008-10-05"),
+    ModelColumn("achieved_value", example=None),
+    ModelColumn("achieved_text", max_length=settings.PCC_TEXT_MAX_CHARS, example=""),
+    ModelColumn("narrative", max_length=settings.PCC_TEXT_MAX_CHARS, example=""),
 ]
 
 
@@ -62,35 +57,25 @@ def _periods(context: ImportContext) -> dict[tuple[int, Any, Any], ReportingPeri
 
 
 def _progress_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
-    plan = context.cache("plans").get((values["programme"], values["plan"]))
-    if plan is None:
-        raise CellError(
-            gettext_noop("no work plan %(plan)s in the programme %(programme)s"),
-            {"plan": values["plan"], "programme": values["programme"]},
-            column="plan",
-        )
+    names = {name: values[name] for name in ("programme", "plan", "activity")}
+    plan = context.find("plans", (names["programme"], names["plan"]), NO_PLAN, names, column="plan")
     if plan["id"] not in context.cache("editable_plans"):
         raise CellError(
             gettext_noop("the work plan %(plan)s is another partner's; you may report only your own"),
             {"plan": values["plan"]},
             column="plan",
         )
-    activity = context.cache("activities").get((plan["id"], values["activity"]))
-    if activity is None:
-        raise CellError(
-            gettext_noop("the work plan %(plan)s has no activity %(activity)s"),
-            {"plan": values["plan"], "activity": values["activity"]},
-            column="activity",
-        )
-    period = context.cache("periods").get(
-        (plan["programme_id"], values["period_start"], values["period_end"])
+    activity = context.find(
+        "activities", (plan["id"], names["activity"]), NO_ACTIVITY, names, column="activity"
     )
-    if period is None:
-        raise CellError(
-            gettext_noop("no reporting period from %(start)s to %(end)s"),
-            {"start": values["period_start"], "end": values["period_end"]},
-            column="period_start",
-        )
+    start, end = values["period_start"], values["period_end"]
+    period = context.find(
+        "periods",
+        (plan["programme_id"], start, end),
+        gettext_noop("no reporting period from %(start)s to %(end)s"),
+        {"start": start, "end": end},
+        column="period_start",
+    )
     if period.is_locked:
         raise CellError(
             gettext_noop("the reporting period %(period)s is locked"),
@@ -149,7 +134,6 @@ register_importer(
     columns=PROGRESS_COLUMNS,
     natural_key=["activity_id", "period_id"],
     key_columns=["plan", "activity", "period_start"],
-    stored=("reported_on", "achieved_value", "achieved_text", "narrative"),
     build=_progress_row,
     export=_progress_export,
     queryset=lambda user: (

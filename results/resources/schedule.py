@@ -10,7 +10,7 @@ from django.utils.translation import gettext_noop
 from agreements.access import Level
 from core.spreadsheets.columns import Column, ColumnType
 from core.spreadsheets.errors import CellError
-from imports.registry import ImportContext, register_importer
+from imports.registry import ImportContext, ModelColumn, register_importer
 from results.models import (
     Footnote,
     Indicator,
@@ -18,7 +18,6 @@ from results.models import (
     ScheduleMonth,
 )
 from results.resources.common import (
-    WORK_PLAN_KEY,
     _activity_id,
     _activity_ids,
     _plan,
@@ -26,14 +25,15 @@ from results.resources.common import (
     _result_id,
     _result_ids,
     _visible,
+    plan_key,
 )
 
 SCHEDULE_MONTH_COLUMNS = [
-    *WORK_PLAN_KEY,
-    Column("activity", _("activity"), max_length=20, example="1.1"),
-    Column("month", _("month"), ColumnType.DATE, example="2008-09-01"),
-    Column("planned", _("planned"), ColumnType.BOOLEAN, example=True),
-    Column("line", _("seed line"), ColumnType.INTEGER, example=1012),
+    *plan_key("activity.plan"),
+    ModelColumn("activity", "activity.key", example="1.1"),
+    ModelColumn("month", example="2008-09-01"),
+    ModelColumn("planned", example=True),
+    ModelColumn("line", example=1012),
 ]
 
 
@@ -47,7 +47,7 @@ def _schedule_month_row(values: dict[str, Any], context: ImportContext) -> dict[
             {"month": month.replace(day=1).isoformat()},
             column="month",
         )
-    return {"activity_id": activity_id, "month": month, "planned": values["planned"], "line": values["line"]}
+    return {"activity_id": activity_id}
 
 
 register_importer(
@@ -57,14 +57,6 @@ register_importer(
     columns=SCHEDULE_MONTH_COLUMNS,
     natural_key=["activity_id", "month"],
     key_columns=["plan", "activity", "month"],
-    exported={
-        "activity": "activity.key",
-        "programme": "activity.plan.programme.code",
-        "plan": "activity.plan.code",
-        "month": "month",
-        "planned": "planned",
-        "line": "line",
-    },
     build=_schedule_month_row,
     queryset=lambda user: (
         _visible(ScheduleMonth.objects.all(), user, "activity__plan__")
@@ -79,7 +71,6 @@ register_importer(
     ),
     level=Level.STAFF,
     lookups={"plan_objects": _plan_objects, "activity_ids": _activity_ids},
-    field_columns={"activity": "activity"},
     order=35,
     programme_lookup="activity__plan__programme",
 )
@@ -88,12 +79,12 @@ register_importer(
 # Footnotes
 
 FOOTNOTE_COLUMNS = [
-    *WORK_PLAN_KEY,
-    Column("marker", _("marker"), max_length=10, example="³"),
-    Column("text", _("text"), max_length=10_000, example="El Resultado 6 del POA será el objetivo general."),
-    Column("line", _("seed line"), ColumnType.INTEGER, example=435),
-    Column("anchor_line", _("line of the marker"), ColumnType.INTEGER, required=False, example=433),
-    Column("annotates", _("annotates"), required=False, max_length=255, example="Resultado 6"),
+    *plan_key(),
+    ModelColumn("marker", example="³"),
+    ModelColumn("text", example="El Resultado 6 del POA será el objetivo general."),
+    ModelColumn("line", example=435),
+    ModelColumn("anchor_line", example=433),
+    ModelColumn("annotates", example="Resultado 6"),
     Column(
         "result",
         _("result"),
@@ -106,7 +97,7 @@ FOOTNOTE_COLUMNS = [
         "indicator_kind", _("indicator type"), ColumnType.CHOICE, required=False, choices=IndicatorKind.values
     ),
     Column("indicator", _("indicator"), required=False, max_length=40),
-    Column("activity", _("activity"), required=False, max_length=20),
+    ModelColumn("activity", "activity.key", label=_("activity")),
 ]
 
 
@@ -139,13 +130,13 @@ def _footnote_row(values: dict[str, Any], context: ImportContext) -> dict[str, A
                 gettext_noop("an indicator is named by its result, type and code"), column=missing
             )
         result_id = _result_id(plan, result, context)
-        anchor["indicator_id"] = context.cache("indicator_ids").get((result_id, kind, code))
-        if anchor["indicator_id"] is None:
-            raise CellError(
-                gettext_noop("the result %(result)s has no indicator %(code)s of type %(kind)s"),
-                {"result": result, "code": code, "kind": kind},
-                column="indicator",
-            )
+        anchor["indicator_id"] = context.find(
+            "indicator_ids",
+            (result_id, kind, code),
+            gettext_noop("the result %(result)s has no indicator %(code)s of type %(kind)s"),
+            {"result": result, "code": code, "kind": kind},
+            column="indicator",
+        )
     elif result:
         anchor["result_id"] = _result_id(plan, result, context)
     elif activity:
@@ -172,8 +163,6 @@ register_importer(
     model=Footnote,
     columns=FOOTNOTE_COLUMNS,
     natural_key=["plan_id", "marker"],
-    stored=("marker", "text", "line", "anchor_line", "annotates"),
-    exported={"programme": "plan.programme.code", "plan": "plan.code", "activity": "activity.key"},
     build=_footnote_row,
     export=_footnote_export,
     queryset=lambda user: (
@@ -188,7 +177,7 @@ register_importer(
         "indicator_ids": _indicator_ids,
         "activity_ids": _activity_ids,
     },
-    field_columns={"plan": "plan", "result": "result", "indicator": "indicator", "activity": "activity"},
+    field_columns={"result": "result", "indicator": "indicator"},
     order=36,
     programme_lookup="plan__programme",
 )

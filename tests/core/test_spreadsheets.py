@@ -161,13 +161,13 @@ def test_ods_value_after_repeated_blank_rows_is_refused_at_its_row():
 
 
 def test_header_labels_in_either_language_are_accepted():
-    from imports.resources import EXCHANGE_RATE_COLUMNS
+    from imports.registry import get_importer
 
     header = ["código", "Base Currency", "quote_currency", "tipo de cambio", "valid_from", "valid_to"]
     rows = read(
         csv_bytes([header, ["x", "CHF", "PEN", "2.65", "2008-09-01", "2008-12-31"]]),
         name="r.csv",
-        columns=EXCHANGE_RATE_COLUMNS,
+        columns=get_importer("exchange-rates").columns,
     )
     assert rows[0].values["code"] == "x" and rows[0].values["base_currency"] == "CHF"
 

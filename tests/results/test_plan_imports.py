@@ -270,7 +270,7 @@ def test_an_unknown_partner_acronym_is_a_located_error(pcc, admin_user):
     row = plan_row(admin_user, pcc, "poa-turismo-2008", partners="OGD-AQP, NOPE")
     record = checked(admin_user, "work-plans", [row])
     assert located(record) == {(2, "partners")}
-    assert record.errors[0]["params"] == {"acronym": "NOPE"}
+    assert record.errors[0]["params"] == {"code": "NOPE"}
 
 
 def test_a_plan_ending_before_it_starts_is_a_located_error(pcc, admin_user):
