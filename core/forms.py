@@ -61,7 +61,7 @@ class DecimalTextField(forms.DecimalField):
             parsed = style.parse(str(value))
         except NumberFormatError as error:
             raise ValidationError(
-                _("Enter a number written %(example)s: %(reason)s."),
+                _("Enter a number written as %(example)s: %(reason)s."),
                 code="invalid",
                 params={"example": style.example, "reason": error.reason},
             ) from None

@@ -79,7 +79,7 @@ class ProgressForm(forms.ModelForm):
             achieved = self.fields["achieved_value"]
             # Read as the user writes numbers, the same reading as an import's (core.numbers).
             achieved.number_format = number_format
-            achieved.help_text = _("Target: %(target)s · written %(example)s") % {
+            achieved.help_text = _("Target: %(target)s · numbers written as %(example)s") % {
                 "target": target.target_text,
                 "example": number_style(number_format).example,
             }

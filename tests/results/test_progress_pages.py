@@ -149,3 +149,16 @@ def test_evidence_is_served_only_to_those_who_see_the_report(
     assert b"Hamburgo" in b"".join(response.streaming_content)
     client.logout()
     assert login(partner_b_user).get(url).status_code == 404
+
+
+def test_the_target_label_reads_in_the_readers_language(login, partner_a_user, prosur_activity):
+    """The audit saw "Meta" on English pages: the label is "Target" in English, "Meta" in Spanish."""
+    client = login(partner_a_user)
+    url = reverse("results:activity_progress_create", args=[prosur_activity.pk])
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    client.cookies["django_language"] = "es"
+    spanish = client.get(url).content.decode()
+    assert "<p>Target: " in english and "Meta" not in english
+    assert "<p>Meta: " in spanish
+    assert "numbers written as 1,234.56" in english
