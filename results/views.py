@@ -52,6 +52,7 @@ def _error_messages(request, error: ValidationError) -> None:
 
 
 REVIEW_QUEUE_PER_PAGE = 50
+PERIODS_PER_PAGE = 50
 
 
 @login_required
@@ -81,6 +82,13 @@ def plan_list(request):
             "programme_code": programme_code,
             "page_query": urlencode({"programme": programme_code}) if programme_code else "",
         },
+    )
+
+
+def _count_of_period(queryset) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("period").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
     )
 
 
@@ -366,9 +374,11 @@ def period_list(request):
     periods = (
         ReportingPeriod.objects.filter(programme__in=managed)
         .select_related("programme", "locked_by")
-        .annotate(report_count=Count("progress_reports"))
+        .annotate(report_count=_count_of_period(ProgressReport.objects.filter(period=OuterRef("pk"))))
+        .order_by("programme", "start_date", "kind", "pk")
     )
-    return render(request, "results/period_list.html", {"periods": periods})
+    page = Paginator(periods, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "results/period_list.html", {"periods": page, "page": page})
 
 
 @login_required
