@@ -77,7 +77,7 @@ def review_queue(user, plans, limit: int = 10) -> tuple[list[ProgressReport], in
     """The oldest submitted reports waiting for the reviewer, and how many there are; ``plans`` are
     work plans the user may see (a queryset from ``for_user`` or a list of their ids)."""
     waiting = ProgressReport.objects.of_plans(plans).awaiting_review()
-    return list(waiting.with_targets().order_by("submitted_at", "pk")[:limit]), waiting.count()
+    return waiting.order_by("submitted_at", "pk")[:limit].listed_with_targets(), waiting.count()
 
 
 @dataclass
@@ -355,11 +355,11 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         }
         due = [{"activity": a, "report": reports.get(a.pk)} for a in activities]
     plan_ids = [p.pk for p in plans]
-    returned = list(
+    returned = (
         ProgressReport.objects.of_plans(plan_ids)
         .filter(status=ProgressStatus.RETURNED)
-        .with_targets()
         .order_by("-reviewed_at")
+        .listed_with_targets()
     )
     indicators = list(
         Indicator.objects.filter(result__plan__in=plan_ids)

@@ -101,6 +101,15 @@ class ProgressReportQuerySet(models.QuerySet):
     def awaiting_review(self):
         return self.filter(status="submitted")
 
+    def listed_with_targets(self) -> list:
+        """This (ordered, sliced) queryset's reports with their targets, in two queries: the ids first,
+        then those rows with ``with_targets``' joins. In one query PostgreSQL spends longer planning the
+        dozen joins against the access subqueries than running it (a quarter of a second at 100
+        programmes)."""
+        ids = list(self.values_list("pk", flat=True))
+        rows = {r.pk: r for r in self.model.objects.filter(pk__in=ids).with_targets()}
+        return [rows[pk] for pk in ids]
+
     def with_targets(self):
         return self.select_related(
             "period",

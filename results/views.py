@@ -344,12 +344,11 @@ def review_queue(request):
     if not access.is_staff_anywhere(request.user):
         raise PermissionDenied
     reviewed = access.programmes(request.user, access.STAFF_ROLES)
-    reports = (
-        ProgressReport.objects.for_user(request.user).filter(period__programme__in=reviewed).with_targets()
-    )
+    reports = ProgressReport.objects.for_user(request.user).filter(period__programme__in=reviewed)
     submitted = Paginator(
         reports.filter(status=ProgressStatus.SUBMITTED).order_by("submitted_at", "pk"), REVIEW_QUEUE_PER_PAGE
     ).get_page(request.GET.get("page"))
+    submitted.object_list = submitted.object_list.listed_with_targets()
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -358,7 +357,9 @@ def review_queue(request):
         {
             "submitted": submitted,
             "query": query.urlencode(),
-            "approved": reports.filter(status=ProgressStatus.APPROVED).order_by("-reviewed_at")[:50],
+            "approved": reports.filter(status=ProgressStatus.APPROVED)
+            .order_by("-reviewed_at")[:50]
+            .listed_with_targets(),
             "return_form": ReturnForm(),
             "reopen_form": ReopenForm(),
         },
