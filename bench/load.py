@@ -10,7 +10,8 @@ The database ``DATABASE_URL`` names (PostgreSQL; created when missing) is migrat
 serves the app as production does (``DEBUG=false``, static files collected and served by WhiteNoise, only
 plain HTTP: no HTTPS redirect) with ``--workers`` processes, and locust runs ``--users`` concurrent clients
 for ``--duration`` seconds: programme staff (``staff``) and the PROSUR partner editor (``prosur``), each
-logged in through the login form, going through the main pages with a pause of 0.5-1.5 s between
+client with its own session of that user (made beforehand: a password check costs about a second of
+CPU by design and would measure logins, not pages), going through the main pages with a pause of 0.5-1.5 s between
 requests. Printed: per page and overall, requests, errors, req/s, p50, p95 and p99 in ms (locust's
 percentiles); the last line is one JSON object with the overall figures.
 """
@@ -35,13 +36,39 @@ from urllib.parse import urlsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/pcc_load"
-PASSWORD = "demo-pcc-2008"  # the demo users' (create_demo_users)
+DEMO_USERS = ("staff", "prosur")
+
+# Sessions as the login form leaves them, made without the form: checking a password costs about a
+# second of CPU by design (PBKDF2), which would measure logins, not pages.
+SESSIONS_SCRIPT = """
+import json, sys
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+from core.models import User
+sessions = {}
+for name in sys.argv[1].split(","):
+    user = User.objects.get(username=name)
+    keys = []
+    for _ in range(int(sys.argv[2])):
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        keys.append(session.session_key)
+    sessions[name] = keys
+print(json.dumps(sessions))
+"""
 
 LOCUSTFILE = """
 import re
 from locust import HttpUser, between, task
 
-PASSWORD = {password!r}
+SESSIONS = {sessions!r}  # per demo user: session keys made beforehand (bench/load.py)
+COUNTER = {{}}
 
 
 class LoggedIn(HttpUser):
@@ -50,19 +77,14 @@ class LoggedIn(HttpUser):
     username = ""
 
     def on_start(self):
-        self.client.get("/accounts/login/", name="login form")
-        token = self.client.cookies.get("csrftoken", "")
-        with self.client.post(
-            "/accounts/login/",
-            {{"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token, "next": "/"}},
-            name="login",
-            catch_response=True,
-        ) as response:
-            if "/accounts/login/" in response.url:
-                response.failure(f"{{self.username}} could not log in")
+        # Each client its own session of the demo user, as after the login form.
+        keys = SESSIONS[self.username]
+        n = COUNTER.get(self.username, 0)
+        COUNTER[self.username] = n + 1
+        self.client.cookies.set("sessionid", keys[n % len(keys)])
 
     def page(self, path, name):
-        with self.client.get(path, name=name, catch_response=True) as response:
+        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {{response.status_code}}")
 
@@ -237,7 +259,16 @@ def main() -> None:
     try:
         wait_for(f"{host}/accounts/login/")
         locustfile = work / "locustfile.py"
-        locustfile.write_text(LOCUSTFILE.format(password=PASSWORD))
+        made = subprocess.run(
+            [PYTHON, "-c", SESSIONS_SCRIPT, ",".join(DEMO_USERS), str(args.users)],
+            cwd=BASE_DIR,
+            env={**env, "DJANGO_SETTINGS_MODULE": "pcc.settings"},
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        sessions = json.loads(made.stdout.strip().splitlines()[-1])
+        locustfile.write_text(LOCUSTFILE.format(sessions=sessions))
         prefix = str(work / "locust")
         print(f"locust: {args.users} users for {args.duration} s against gunicorn ({args.workers} workers)")
         subprocess.run(
