@@ -154,10 +154,11 @@ def scope(
     # match still makes it scan every row).
     held = _memberships(user)
     whole_ids = sorted({p for p, _o, role in held if role in whole})
-    conditions = [Q(**{f"{programme}__in": whole_ids})] if whole_ids else []
+    conditions = [Q(**{f"{programme}__in": _ids_or_subquery(user, whole_ids, whole)})] if whole_ids else []
     if any(role in roles for _p, _o, role in held):
         if partner is None and partners is None:
-            conditions.append(Q(**{f"{programme}__in": sorted({p for p, _o, role in held if role in roles})}))
+            ids = sorted({p for p, _o, role in held if role in roles})
+            conditions.append(Q(**{f"{programme}__in": _ids_or_subquery(user, ids, roles)}))
         if partner is not None:
             conditions.append(Q(_member(user, roles, programme, partner)))
         if partners is not None:
@@ -169,6 +170,15 @@ def scope(
     for other in conditions[1:]:
         condition |= other
     return queryset.filter(condition)
+
+
+# Beyond this many programmes an id list costs more to write into every query (and to plan) than the
+# subquery of the memberships that gives the same ids.
+MAX_LISTED_PROGRAMMES = 100
+
+
+def _ids_or_subquery(user, ids: list[int], roles: frozenset[str]):
+    return ids if len(ids) <= MAX_LISTED_PROGRAMMES else programme_ids(user, roles)
 
 
 def plan_scope(queryset: QuerySet, user, prefix: str = "", roles: frozenset[str] = PARTNER_ROLES) -> QuerySet:
