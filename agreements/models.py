@@ -45,6 +45,9 @@ class Programme(models.Model):
         default=DocumentAccess.WHOLE,
         help_text=_("Programme staff, administrators and auditors always see the whole document."),
     )
+    # Bumped by reconciliation.services.figures_recomputed whenever the programme's figures or findings
+    # change: the key of what pages cache about the programme (headline money, chart data).
+    figures_version = models.PositiveIntegerField(default=0, editable=False)
 
     name_i18n = Translated("name")
     description_i18n = Translated("description")

@@ -1,6 +1,7 @@
 import datetime
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -10,6 +11,8 @@ from django.views.decorators.http import require_safe
 from agreements import terms
 from agreements.access import get_document_for_user_or_404, get_programme_for_user_or_404
 from agreements.models import Agreement, Amendment, Programme
+
+PROGRAMMES_PER_PAGE = 25
 
 
 @login_required
@@ -21,7 +24,8 @@ def programme_list(request):
         .prefetch_related("phases")
         .order_by("code")
     )
-    return render(request, "agreements/programme_list.html", {"programmes": programmes})
+    page = Paginator(programmes, PROGRAMMES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "agreements/programme_list.html", {"programmes": page, "page": page})
 
 
 @login_required

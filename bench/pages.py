@@ -1,15 +1,19 @@
 #!/usr/bin/env python
-"""Benchmark: the main pages at 1 and at 200 programmes, queries and median server time.
+"""Benchmark: every list and dashboard at growing portfolio sizes: median wall ms, CPU ms and queries.
 
-    .venv/bin/python bench/pages.py [--programmes 200] [--repeat 7] [--seed 1]
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pcc_bench .venv/bin/python bench/pages.py
+    .venv/bin/python bench/pages.py                          # quick: 1 and 20 programmes
+    .venv/bin/python bench/pages.py --sizes 1,200,1000,2000  # the issue's sizes (or --full)
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pcc_bench .venv/bin/python bench/pages.py --full
 
 The database is a throwaway one built by Django's test machinery (``test_<name>``, migrated, then
 dropped), on whatever ``DATABASE_URL`` names. It holds the PCC (``fixtures/pcc``, reconciled), then
-``generate_portfolio`` adds programmes in which COSUDE takes part until there are ``--programmes``.
-Each page is requested ``--repeat`` times through Django's test client (after one warm-up request) by
-programme staff (COSUDE) or the PROSUR partner editor; the query count is that of the last request.
-The last line of the output is one JSON object: per page, queries and median ms at each size.
+``generate_portfolio`` adds programmes in which COSUDE takes part until there are as many as the next
+size. Each page is requested ``--repeat`` times through Django's test client (after one warm-up request,
+which also fills the caches a page keeps) by programme staff of every programme (COSUDE), or the PROSUR
+partner editor of the PCC. Wall and CPU (``time.process_time``: this process's Python, templates and
+driver, not PostgreSQL's) are medians; the query count is the last request's. A page about one
+programme (the PCC's dashboard, reconciliation, a plan) should cost the same at every size.
+The last line of the output is one JSON object: per page and size, queries, median wall and CPU ms.
 """
 
 from __future__ import annotations
@@ -30,13 +34,28 @@ os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("SECURE_COOKIES", "false")
 
-# name, URL name, args, query string, who
+QUICK_SIZES = [1, 20]
+FULL_SIZES = [1, 200, 1000, 2000]
+
+# name, URL name, args, query string, who. Every list and dashboard; the PCC's pages are about one
+# programme, the lists and the portfolio span every programme the user takes part in.
 PAGES = [
+    ("programme_list", "agreements:programme_list", [], "", "staff"),
+    ("programme_detail", "agreements:programme_detail", ["pcc"], "", "staff"),
     ("portfolio", "reports:portfolio", [], "", "staff"),
     ("programme_dashboard", "reports:programme_dashboard", ["pcc"], "", "staff"),
     ("partner_dashboard", "reports:partner_dashboard", [], "", "partner"),
-    ("budgets_reconciliation", "budgets:reconciliation", ["pcc"], "", "staff"),
-    ("results_plan_list", "results:plan_list", [], "", "staff"),
+    ("partner_dashboard_staff", "reports:partner_dashboard", [], "partner=PROSUR", "staff"),
+    ("budget_overview", "budgets:overview", ["pcc"], "", "staff"),
+    ("reconciliation", "budgets:reconciliation", ["pcc"], "", "staff"),
+    ("reconciliation_partner", "budgets:reconciliation", ["pcc"], "", "partner"),
+    ("budget_table", "budgets:table", ["pcc", "programa-cuadro-1"], "", "staff"),
+    ("plan_list", "results:plan_list", [], "", "staff"),
+    ("plan_list_partner", "results:plan_list", [], "", "partner"),
+    ("plan_detail", "results:plan_detail", ["poa-prosur-2008"], "", "staff"),
+    ("schedule", "results:schedule", ["poa-prosur-2008"], "", "staff"),
+    ("review_queue", "results:review_queue", [], "", "staff"),
+    ("period_list", "results:period_list", [], "", "staff"),
 ]
 
 
@@ -52,24 +71,44 @@ def measure(clients: dict, repeat: int) -> dict:
         response = client.get(url)  # warm-up: templates, caches
         if response.status_code != 200:
             raise SystemExit(f"{url}: HTTP {response.status_code}")
-        times = []
+        wall, cpu = [], []
         queries = 0
         for _ in range(repeat):
             with CaptureQueriesContext(connection) as captured:
-                started = time.perf_counter()
-                client.get(url)
-                times.append((time.perf_counter() - started) * 1000)
+                started, started_cpu = time.perf_counter(), time.process_time()
+                response = client.get(url)
+                cpu.append((time.process_time() - started_cpu) * 1000)
+                wall.append((time.perf_counter() - started) * 1000)
             queries = len(captured)
-        results[name] = {"queries": queries, "median_ms": round(statistics.median(times), 1)}
+        results[name] = {
+            "queries": queries,
+            "wall_ms": round(statistics.median(wall), 1),
+            "cpu_ms": round(statistics.median(cpu), 1),
+            "kb": round(len(response.content) / 1024),
+        }
     return results
+
+
+def parse_sizes(text: str) -> list[int]:
+    sizes = sorted({int(part) for part in text.split(",") if part.strip()})
+    if not sizes or sizes[0] < 1:
+        raise argparse.ArgumentTypeError("sizes are programme counts of at least 1, e.g. 1,200,1000")
+    return sizes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--programmes", type=int, default=200)
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=QUICK_SIZES,
+        help="programme counts to measure at, comma-separated (default: %(default)s)",
+    )
+    parser.add_argument("--full", action="store_true", help=f"the sizes {FULL_SIZES}")
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
+    sizes_wanted = FULL_SIZES if args.full else args.sizes
 
     import tempfile
 
@@ -89,6 +128,7 @@ def main() -> None:
     settings.DEBUG = False
     setup_test_environment()
     old_config = setup_databases(verbosity=0, interactive=False)
+    sizes: dict[int, dict] = {}
     try:
         from agreements.models import Membership, Programme, Role
         from core.loading import load_programme
@@ -101,7 +141,8 @@ def main() -> None:
         pcc = load_programme(BASE_DIR / "fixtures" / "pcc").programme
         reconcile(pcc)
         print(f"loaded and reconciled the PCC in {time.perf_counter() - started:.1f} s")
-        users = {}
+        cosude = Organisation.objects.get(acronym="COSUDE")
+        clients = {}
         for who, acronym, role in (
             ("staff", "COSUDE", Role.PROGRAMME_STAFF),
             ("partner", "PROSUR", Role.PARTNER_EDITOR),
@@ -112,44 +153,51 @@ def main() -> None:
             )
             client = Client()
             client.force_login(user)
-            users[who] = client
-
-        sizes = {}
-        sizes[Programme.objects.count()] = measure(users, args.repeat)
-        missing = args.programmes - Programme.objects.count()
-        if missing > 0:
-            started = time.perf_counter()
-            generate_portfolio(programmes=missing, seed=args.seed, donor="COSUDE")
-            # COSUDE's bench user is programme staff of every generated programme (roles are per programme).
-            staff = User.objects.get(username="bench-staff")
-            Membership.objects.bulk_create(
-                Membership(
-                    user=staff,
-                    programme=programme,
-                    organisation=Organisation.objects.get(acronym="COSUDE"),
-                    role=Role.PROGRAMME_STAFF,
+            clients[who] = client
+        staff = User.objects.get(username="bench-staff")
+        for size in sizes_wanted:
+            missing = size - Programme.objects.count()
+            if missing > 0:
+                started = time.perf_counter()
+                generate_portfolio(programmes=missing, seed=args.seed + size, donor="COSUDE")
+                # The staff user is programme staff of every generated programme (roles are per programme).
+                Membership.objects.bulk_create(
+                    Membership(
+                        user=staff, programme=programme, organisation=cosude, role=Role.PROGRAMME_STAFF
+                    )
+                    for programme in Programme.objects.exclude(memberships__user=staff)
                 )
-                for programme in Programme.objects.exclude(pk=pcc.pk)
+                with connection.cursor() as cursor:
+                    if connection.vendor == "postgresql":
+                        cursor.execute("ANALYZE")
+                print(f"generated {missing} programmes in {time.perf_counter() - started:.1f} s")
+            count = Programme.objects.count()
+            started = time.perf_counter()
+            sizes[count] = measure(clients, args.repeat)
+            print(
+                f"measured {len(PAGES)} pages at {count} programmes in {time.perf_counter() - started:.1f} s"
             )
-            print(f"generated {missing} programmes in {time.perf_counter() - started:.1f} s")
-            sizes[Programme.objects.count()] = measure(users, args.repeat)
     finally:
         teardown_databases(old_config, verbosity=0)
 
     counts = list(sizes)
-    header = f"{'page':<24}" + "".join(f"{f'queries@{n}':>13}{f'ms@{n}':>10}" for n in counts)
+    header = f"{'page':<25}" + "".join(f"{f'@{n} q':>9}{'wall':>8}{'cpu':>8}" for n in counts)
     print(header)
     print("-" * len(header))
     for name, *_rest in PAGES:
         print(
-            f"{name:<24}"
-            + "".join(f"{sizes[n][name]['queries']:>13}{sizes[n][name]['median_ms']:>10.1f}" for n in counts)
+            f"{name:<25}"
+            + "".join(
+                f"{sizes[n][name]['queries']:>9}{sizes[n][name]['wall_ms']:>8.1f}{sizes[n][name]['cpu_ms']:>8.1f}"
+                for n in counts
+            )
         )
     print(
         json.dumps(
             {
                 "vendor": connection.vendor,
                 "repeat": args.repeat,
+                "sizes": counts,
                 "pages": {name: {str(n): sizes[n][name] for n in counts} for name, *_rest in PAGES},
             }
         )

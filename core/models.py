@@ -95,7 +95,11 @@ class Document(models.Model):
         return reverse("agreements:document", args=[self.code])
 
     def line_url(self, line: int) -> str:
-        return f"{self.get_absolute_url()}#L{line}"
+        # A page links hundreds of lines of one document: reverse its URL once per instance.
+        url = self.__dict__.get("_url")
+        if url is None:
+            url = self.__dict__["_url"] = self.get_absolute_url()
+        return f"{url}#L{line}"
 
     def line_text(self, line: int) -> str:
         lines = self.text.splitlines()

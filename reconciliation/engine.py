@@ -27,7 +27,7 @@ from reconciliation.registry import (
     RunContext,
     rule_kinds,
 )
-from reconciliation.services import finding_reopen, finding_resolve
+from reconciliation.services import figures_recomputed, finding_reopen, finding_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +199,7 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
         if finding.pk not in seen and finding.status != FindingStatus.RESOLVED:
             finding_resolve(finding=finding)
     Computation.note(programme, cause, summarise(programme, current))
+    figures_recomputed(programme)
     return current
 
 

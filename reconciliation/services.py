@@ -9,7 +9,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.db.models import F
 from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +29,7 @@ def finding_reopen(
     The explanation it had stays in its history and status changes. ``changes`` are the figures the
     reconciliation found now, written in the same UPDATE as the status.
     """
-    return transition(
+    finding = transition(
         finding,
         FindingStatus.OPEN,
         user=user,
@@ -37,6 +39,31 @@ def finding_reopen(
         explained_at=None,
         **(changes or {}),
     )
+    if user is not None:  # the reconciliation notes its own run once, at its end
+        figures_recomputed(finding.rule.programme_id)
+    return finding
+
+
+#: Sent (``programme_id``) once a programme's figures or findings have changed and been recomputed.
+figures_recomputed_signal = Signal()
+
+
+def figures_recomputed(programme, *, using: str | None = None) -> None:
+    """Note that ``programme``'s figures or findings are new: bump ``Programme.figures_version`` (the key
+    of what pages cache about it, so every web process sees the change) and send
+    :data:`figures_recomputed_signal`. Called by the reconciliation at the end of each run, which every
+    :func:`figures_changed` leads to, and by staff changing a finding."""
+    from agreements.models import Programme
+
+    programme_id = getattr(programme, "pk", programme)
+    _bump_figures_version(programme_id, using)
+    figures_recomputed_signal.send(sender=Programme, programme_id=programme_id)
+
+
+def _bump_figures_version(programme_id: int, using: str | None) -> None:
+    from agreements.models import Programme
+
+    Programme.objects.using(using).filter(pk=programme_id).update(figures_version=F("figures_version") + 1)
 
 
 def finding_resolve(*, finding: Finding) -> Finding:
@@ -51,7 +78,7 @@ def finding_explain(*, finding: Finding, user, comment: str) -> Finding:
     comment = comment.strip()
     if not comment:
         raise ValidationError(_("An explanation needs a comment."))
-    return transition(
+    finding = transition(
         finding,
         FindingStatus.EXPLAINED,
         user=user,
@@ -60,6 +87,8 @@ def finding_explain(*, finding: Finding, user, comment: str) -> Finding:
         explained_by=user,
         explained_at=timezone.now(),
     )
+    figures_recomputed(finding.rule.programme_id)
+    return finding
 
 
 class _Recompute:
@@ -119,6 +148,9 @@ def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
     programme_id = getattr(programme, "pk", programme)
     if programme_id is None:
         return
+    # At once too, in the writer's transaction: its own later reads (and everyone's once it commits)
+    # miss what pages cached of the old figures, even before the reconciliation has run.
+    _bump_figures_version(programme_id, using)
     job = _scheduled(programme_id, using)
     if job is not None:
         job.add(cause)

@@ -10,8 +10,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.core.cache import cache
+from django.db.models import Count
+from django.utils import timezone, translation
 from djmoney.money import Money
 
 from agreements import access
@@ -72,10 +73,11 @@ def plans_for(user, programmes, filters: Filters):
     )
 
 
-def review_queue(user, plans: QuerySet, limit: int = 10) -> tuple[list[ProgressReport], int]:
-    """The oldest submitted reports waiting for the reviewer, and how many there are."""
-    waiting = ProgressReport.objects.for_user(user).of_plans(plans).awaiting_review()
-    return list(waiting.with_targets().order_by("submitted_at", "pk")[:limit]), waiting.count()
+def review_queue(user, plans, limit: int = 10) -> tuple[list[ProgressReport], int]:
+    """The oldest submitted reports waiting for the reviewer, and how many there are; ``plans`` are
+    work plans the user may see (a queryset from ``for_user`` or a list of their ids)."""
+    waiting = ProgressReport.objects.of_plans(plans).awaiting_review()
+    return waiting.order_by("submitted_at", "pk")[:limit].listed_with_targets(), waiting.count()
 
 
 @dataclass
@@ -103,10 +105,47 @@ def partner_rows(totals: list[dict]) -> list[dict]:
     ]
 
 
-def programme_dashboard(user, programme: Programme, filters: Filters) -> ProgrammeDashboard:
+#: How long a programme's derived figures stay cached at most (they are also keyed by its figures_version).
+FIGURES_CACHE_SECONDS = 24 * 3600
+
+
+def figures_cache_key(programme: Programme, filters: Filters, as_of: datetime.date, name: str) -> str:
+    """The cache key of something derived from ``programme``'s figures: changes with its
+    ``figures_version`` (bumped whenever its figures or findings change), the filters, the date and the
+    language (chart titles and labels are translated when built; amounts stay Decimal/Money)."""
+    parts = [filters.partner, filters.date_from or "", filters.date_to or "", as_of]
+    return ":".join(
+        str(p)
+        for p in (
+            "pcc",
+            name,
+            programme.pk,
+            programme.figures_version,
+            translation.get_language() or "",
+            *parts,
+        )
+    )
+
+
+def programme_money(user, programme: Programme, filters: Filters, as_of: datetime.date) -> dict:
+    """The headline money, the money charts, the partner rows, the rule summary and the findings per
+    severity of ``programme``: what staff, auditors and administrators all read alike (the whole
+    programme), cached per programme until its figures change. Others are not served from the cache."""
+    whole = access.reads_whole(user, programme)
+    key = figures_cache_key(programme, filters, as_of, "programme-money")
+    if whole:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    money = _programme_money(user, programme, filters, as_of)
+    if whole:
+        cache.set(key, money, FIGURES_CACHE_SECONDS)
+    return money
+
+
+def _programme_money(user, programme: Programme, filters: Filters, as_of: datetime.date) -> dict:
     from reconciliation.engine import summarise
 
-    as_of = filters.date_to or timezone.localdate()
     facts = facts_for(user, [programme], filters)
     as_printed = not filters.selects_rows
     if as_printed:
@@ -132,51 +171,60 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
         figure_totals, counted_findings = totals_by_currency(facts, "figure"), []
     per_partner = totals_by_currency(facts.filter(figure__in=HEADLINE_FIGURES), "partner__acronym", "figure")
     terms = ceilings_by_programme(agreements_with_terms([programme]), as_of).get(programme.pk)
+    first = programme.binding_currency
+    return {
+        "headline": headline(figure_totals, terms, as_of, findings=counted_findings, as_printed=as_printed),
+        "charts": [
+            *budget_by_year_chart(facts).per_currency(first),
+            *partner_chart(per_partner).per_currency(first),
+        ],
+        "partner_rows": partner_rows(per_partner),
+        "summary": summarise(programme),
+        "findings_by_severity": dict(
+            Finding.objects.for_user(user)
+            .current()
+            .filter(rule__programme=programme)
+            .values_list("severity")
+            .annotate(n=Count("pk"))
+            .order_by()
+        ),
+    }
+
+
+def programme_dashboard(user, programme: Programme, filters: Filters) -> ProgrammeDashboard:
+    as_of = filters.date_to or timezone.localdate()
+    money = programme_money(user, programme, filters, as_of)
     plans = plans_for(user, [programme], filters)
+    plan_ids = list(plans.values_list("pk", flat=True))
     indicators = list(
-        Indicator.objects.filter(result__plan__in=plans.values("pk"))
+        Indicator.objects.filter(result__plan__in=plan_ids)
         .with_progress()
         .select_related("result__plan__organisation")
         .order_by("result__plan__order", "result__plan__code", "result__order", "order")
     )
     activity_reports = list(
-        ProgressReport.objects.for_user(user)
-        .of_plans(plans)
+        ProgressReport.objects.of_plans(plan_ids)
         .filter(activity__isnull=False)
         .values("period__start_date", "status")
         .annotate(n=Count("pk"))
         .order_by()
     )
     scheduled = list(
-        ScheduleMonth.objects.filter(activity__plan__in=plans.values("pk"), planned=True)
+        ScheduleMonth.objects.filter(activity__plan__in=plan_ids, planned=True)
         .values("month")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    first = programme.binding_currency
-    charts = [
-        *budget_by_year_chart(facts).per_currency(first),
-        *partner_chart(per_partner).per_currency(first),
-        indicator_chart(indicators),
-        activity_chart(activity_reports, scheduled),
-    ]
     dashboard = ProgrammeDashboard(
         programme=programme,
-        headline=headline(figure_totals, terms, as_of, findings=counted_findings, as_printed=as_printed),
-        charts=charts,
-        partner_rows=partner_rows(per_partner),
-        summary=summarise(programme),
+        headline=money["headline"],
+        charts=[*money["charts"], indicator_chart(indicators), activity_chart(activity_reports, scheduled)],
+        partner_rows=money["partner_rows"],
+        summary=money["summary"],
+        findings_by_severity=money["findings_by_severity"],
     )
     if access.has_role(user, programme, access.STAFF_ROLES):
-        dashboard.queue, dashboard.queue_count = review_queue(user, plans)
-    dashboard.findings_by_severity = dict(
-        Finding.objects.for_user(user)
-        .current()
-        .filter(rule__programme=programme)
-        .values_list("severity")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+        dashboard.queue, dashboard.queue_count = review_queue(user, plan_ids)
     return dashboard
 
 
@@ -268,11 +316,7 @@ def current_period(periods: list[ReportingPeriod], today: datetime.date) -> Repo
 def partner_dashboard(user, organisation, filters: Filters, period_id: str = "") -> PartnerDashboard:
     """A partner's plans, progress due in the period, returned reports, its budget lines and execution."""
     visible = Programme.objects.for_user(user)
-    plans_qs = (
-        WorkPlan.objects.for_user(user)
-        .filter(Q(organisation=organisation) | Q(partners=organisation), programme__in=visible)
-        .distinct()
-    )
+    plans_qs = WorkPlan.objects.for_user(user).of_partner(organisation).filter(programme__in=visible)
     plans = list(
         plans_qs.select_related("programme", "component")
         .annotate(activity_count=Count("activities", distinct=True))
@@ -289,34 +333,36 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
     due: list[dict] = []
     if period is not None:
         first_month = period.start_date.replace(day=1)
+        of_period = Activity.objects.filter(
+            plan__in=[p.pk for p in plans if p.programme_id == period.programme_id]
+        ).order_by()
+        # Running in the period, or scheduled in one of its months: a UNION of the two paths, not an OR.
+        running = of_period.filter(start_month__lte=period.end_date, end_month__gte=first_month)
+        scheduled = of_period.filter(
+            schedule_months__planned=True,
+            schedule_months__month__gte=first_month,
+            schedule_months__month__lte=period.end_date,
+        )
         activities = list(
-            Activity.objects.filter(plan__in=plans_qs.values("pk"), plan__programme=period.programme_id)
-            .filter(
-                Q(start_month__lte=period.end_date, end_month__gte=first_month)
-                | Q(
-                    schedule_months__planned=True,
-                    schedule_months__month__gte=first_month,
-                    schedule_months__month__lte=period.end_date,
-                )
-            )
+            Activity.objects.filter(pk__in=running.values("pk").union(scheduled.values("pk")))
             .select_related("plan")
-            .distinct()
             .order_by("plan__code", "order")
         )
         reports = {
             r.activity_id: r
-            for r in ProgressReport.objects.for_user(user).filter(period=period, activity__in=activities)
+            # The activities are of plans the user sees: so are their reports.
+            for r in ProgressReport.objects.filter(period=period, activity__in=[a.pk for a in activities])
         }
         due = [{"activity": a, "report": reports.get(a.pk)} for a in activities]
-    returned = list(
-        ProgressReport.objects.for_user(user)
-        .of_plans(plans_qs)
+    plan_ids = [p.pk for p in plans]
+    returned = (
+        ProgressReport.objects.of_plans(plan_ids)
         .filter(status=ProgressStatus.RETURNED)
-        .with_targets()
         .order_by("-reviewed_at")
+        .listed_with_targets()
     )
     indicators = list(
-        Indicator.objects.filter(result__plan__in=plans_qs.values("pk"))
+        Indicator.objects.filter(result__plan__in=plan_ids)
         .with_progress()
         .select_related("result__plan")
         .order_by("result__plan__code", "result__order", "order")

@@ -53,6 +53,7 @@ def _error_messages(request, error: ValidationError) -> None:
 
 
 REVIEW_QUEUE_PER_PAGE = 50
+PERIODS_PER_PAGE = 50
 
 
 @login_required
@@ -82,6 +83,13 @@ def plan_list(request):
             "programme_code": programme_code,
             "page_query": urlencode({"programme": programme_code}) if programme_code else "",
         },
+    )
+
+
+def _count_of_period(queryset) -> Subquery:
+    return Subquery(
+        queryset.order_by().values("period").annotate(n=Count("pk")).values("n")[:1],
+        output_field=IntegerField(),
     )
 
 
@@ -339,12 +347,11 @@ def review_queue(request):
     if not access.is_staff_anywhere(request.user):
         raise PermissionDenied
     reviewed = access.programmes(request.user, access.STAFF_ROLES)
-    reports = (
-        ProgressReport.objects.for_user(request.user).filter(period__programme__in=reviewed).with_targets()
-    )
+    reports = ProgressReport.objects.for_user(request.user).filter(period__programme__in=reviewed)
     submitted = Paginator(
         reports.filter(status=ProgressStatus.SUBMITTED).order_by("submitted_at", "pk"), REVIEW_QUEUE_PER_PAGE
     ).get_page(request.GET.get("page"))
+    submitted.object_list = submitted.object_list.listed_with_targets()
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -353,7 +360,9 @@ def review_queue(request):
         {
             "submitted": submitted,
             "query": query.urlencode(),
-            "approved": reports.filter(status=ProgressStatus.APPROVED).order_by("-reviewed_at")[:50],
+            "approved": reports.filter(status=ProgressStatus.APPROVED)
+            .order_by("-reviewed_at")[:50]
+            .listed_with_targets(),
             "return_form": ReturnForm(),
             "reopen_form": ReopenForm(),
         },
@@ -369,9 +378,11 @@ def period_list(request):
     periods = (
         ReportingPeriod.objects.filter(programme__in=managed)
         .select_related("programme", "locked_by")
-        .annotate(report_count=Count("progress_reports"))
+        .annotate(report_count=_count_of_period(ProgressReport.objects.filter(period=OuterRef("pk"))))
+        .order_by("programme", "start_date", "kind", "pk")
     )
-    return render(request, "results/period_list.html", {"periods": periods})
+    page = Paginator(periods, PERIODS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "results/period_list.html", {"periods": page, "page": page})
 
 
 @login_required

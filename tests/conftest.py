@@ -51,6 +51,16 @@ def _site_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: what an earlier test's pages cached (a programme's figures,
+    keyed by its pk and figures version, both of which a rolled-back test can hand out again) is gone."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def pcc(db, django_capture_on_commit_callbacks):
     """The PCC programme loaded from fixtures/pcc (and reconciled), as a user would have it."""

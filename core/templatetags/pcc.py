@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from django import template
 from django.core.cache import cache
@@ -82,14 +83,43 @@ def as_month(value, year=True):
     return formatting.month(value, year=year not in (False, "False", "false", "0"))
 
 
+GLOSSARY_SECONDS = 300
+_glossary_read: list = []  # [(monotonic time read, terms)]: the cached glossary, unpickled once a while
+
+
 def _glossary() -> dict[str, str]:
     from core.models import GlossaryTerm
 
+    # A page applies ``acronyms`` to hundreds of texts: not one cache read (and unpickling) for each.
+    now = time.monotonic()
+    if _glossary_read and now - _glossary_read[0][0] < 1:
+        return _glossary_read[0][1]
     terms = cache.get("pcc-glossary")
     if terms is None:
         terms = dict(GlossaryTerm.objects.values_list("acronym", "meaning"))
-        cache.set("pcc-glossary", terms, 300)
+        cache.set("pcc-glossary", terms, GLOSSARY_SECONDS)
+    _glossary_read[:] = [(now, terms)]
     return terms
+
+
+_acronym_pattern_of: list = []  # [(glossary, (pattern, tags) or None)]: the last glossary's
+
+
+def _acronym_pattern() -> tuple[re.Pattern, dict[str, str]] | None:
+    """The glossary's acronyms as one compiled pattern and their ``<abbr>`` tags, built once per
+    glossary (a page applies the filter to hundreds of texts)."""
+    glossary = _glossary()
+    if not _acronym_pattern_of or _acronym_pattern_of[0][0] != glossary:
+        terms = {k: v for k, v in glossary.items() if len(k) > 2}
+        compiled = None
+        if terms:
+            alternatives = "|".join(sorted(map(re.escape, terms), key=len, reverse=True))
+            compiled = (
+                re.compile(r"\b(" + alternatives + r")\b"),
+                {k: f'<abbr title="{escape(v)}">{k}</abbr>' for k, v in terms.items()},
+            )
+        _acronym_pattern_of[:] = [(glossary, compiled)]
+    return _acronym_pattern_of[0][1]
 
 
 @register.filter
@@ -97,14 +127,12 @@ def acronyms(text: str) -> str:
     """Wrap every known acronym of ``text`` in ``<abbr title=meaning>`` (escapes the rest)."""
     if isinstance(text, ProgrammeText) and text.fallback:  # Spanish for want of English: say so
         return marked(acronyms(text.text), text.lang)
-    terms = {k: v for k, v in _glossary().items() if len(k) > 2}
     escaped = escape(text or "")
-    if not terms:
+    compiled = _acronym_pattern()
+    if compiled is None or not escaped:
         return mark_safe(escaped)
-    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, terms), key=len, reverse=True)) + r")\b")
-    return mark_safe(
-        pattern.sub(lambda m: f'<abbr title="{escape(terms[m.group(1)])}">{m.group(1)}</abbr>', escaped)
-    )
+    pattern, tags = compiled
+    return mark_safe(pattern.sub(lambda m: tags[m.group(1)], escaped))
 
 
 @register.filter

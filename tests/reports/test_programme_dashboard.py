@@ -227,3 +227,68 @@ def test_no_chart_puts_two_currencies_on_one_axis(login, staff_user, reconciled,
     if url == URL:  # the partners' planned CHF and executed US$ (line 578): two charts, one per currency
         assert currencies_seen == {"CHF", "USD"}
         assert "chart-partner-figures-usd" in dict(charts)
+
+
+def test_a_figure_changed_after_the_dashboard_was_seen_shows_at_once(login, staff_user, reconciled):
+    """The headline is cached per programme; changing a figure (figures_changed) makes the next view
+    compute it again: the planned total raised above the ceiling brings the warning."""
+    from djmoney.money import Money
+
+    from budgets.models import BudgetFact
+
+    client = login(staff_user)
+    assert 'role="alert"' not in client.get(URL).content.decode().split('id="headline-title"')[1]
+    total = BudgetFact.objects.get(budget_table__code="programa-cuadro-1", line=238, column__key="total")
+    total.amount = Money("4100000", "CHF")  # above the CHF 4'087'460 ceiling
+    total.save()
+    headline = client.get(URL).content.decode().split('id="headline-title"')[1].split("</section>")[0]
+    assert 'role="alert"' in headline
+
+
+def _dashboard_queries(client) -> int:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        assert client.get(URL).status_code == 200
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(URL).status_code == 200
+    return len(cold), len(warm)
+
+
+def test_the_query_count_is_the_same_with_a_second_programme(login, staff_user, progress):
+    """A page about one programme costs the same whatever else the user takes part in: a second
+    programme of the same staff, with a budget, a finding, a plan and a progress report, adds no query
+    (cold or with the programme's figures cached)."""
+    from agreements.models import Membership, Role
+    from tests.factories import (
+        ActivityFactory,
+        BudgetFactFactory,
+        FindingFactory,
+        IndicatorFactory,
+        ProgrammeFactory,
+        ReconciliationRuleFactory,
+        WorkPlanFactory,
+    )
+
+    client = login(staff_user)
+    alone = _dashboard_queries(client)
+    other = ProgrammeFactory(code="second")
+    Membership.objects.create(
+        user=staff_user,
+        programme=other,
+        organisation=staff_user.memberships.first().organisation,
+        role=Role.PROGRAMME_STAFF,
+    )
+    BudgetFactFactory(row__table__programme=other)
+    FindingFactory(rule=ReconciliationRuleFactory(programme=other))
+    plan = WorkPlanFactory(programme=other)
+    ActivityFactory(result__plan=plan)
+    IndicatorFactory(result__plan=plan)
+    staff_user = type(staff_user).objects.get(pk=staff_user.pk)  # memberships read again
+    client = login(staff_user)
+    with_second = _dashboard_queries(client)
+    assert with_second == alone
+    assert alone[1] < alone[0]  # the programme's figures come from the cache the second time
