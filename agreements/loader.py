@@ -88,6 +88,7 @@ def load(ctx: LoadContext) -> None:
             {"programme": programme, "code": comp["code"]},
             {
                 "name": comp["name"],
+                "name_en": comp.get("name_en", ""),
                 "kind": comp["kind"],
                 "parent": parent,
                 "order": i,

@@ -80,7 +80,13 @@ class Component(models.Model):
         Programme, on_delete=models.CASCADE, related_name="components", verbose_name=_("programme")
     )
     code = models.CharField(_("code"), max_length=20, help_text=_("As printed, e.g. L1, 1.2"))
-    name = models.CharField(_("name"), max_length=255)
+    name = models.CharField(_("name"), max_length=255, help_text=_("In Spanish, as in the source."))
+    name_en = models.CharField(
+        _("name in English"),
+        max_length=255,
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=ComponentKind.choices)
     parent = models.ForeignKey(
         "self",
@@ -100,6 +106,8 @@ class Component(models.Model):
         verbose_name=_("document"),
     )
     line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
+
+    name_i18n = Translated("name")
 
     class Meta:
         ordering = ["programme", "order", "code"]

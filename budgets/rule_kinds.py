@@ -26,6 +26,7 @@ from reconciliation.registry import (
     Outcome,
     RuleError,
     RunContext,
+    Text,
     register_rule_kind,
     register_subject,
 )
@@ -59,7 +60,7 @@ class Cell:
     """A fact as the engine reads it (no model instance per cell)."""
 
     ref: str
-    table_title: str
+    table_title: Text  # the table's title in Spanish and English, shown in the reader's language
     line: int
     amount: Decimal | None
     currency: str
@@ -79,6 +80,7 @@ class BudgetFigures(RunContext):
         rows = BudgetFact.objects.filter(programme=self.programme).values_list(
             "budget_table__code",
             "budget_table__title",
+            "budget_table__title_en",
             "line",
             "column__key",
             "amount",
@@ -88,9 +90,15 @@ class BudgetFigures(RunContext):
         )
         return {
             f"{code}/{line}/{key}": Cell(
-                f"{code}/{line}/{key}", title, line, amount, currency or "", text, partner or ""
+                f"{code}/{line}/{key}",
+                Text(title, title_en),
+                line,
+                amount,
+                currency or "",
+                text,
+                partner or "",
             )
-            for code, title, line, key, amount, currency, text, partner in rows
+            for code, title, title_en, line, key, amount, currency, text, partner in rows
         }
 
     @cached_property

@@ -102,7 +102,8 @@ class Message:
     """A message as its catalogue id and parameters, rendered in the reader's language when shown.
 
     Parameters are kept as text, a :class:`Figure` (a number, written in the reader's style when shown),
-    another :class:`Message`, or a list of those (joined with "; "). ``str()`` renders it in the active
+    a :class:`Text` (a programme text, shown in the reader's language), another :class:`Message`, or a
+    list of those (joined with "; "). ``str()`` renders it in the active
     language and the current reader's number style.
     """
 
@@ -151,16 +152,34 @@ class Figure:
         return text if value is None else cls(value, currency)
 
 
+@dataclass(frozen=True)
+class Text:
+    """A programme text of a message (a table's title), kept in the source's Spanish and in English and
+    shown in the reader's language by :func:`in_reader_language` (the Spanish marked ``(es)`` for an
+    English reader when nobody wrote the English): ``Text(table.title, table.title_en)``."""
+
+    source: str
+    english: str = ""
+
+    def render(self) -> str:
+        return str(in_reader_language(self.source, self.english))
+
+    __str__ = render
+
+    def as_json(self) -> dict:
+        return {"text": self.source, "en": self.english}
+
+
 def _rendered(value):
     if isinstance(value, list):
         return "; ".join(_rendered(v) for v in value)
-    return value.render() if isinstance(value, Message | Figure) else value
+    return value.render() if isinstance(value, Message | Figure | Text) else value
 
 
 def _as_json(value):
     if isinstance(value, list):
         return [_as_json(v) for v in value]
-    return value.as_json() if isinstance(value, Message | Figure) else str(value)
+    return value.as_json() if isinstance(value, Message | Figure | Text) else str(value)
 
 
 def _from_json(value):
@@ -168,4 +187,6 @@ def _from_json(value):
         return [_from_json(v) for v in value]
     if isinstance(value, dict) and "figure" in value:
         return Figure(Decimal(value["figure"]), value.get("currency") or "", value.get("places"))
+    if isinstance(value, dict) and "text" in value and "id" not in value:
+        return Text(value["text"] or "", value.get("en") or "")
     return Message.from_json(value) if isinstance(value, dict) else value

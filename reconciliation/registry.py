@@ -22,7 +22,7 @@ from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
 from core import formatting
-from core.i18n import Figure, Message  # noqa: F401  (in core: status changes keep their reasons as messages too)
+from core.i18n import Figure, Message, Text  # noqa: F401  (in core: status changes keep their reasons as messages too)
 
 
 @dataclass

@@ -186,7 +186,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                     plan.organisation.acronym,
                     result.code,
                     "",
-                    result.statement,
+                    result.statement_i18n,
                     "",
                     None,
                     None,
@@ -202,7 +202,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                         plan.organisation.acronym,
                         result.code,
                         indicator.code,
-                        indicator.statement,
+                        indicator.statement_i18n,
                         indicator.target_text,
                         indicator.target_value,
                         indicator.achieved,
@@ -218,7 +218,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                         plan.organisation.acronym,
                         result.code,
                         activity.code,
-                        activity.statement,
+                        activity.statement_i18n,
                         activity.unit,
                         activity.target_text,
                         activity.target_value,
@@ -238,7 +238,7 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
         )
         for activity, marks in section.schedule:
             schedule.values(
-                [activity.code, activity.statement, *["X" if m else "" for m in marks]], {1: "wrap"}
+                [activity.code, activity.statement_i18n, *["X" if m else "" for m in marks]], {1: "wrap"}
             )
         schedule.skip()
     budgets = _Sheet(workbook, _("Budget tables"), styles)
@@ -310,7 +310,7 @@ def progress_xlsx(document: ProgressReportDocument) -> bytes:
                 report.plan.code,
                 _("Indicator") if report.indicator_id else _("Activity"),
                 target.code,
-                target.statement,
+                target.statement_i18n,
                 target.target_text,
                 report.achieved_value if report.achieved_value is not None else report.achieved_text,
                 report.narrative,

@@ -17,7 +17,7 @@ from results.models import (
 
 class ResultInline(admin.TabularInline):
     model = Result
-    fields = ["code", "statement", "line"]
+    fields = ["code", "statement", "statement_en", "line"]
     extra = 0
 
 

@@ -177,6 +177,11 @@ class Result(SourceLines):
     )
     code = models.CharField(_("code"), max_length=10, help_text=_("As printed: 1, 2 …"))
     statement = models.TextField(_("statement as printed"))
+    statement_en = models.TextField(
+        _("statement in English"),
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     activities_heading = models.TextField(
         _("heading of the activity table"),
         blank=True,
@@ -184,6 +189,8 @@ class Result(SourceLines):
     )
     activities_heading_line = models.PositiveIntegerField(_("line of the heading"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    statement_i18n = Translated("statement")
 
     objects = ResultQuerySet.as_manager()
 
@@ -310,6 +317,11 @@ class Indicator(Target):
     kind = models.CharField(_("indicator type"), max_length=12, choices=IndicatorKind.choices)
     kind_as_printed = models.CharField(_("indicator type as printed"), max_length=255, blank=True)
     statement = models.TextField(_("statement as printed"))
+    statement_en = models.TextField(
+        _("statement in English"),
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     baseline_text = models.CharField(_("baseline as printed"), max_length=255, blank=True)
     baseline_value = models.DecimalField(
         _("baseline"), max_digits=19, decimal_places=4, null=True, blank=True
@@ -324,6 +336,8 @@ class Indicator(Target):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()
+
+    statement_i18n = Translated("statement")
 
     objects = IndicatorQuerySet.as_manager()
 
@@ -374,6 +388,11 @@ class Activity(Target):
     code = models.CharField(_("code as printed"), max_length=20, blank=True)
     group = models.CharField(_("group heading"), max_length=255, blank=True)
     statement = models.TextField(_("statement as printed"), blank=True)
+    statement_en = models.TextField(
+        _("statement in English"),
+        blank=True,
+        help_text=_("Empty: English readers see the Spanish."),
+    )
     unit = models.CharField(_("unit of measure"), max_length=255, blank=True)
     months_as_printed = models.CharField(_("months as printed"), max_length=60, blank=True)
     start_month = models.DateField(_("start month"), null=True, blank=True)
@@ -383,6 +402,8 @@ class Activity(Target):
     schedule_line = models.PositiveIntegerField(_("line in the schedule"), null=True, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     history = HistoricalRecords()
+
+    statement_i18n = Translated("statement")
 
     objects = ActivityQuerySet.as_manager()
 

@@ -48,6 +48,11 @@ ACTIVITY_COLUMNS = [
     ModelColumn("code", example="9.1"),
     ModelColumn("group"),
     ModelColumn("statement", example="Talleres"),
+    ModelColumn(
+        "statement_en",
+        example="Workshops",
+        help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
+    ),
     ModelColumn("unit", example="talleres"),
     *TARGET_COLUMNS,
     ModelColumn("months", "months_as_printed", example="Set-Dic"),

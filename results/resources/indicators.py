@@ -40,6 +40,11 @@ INDICATOR_COLUMNS = [
     ModelColumn("code", example="IPR.9"),
     ModelColumn("kind_as_printed"),
     ModelColumn("statement", example="Empresas que exportan"),
+    ModelColumn(
+        "statement_en",
+        example="Firms that export",
+        help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
+    ),
     ModelColumn("baseline", "baseline_text"),
     ModelColumn("baseline_value"),
     *TARGET_COLUMNS,

@@ -175,6 +175,11 @@ RESULT_COLUMNS = [
     *plan_key(),
     ModelColumn("code", example="1"),
     ModelColumn("statement", example="Exportadores capacitados"),
+    ModelColumn(
+        "statement_en",
+        example="Trained exporters",
+        help_text=_("Empty: English readers see the Spanish, marked as untranslated."),
+    ),
     ModelColumn("activities_heading"),
     ModelColumn("activities_heading_line"),
     ORDER,

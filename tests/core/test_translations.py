@@ -23,10 +23,10 @@ from django.utils import translation
 from django.utils.functional import Promise
 from djmoney.money import Money
 
-from core.i18n import change_reason_text
+from core.i18n import Message, Text, change_reason_text
 from core.models import StatusChange
 from reconciliation.models import Finding, ReconciliationRule
-from results.models import Activity, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan
+from results.models import Activity, Indicator, ProgressReport, ProgressStatus, ReportingPeriod, WorkPlan
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 CATALOGUES = [
@@ -527,3 +527,92 @@ def test_the_reason_the_reconciliation_gives_for_reopening_reads_in_the_readers_
         assert change.reason_text == "Found again with stated 4086000 and recomputed 4087460."
     with translation.override("es"):
         assert change.reason_text == change.reason
+
+
+# Source line 351 (activity 1.1 of PROSUR's plan) and the indicator IPR.1 of its result 1.
+ACTIVITY_ES = "Participar en las reuniones de coordinación que convoque el CERX Arequipa"
+INDICATOR_ES = "Al 2008 Prosur y el CERX trabajan conjuntamente en el apoyo de una asociación de productores"
+
+
+def test_an_activity_and_an_indicator_read_in_spanish_marked_until_someone_writes_the_english(
+    client, staff_user, pcc
+):
+    activity = Activity.objects.get(plan__code="poa-prosur-2008", key="1.1")
+    indicator = Indicator.objects.get(result__plan__code="poa-prosur-2008", result__code="1", code="IPR.1")
+    for obj, spanish in ((activity, ACTIVITY_ES), (indicator, INDICATOR_ES)):
+        url = obj.get_absolute_url()
+        english = _visible_text(_page(client, staff_user, "en", url))
+        assert f"(es) {spanish}" in english
+        es_page = _visible_text(_page(client, staff_user, "es", url))
+        assert spanish in es_page and not FALLBACK.search(es_page)
+    assert re.search(
+        r'class="lang-fallback"[^>]*>\(es\)</span> <span lang="es">Participar en las reuniones',
+        _page(client, staff_user, "en", activity.get_absolute_url()),
+    )
+    activity.statement_en = "Take part in the coordination meetings called by CERX Arequipa"
+    activity.save()
+    Indicator.objects.filter(pk=indicator.pk).update(
+        statement_en="By 2008 Prosur and the CERX work together in support of a producers' association"
+    )
+    english = _visible_text(_page(client, staff_user, "en", activity.get_absolute_url()))
+    assert "Take part in the coordination meetings called by CERX Arequipa" in english
+    assert ACTIVITY_ES not in english
+    english = _visible_text(_page(client, staff_user, "en", indicator.get_absolute_url()))
+    assert "By 2008 Prosur and the CERX work together" in english and INDICATOR_ES not in english
+    # The plan's page too.
+    plan_page = _visible_text(
+        _page(client, staff_user, "en", reverse("results:plan_detail", args=["poa-prosur-2008"]))
+    )
+    assert "Take part in the coordination meetings called by CERX Arequipa" in plan_page
+    assert f"(es) {ACTIVITY_ES}" not in plan_page
+    spanish = _visible_text(_page(client, staff_user, "es", activity.get_absolute_url()))
+    assert ACTIVITY_ES in spanish and "Take part" not in spanish
+
+
+def test_the_programme_lists_its_components_in_the_readers_language(client, staff_user, pcc):
+    url = reverse("agreements:programme_detail", args=["pcc"])
+    english = _visible_text(_page(client, staff_user, "en", url))
+    spanish = _visible_text(_page(client, staff_user, "es", url))
+    # Source line 240: "C. Línea 1: Apoyo a la promoción de exportaciones regionales en tres regiones tipo “hub” …"
+    assert "Line 1: Support for the promotion of regional exports in three “hub” regions of Peru" in english
+    assert "Línea 1: Apoyo a la promoción" not in english
+    assert "Línea 1: Apoyo a la promoción de exportaciones regionales en tres regiones tipo “hub”" in spanish
+    assert "Monitoring and Evaluation" in english and "Monitoreo y Evaluación" in spanish
+
+
+def test_a_finding_naming_tables_names_them_in_the_readers_language(pcc):
+    from budgets.models import BudgetFact
+    from reconciliation.engine import reconcile
+
+    # TULUM's CHF in Cuadro 5 of Subprograma 1.3 (line 946) and in Anexo 1 (line 1124) are the same figure;
+    # Anexo 1 printing another makes a finding that names both tables.
+    fact = BudgetFact.objects.get(budget_table__code="anexo-1-sp12-sp13", line=1124, column__key="chf")
+    fact.amount = Money(fact.amount.amount + 100, "CHF")
+    fact.save()
+    reconcile(pcc)
+    finding = Finding.objects.get(rule__code="same/tulum-chf")
+    with translation.override("en"):
+        english = finding.text
+    with translation.override("es"):
+        spanish = finding.text
+    assert "Anexo 1. Budget of goods and services executed in 2008 – Subprogramme 1.2 and 1.3" in english
+    assert "Cuadro 5: Detailed budget of monitoring, management and administration" in english
+    assert "Presupuesto" not in english
+    assert (
+        "Anexo 1. Presupuesto de Bienes y Servicios ejecutados en el 2008 – Subprograma 1.2 y 1.3" in spanish
+    )
+    assert "Cuadro 5: Presupuesto detallado de monitoreo, gestión y administración" in spanish
+    assert "Budget" not in spanish
+
+
+def test_a_table_title_without_english_and_a_finding_stored_before_still_read():
+    title = {"text": "Cuadro 9: Sin traducir", "en": ""}
+    stored = {"id": "%(other)s (line %(ol)s, %(ot)s) against %(first)s (line %(fl)s, %(ft)s).", "params": {}}
+    stored["params"] = {"other": "1", "ol": "2", "ot": title, "first": "3", "fl": "4", "ft": "Cuadro 8"}
+    message = Message.from_json(stored)
+    with translation.override("en"):
+        assert message.render() == "1 (line 2, (es) Cuadro 9: Sin traducir) against 3 (line 4, Cuadro 8)."
+    assert message.as_json() == stored  # kept as it was: a plain string stays a string
+    assert Message.from_json({"id": "%(t)s", "params": {"t": Text("a", "b").as_json()}}).params["t"] == Text(
+        "a", "b"
+    )
