@@ -34,11 +34,21 @@ FINDING_LIST_ORDER = ("rule__budget_table__order", "rule__code", "key")
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
-def fold(text: str) -> str:
-    """``text`` without accents, case folded: "Cooperación" → "cooperacion", "Straße" → "strasse"."""
+# A thousands mark between digits ("33'915", "33,915"): readers write numbers in their own style, and a
+# figure is found whichever style it is shown or typed in ("33915" too).
+_GROUPING = re.compile(r"(?<=\d)['’,](?=\d{3}(?!\d))")
+
+
+def _letters(text: str) -> str:
     if text.isascii():
         return text.lower()
     return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
+
+
+def fold(text: str) -> str:
+    """``text`` without accents, case folded: "Cooperación" → "cooperacion", "Straße" → "strasse";
+    numbers without their thousands marks: "33'915" and "33,915" → "33915"."""
+    return _GROUPING.sub("", _letters(text))
 
 
 def words(query: str) -> list[str]:
@@ -62,10 +72,14 @@ def _spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     folded: list[str] = []
     origin: list[int] = []  # for each folded character, the index in ``text`` of the one it comes from
     for index, char in enumerate(text):
-        piece = fold(char)
+        piece = _letters(char)
         folded.append(piece)
         origin.extend([index] * len(piece))
     haystack = "".join(folded)
+    dropped = {match.start() for match in _GROUPING.finditer(haystack)}
+    if dropped:
+        origin = [at for position, at in enumerate(origin) if position not in dropped]
+        haystack = "".join(char for position, char in enumerate(haystack) if position not in dropped)
     found: list[tuple[int, int]] = []
     for term in terms:
         start = haystack.find(term)

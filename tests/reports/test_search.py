@@ -276,7 +276,7 @@ def test_query_count_does_not_grow_with_the_programmes(
     login, staff_user, large_portfolio, django_assert_max_num_queries
 ):
     client = login(staff_user)  # staff of the PCC and of twenty more programmes
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):  # one of them: the reader's number style, from their organisation
         assert client.get(URL, {"q": "de", "findings_page": "2", "lines_page": "9"}).status_code == 200
 
 
@@ -286,7 +286,7 @@ def test_partner_query_count_is_bounded_with_withheld_lines(
     pcc.partner_document_access = DocumentAccess.OWN_LINES
     pcc.save(update_fields=["partner_document_access"])
     client = login(partner_a_user)
-    with django_assert_max_num_queries(20):  # four to find the table lines withheld
+    with django_assert_max_num_queries(21):  # four to find the table lines withheld, one for the number style
         assert client.get(URL, {"q": "de"}).status_code == 200
 
 
@@ -300,3 +300,18 @@ def test_findings_no_longer_found_are_not_searched(login, staff_user):
     Finding.objects.filter(pk=finding.pk).update(status="resolved")
     hits = _hits(login(staff_user).get(URL, {"q": "33,915"}), "findings")
     assert finding.pk not in {hit.finding.pk for hit in hits} and len(hits) == 1
+
+
+@pytest.mark.parametrize("typed", ["33,915", "33'915", "33915"])
+def test_a_figure_is_found_whichever_style_it_is_typed_in(login, staff_user, typed):
+    """AMPEX's 33,915 (line 611) reads 33'915 for a Swiss reader, 33,915 for a Peruvian one: typed in
+    either style, or without marks, it finds the same finding, marked where it is shown."""
+    for style, shown in (("ch", "33'915"), ("pe", "33,915")):
+        staff_user.number_format = style
+        staff_user.save(update_fields=["number_format"])
+        response = login(staff_user).get(URL, {"q": typed})
+        hits = _hits(response, "findings")
+        assert hits and all(hit.finding.partner.acronym == "AMPEX" for hit in hits), (typed, style)
+        assert f"<mark>{shown}</mark>".replace("'", "&#x27;") in _section(
+            response.content.decode(), "findings"
+        )
