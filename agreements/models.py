@@ -47,7 +47,14 @@ class Programme(models.Model):
     )
     # Bumped by reconciliation.services.figures_recomputed whenever the programme's figures or findings
     # change: the key of what pages cache about the programme (headline money, chart data).
-    figures_version = models.PositiveIntegerField(default=0, editable=False)
+    figures_version = models.PositiveIntegerField(
+        _("figures version"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Goes up whenever a figure of the programme changes: cached figures of an older version are stale."
+        ),
+    )
 
     name_i18n = Translated("name")
     description_i18n = Translated("description")
