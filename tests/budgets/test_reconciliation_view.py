@@ -94,7 +94,7 @@ def test_query_count_does_not_grow_with_the_findings(login, staff_user, pcc, dja
             programme=pcc, code=f"staff/{i}", kind="unknown-{i}", description="x"
         )
     reconcile(pcc)
-    assert _queries(client, URL) == before
+    assert _queries(client, URL) <= before  # 30 more rules and their findings: not one query more
 
 
 @pytest.mark.parametrize("user_fixture", ["partner_a_user", "partner_b_user"])
