@@ -182,6 +182,8 @@ def load_programme(folder: Path) -> LoadContext:
     for dotted in settings.PCC_LOADERS:
         import_string(dotted)(ctx)
     if ctx.programme is not None:
+        # ``changed``: whether the load wrote anything (a reload of the same folder writes nothing).
+        changed = any(label.endswith(" written") for label in ctx.stats)
         for dotted in settings.PCC_AFTER_LOAD:
-            import_string(dotted)(ctx.programme, f"load_programme {folder.name}")
+            import_string(dotted)(ctx.programme, f"load_programme {folder.name}", changed=changed)
     return ctx

@@ -303,7 +303,8 @@ PCC_LOADERS = [
     "budgets.loader.load",
     "results.loader.load",
 ]
-# Called with (programme, cause) once every loader is done, in the load's transaction.
+# Called with (programme, cause, changed=<whether the load wrote anything>) once every loader is done, in the
+# load's transaction.
 PCC_AFTER_LOAD = [
     "reconciliation.services.figures_changed",
 ]

@@ -146,6 +146,7 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
     seen: set[int] = set()
     keys: dict[tuple[int, str], int] = {}
     current: list[Finding] = []
+    touched = False  # whether any finding is new, changed, reopened or resolved
     for verdict in verdicts:
         if verdict.severity is None:
             continue
@@ -174,12 +175,14 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
         finding = existing.get((verdict.rule.pk, finding_key))
         if finding is None:
             finding = Finding.objects.create(rule=verdict.rule, key=finding_key, **values)
+            touched = True
         else:
             figures_changed = (finding.stated, finding.recomputed) != (values["stated"], values["recomputed"])
             changed = [k for k, v in values.items() if getattr(finding, k) != v]
             if finding.status == FindingStatus.RESOLVED or (
                 finding.status == FindingStatus.EXPLAINED and figures_changed
             ):
+                touched = True
                 finding = finding_reopen(
                     finding=finding,
                     user=None,
@@ -190,6 +193,7 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
                     changes={k: values[k] for k in changed},
                 )
             elif changed:
+                touched = True
                 for k in changed:
                     setattr(finding, k, values[k])
                 finding.save(update_fields=changed)
@@ -197,9 +201,11 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
         current.append(finding)
     for finding in existing.values():
         if finding.pk not in seen and finding.status != FindingStatus.RESOLVED:
+            touched = True
             finding_resolve(finding=finding)
     Computation.note(programme, cause, summarise(programme, current))
-    figures_recomputed(programme)
+    if touched:  # what pages cached of the findings is stale; a run that changed nothing keeps it
+        figures_recomputed(programme)
     return current
 
 

@@ -139,18 +139,20 @@ def scheduled_causes(programme, *, using: str | None = None) -> list[str]:
     return list(job.causes) if job else []
 
 
-def figures_changed(programme, cause: str, *, using: str | None = None) -> None:
+def figures_changed(programme, cause: str, *, using: str | None = None, changed: bool = True) -> None:
     """Reconcile ``programme`` (an instance or its pk) once the current transaction commits; at once when
     there is none. Every writer calls this: admin saves and deletes (through :func:`watch`), imports,
     loaders, approvals, rate changes. Several calls in one transaction make one run, noting each cause.
-    A rolled-back transaction runs nothing.
+    A rolled-back transaction runs nothing. ``changed=False``: a writer that wrote nothing (a reload of
+    the same fixtures) asks for the run only; what pages cached stays valid unless the run finds otherwise.
     """
     programme_id = getattr(programme, "pk", programme)
     if programme_id is None:
         return
     # At once too, in the writer's transaction: its own later reads (and everyone's once it commits)
     # miss what pages cached of the old figures, even before the reconciliation has run.
-    _bump_figures_version(programme_id, using)
+    if changed:
+        _bump_figures_version(programme_id, using)
     job = _scheduled(programme_id, using)
     if job is not None:
         job.add(cause)
