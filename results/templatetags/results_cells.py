@@ -57,7 +57,9 @@ def source_link(context, document, lines) -> SafeString:
 def target_cell(item) -> SafeString:
     """The target as printed, its type as a tooltip, and whether lower is better."""
     html = format_html(
-        '<span title="{}">{}</span>', choice_label(item, "target_kind"), item.target_text or formatting.MISSING
+        '<span title="{}">{}</span>',
+        choice_label(item, "target_kind"),
+        item.target_text or formatting.MISSING,
     )
     if item.lower_is_better:
         html += format_html(' <span class="badge">{}</span>', gettext("lower is better"))
