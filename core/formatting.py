@@ -38,6 +38,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils import dateformat, timezone, translation
+from django.utils.functional import LazyObject, empty
 
 from core.money import round_amount
 
@@ -86,7 +87,14 @@ def current_style() -> str:
     reader = _reader.get()
     if reader is None:
         return DEFAULT_STYLE
-    return reader if isinstance(reader, str) else style_of(reader)
+    if isinstance(reader, str):
+        return reader
+    # The request's user is a lazy object: every attribute read through it goes through its proxy, and a
+    # page writes hundreds of figures. Once it is loaded, read the user itself (still live: a style the
+    # user changes during the request is the one the rest of the page is written in).
+    if isinstance(reader, LazyObject) and reader._wrapped is not empty:
+        reader = reader._wrapped
+    return style_of(reader)
 
 
 @contextmanager

@@ -200,6 +200,14 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
         Indicator.objects.filter(result__plan__in=plan_ids)
         .with_progress()
         .select_related("result__plan__organisation")
+        # Only what the achievement chart reads: the page built ~70 full indicators, plans and partners.
+        .only(
+            "target_kind",
+            "target_value",
+            "lower_is_better",
+            "aggregation",
+            "result__plan__organisation__acronym",
+        )
         .order_by("result__plan__order", "result__plan__code", "result__order", "order")
     )
     activity_reports = list(
