@@ -44,14 +44,27 @@ class Problem:
         return f"{self.location()}: {self.text()}{value}"
 
     def as_json(self) -> dict:
-        return {
-            key: getattr(self, key)
-            for key in ("message", "params", "file", "sheet", "row", "column", "value")
-        }
+        # A NUL quoted from the file (a header, a value) is kept visible as "\x00": PostgreSQL stores none.
+        return _without_nul(
+            {
+                key: getattr(self, key)
+                for key in ("message", "params", "file", "sheet", "row", "column", "value")
+            }
+        )
 
     @classmethod
     def from_json(cls, data: dict) -> Problem:
         return cls(**data)
+
+
+def _without_nul(value):
+    if isinstance(value, str):
+        return value.replace("\x00", "\\x00")
+    if isinstance(value, dict):
+        return {key: _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 class SpreadsheetError(ValueError):

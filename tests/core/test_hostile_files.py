@@ -453,3 +453,17 @@ def test_the_preview_says_how_the_text_was_read(admin_user, media, client):
     assert "texto CSV leído como Windows-1252" in page  # in the user's language
     import_commit(record=record)
     assert ExchangeRate.objects.get(code="cambio").description == "“uno” – dos"
+
+
+def test_a_nul_quoted_in_an_error_is_stored_visible_not_refused_by_the_database():
+    """Found by the generated files on PostgreSQL: a header "period_sta<NUL>rt" quoted in the error made
+    the error list unstorable (PostgreSQL keeps no NUL in text or JSON), so the dry run failed."""
+    from core.spreadsheets.errors import Problem
+
+    problem = Problem(
+        message="unknown column %(header)s", params={"header": "period_sta\x00rt"}, file="p.csv"
+    )
+    stored = problem.as_json()
+    assert stored["params"]["header"] == "period_sta\\x00rt"
+    assert "\x00" not in repr(stored)
+    assert "period_sta\\x00rt" in Problem.from_json(stored).text()
