@@ -452,15 +452,19 @@ DOCUMENT_CITATIONS = [
 ]
 
 
-def citing_programme_ids(document) -> set[int]:
-    ids: set[int] = set()
+def _citations(*, document=None, programmes=None) -> dict[int, set[int]]:
+    """The programmes citing each source document (document id → programme ids): of one ``document``,
+    or of every document cited by ``programmes`` (ids; None: all)."""
+    citing: dict[int, set[int]] = {}
     for app_label, model, path in DOCUMENT_CITATIONS:
-        ids.update(
-            apps.get_model(app_label, model)
-            .objects.filter(document=document)
-            .values_list(f"{path}_id", flat=True)
-        )
-    return ids
+        rows = apps.get_model(app_label, model).objects.filter(document__isnull=False)
+        if document is not None:
+            rows = rows.filter(document=document)
+        if programmes is not None:
+            rows = rows.filter(**{f"{path}_id__in": programmes})
+        for document_id, programme_id in rows.values_list("document_id", f"{path}_id").order_by().distinct():
+            citing.setdefault(document_id, set()).add(programme_id)
+    return citing
 
 
 @dataclass
@@ -478,7 +482,7 @@ def get_document_for_user_or_404(user, code: str) -> tuple[DocumentView, bool]:
     unless every citing programme shows partners only the lines of the tables they may see.
     """
     document = get_object_or_404(apps.get_model("core", "Document"), code=code)
-    citing = citing_programme_ids(document)
+    citing = _citations(document=document).get(document.pk, set())
     mine = {p for p in citing if roles_in(user, p)}
     if not mine:
         raise Http404
@@ -490,14 +494,7 @@ def readable_documents(user) -> list[DocumentView]:
     :func:`get_document_for_user_or_404` decides for one (the search reads them all at once)."""
     if not user.is_authenticated or not user.is_active:
         return []
-    mine = programme_ids(user)
-    citing: dict[int, set[int]] = {}
-    for app_label, model, path in DOCUMENT_CITATIONS:
-        rows = apps.get_model(app_label, model).objects.filter(document__isnull=False)
-        if mine is not None:
-            rows = rows.filter(**{f"{path}_id__in": mine})
-        for document_id, programme_id in rows.values_list("document_id", f"{path}_id").order_by().distinct():
-            citing.setdefault(document_id, set()).add(programme_id)
+    citing = _citations(programmes=programme_ids(user))
     whole = set(
         Programme.objects.filter(
             pk__in={p for ids in citing.values() for p in ids}, partner_document_access=DocumentAccess.WHOLE

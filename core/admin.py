@@ -12,7 +12,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from core import formatting
 from core.forms import DecimalTextField
 from core.models import Document, ExchangeRate, GlossaryTerm, ImportRecord, Organisation, User
-from core.templatetags.pcc import reader_format
 
 
 class ChangeReasonForm(forms.ModelForm):
@@ -85,7 +84,7 @@ class ChangeReasonAdmin(FiguresAdminMixin, SimpleHistoryAdmin):
         # Targets and achievements typed in the admin are read as in the forms and imports (core.numbers),
         # in the admin's number format. Not djmoney's MoneyField: its amount is part of a two-field widget.
         if type(db_field) is models.DecimalField:
-            kwargs.update(form_class=DecimalTextField, number_format=reader_format({"request": request}))
+            kwargs.update(form_class=DecimalTextField, number_format=formatting.style_of(request.user))
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):

@@ -41,11 +41,11 @@ from django.utils import dateformat, timezone, translation
 from django.utils.functional import LazyObject, empty
 
 from core.money import round_amount
+from core.numbers import number_style
 
-SWISS, PERUVIAN = "ch", "pe"
+SWISS, PERUVIAN = "ch", "pe"  # core.models.NumberFormat
+STYLES = (SWISS, PERUVIAN)
 DEFAULT_STYLE = PERUVIAN
-# (thousands separator, decimal separator) per style.
-SEPARATORS = {SWISS: ("'", "."), PERUVIAN: (",", ".")}
 CURRENCY_LABELS = {"USD": "US$"}
 MISSING = "—"
 
@@ -109,7 +109,7 @@ def reading_as(reader) -> Iterator[None]:
 
 def _style(style: str | None) -> str:
     style = style or current_style()
-    return style if style in SEPARATORS else DEFAULT_STYLE
+    return style if style in STYLES else DEFAULT_STYLE
 
 
 def _language(language: str | None) -> str:
@@ -144,7 +144,9 @@ def amount(value, style: str | None = None, places: int | None = 2) -> str:
     number = _decimal(value)
     if number is None:
         return MISSING if value is None or value == "" else str(value)
-    thousands, point = SEPARATORS[_style(style)]
+    # The separators a reader of this style types and reads (core.numbers parses them back).
+    written = number_style(_style(style))
+    thousands, point = written.thousands, written.decimal
     if places is None:
         number = number.normalize()
         if number.as_tuple().exponent > 0:  # 4.086384E+6

@@ -38,10 +38,6 @@ def validate_date_in_window(value: datetime.date | None) -> None:
     )
 
 
-def text_max_chars() -> int:
-    return settings.PCC_TEXT_MAX_CHARS
-
-
 def validate_text_length(value: str | None) -> None:
     if value and len(value) > settings.PCC_TEXT_MAX_CHARS:
         raise ValidationError(

@@ -23,8 +23,8 @@ from agreements.access import (
     get_plan_for_user_or_404,
     get_report_for_user_or_404,
 )
+from core import formatting
 from core.navigation import next_url
-from core.templatetags.pcc import reader_format
 from results import services
 from results.forms import ProgressForm, ReopenForm, ReturnForm, TargetChangeForm
 from results.history import REPORT_FIELDS, TARGET_FIELDS, history_rows
@@ -194,7 +194,7 @@ def _progress_create(request, target, plan):
         target=target,
         on_behalf_of=on_behalf_of,
         staging=EvidenceStaging(request.session),
-        number_format=reader_format({"request": request}),
+        number_format=formatting.style_of(request.user),
     )
     if request.method == "POST":
         if form.is_valid():
@@ -285,7 +285,7 @@ def progress_edit(request, pk: int):
         target=report.target,
         on_behalf_of=on_behalf_of,
         staging=EvidenceStaging(request.session),
-        number_format=reader_format({"request": request}),
+        number_format=formatting.style_of(request.user),
     )
     if request.method == "POST":
         if form.is_valid():

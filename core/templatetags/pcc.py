@@ -18,13 +18,6 @@ register = template.Library()
 # Thin wrappers of core.formatting, the one formatter: the reader's style is the request's (its middleware).
 
 
-def reader_format(context) -> str:
-    """The number style of the context's reader: :func:`core.formatting.style_of` its request's user."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    return formatting.style_of(user) if user is not None else formatting.current_style()
-
-
 @register.simple_tag
 def money(value, places: int = 2):
     """``{% money fact.amount %}`` → ``CHF 4'087'460.00`` or ``US$ 3,283,290.00`` by the reader's style."""
