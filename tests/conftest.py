@@ -32,14 +32,32 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.path.is_relative_to(BROWSER_TESTS):
             item.add_marker(pytest.mark.browser)
-    # Transactional tests (the live-server browser tests) empty the database when they end; run them
-    # last so the session's loaded PCC serves every other test. `pcc` reloads it if it is gone.
-    items.sort(
-        key=lambda item: (
-            "transactional_db" in getattr(item, "fixturenames", ())
-            or "live_server" in getattr(item, "fixturenames", ())
-        )
+
+
+def _empties_database(item) -> bool:
+    """A transactional test (a live-server browser test, a `django_db(transaction=True)` one) empties the
+    database when it ends, as pytest-django decides it."""
+    fixtures = getattr(item, "fixturenames", ())
+    marker = item.get_closest_marker("django_db")
+    by_marker = marker is not None and (
+        marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
     )
+    return bool(by_marker) or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+class _TransactionalLast:
+    """Transactional tests empty the database when they end; they run after every other one so the
+    session's loaded PCC serves the rest (`pcc` reloads it if it is gone, at several seconds a test).
+    Last of all the hooks: pytest's own reordering by parametrized session fixtures (Playwright's
+    browser) would otherwise move the browser tests back between the others."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        items.sort(key=_empties_database)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_TransactionalLast(), "pcc-transactional-last")
 
 
 @pytest.fixture(autouse=True)

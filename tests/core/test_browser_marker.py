@@ -1,4 +1,5 @@
-"""`-m browser` selects the real-browser tests and `-m "not browser"` leaves them out (tests/conftest.py)."""
+"""`-m browser` selects the real-browser tests and `-m "not browser"` leaves them out, and the tests that
+empty the database run after all the others (tests/conftest.py)."""
 
 import subprocess
 import sys
@@ -11,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PATHS = ["tests/browser", "tests/core/test_settings.py"]
 
 
-def collected(marker: str) -> list[str]:
+def collected(marker: str, paths=PATHS) -> list[str]:
     result = subprocess.run(
         [
             sys.executable,
@@ -23,7 +24,7 @@ def collected(marker: str) -> list[str]:
             "no:cacheprovider",
             "-m",
             marker,
-            *PATHS,
+            *paths,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -42,3 +43,16 @@ def test_the_browser_marker_selects_exactly_the_tests_in_tests_browser(marker, i
     ids = collected(marker)
     assert ids, f"-m {marker!r} collected nothing"
     assert {item.startswith("tests/browser/") for item in ids} == {in_browser_folder}
+
+
+def test_tests_that_empty_the_database_run_after_every_test_that_shares_the_loaded_pcc():
+    # A browser test run among the others made each later test reload the PCC: CI took over 90 minutes.
+    ids = collected("", ["tests"])
+    emptying = [i for i, item in enumerate(ids) if item.startswith("tests/browser/")]
+    sharing = [
+        i
+        for i, item in enumerate(ids)
+        if item.startswith(("tests/results/test_plan_pages.py", "tests/reports/"))
+    ]
+    assert emptying and sharing
+    assert max(sharing) < min(emptying)
