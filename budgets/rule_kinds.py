@@ -15,10 +15,11 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
-from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, RowRole
 from budgets.rules import parse_ref
 from core.models import ExchangeRate
 from core.money import CONVERSION_TOLERANCE_PERCENT, convert
+from core.numbers import UNSTATED_MARKERS
 from reconciliation.models import ReconciliationRule
 from reconciliation.registry import (
     Figure,
@@ -66,6 +67,7 @@ class Cell:
     currency: str
     text: str
     partner: str
+    marker: str = ""  # budgets.models.Marker: what is printed instead of a number
 
     @property
     def value_or_zero(self) -> Decimal:
@@ -87,6 +89,7 @@ class BudgetFigures(RunContext):
             "amount_currency",
             "text",
             "partner__acronym",
+            "marker",
         )
         return {
             f"{code}/{line}/{key}": Cell(
@@ -97,8 +100,9 @@ class BudgetFigures(RunContext):
                 currency or "",
                 text,
                 partner or "",
+                marker,
             )
-            for code, title, title_en, line, key, amount, currency, text, partner in rows
+            for code, title, title_en, line, key, amount, currency, text, partner, marker in rows
         }
 
     @cached_property
@@ -111,6 +115,30 @@ class BudgetFigures(RunContext):
     @cached_property
     def rates(self) -> dict:
         return {r.code: r for r in ExchangeRate.objects.all()}
+
+    @cached_property
+    def total_rows(self) -> set[tuple[str, int]]:
+        """(table, line) of every subtotal and total row: a blank cell there is unstated, not nothing."""
+        return set(
+            BudgetRow.objects.filter(
+                table__programme=self.programme, role__in=(RowRole.SUBTOTAL, RowRole.TOTAL)
+            ).values_list("table__code", "line")
+        )
+
+    def where(self, reference: str) -> Message:
+        """A cell's place for a message: its line and its column's header as printed."""
+        _, code, line, key = parse_ref(reference)
+        header = next((c.header for c in self.tables[code].columns.all() if c.key == key), key)
+        return Message(gettext_noop("line %(line)s, “%(column)s”"), {"line": line, "column": header})
+
+    def unstated(self, reference: str, cell: Cell | None) -> bool:
+        """Whether the term at ``reference`` states no value: n.a./n.d., or a blank cell of a total row."""
+        if cell is not None and cell.amount is not None:
+            return False
+        if cell is not None and cell.marker not in ("", "blank"):
+            return cell.marker in UNSTATED_MARKERS
+        _, code, line, _column = parse_ref(reference)
+        return (code, line) in self.total_rows
 
     def cell(self, reference: str) -> Cell | None:
         """The cell at ``table/line/column``; ``None`` when the cell exists but is blank."""
@@ -187,6 +215,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     recomputed = sum((sign * c.value_or_zero for sign, _r, c in terms if c is not None), Decimal(0))
     stated = total.amount if total is not None else None
     currency = currencies.pop() if currencies else ""
+    unknown = [ctx.where(ref) for _s, ref, c in terms if ctx.unstated(ref, c)]
     return [
         Outcome(
             stated,
@@ -200,6 +229,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
             ),
             partner=partner,
             tolerance=ctx.converted_terms_tolerance(total_ref, currency, len(terms)),
+            unknown=unknown,
         )
     ]
 

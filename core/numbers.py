@@ -32,6 +32,9 @@ EMPTY_MARKERS = {
     "n.d": "n.d.",
     "": "blank",
 }
+# Markers that state no value (not applicable, not available): never a zero in a sum. A dash prints "nothing"
+# (zero); a blank cell is nothing in an item row but unstated in a total row (budgets.rule_kinds).
+UNSTATED_MARKERS = frozenset({"n.a.", "n.d."})
 _ALLOWED = re.compile(r"[0-9.,']+")
 
 

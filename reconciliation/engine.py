@@ -20,6 +20,7 @@ from core.models import Organisation
 from core.money import round_amount
 from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, Severity
 from reconciliation.registry import (
+    Figure,
     Message,
     Outcome,
     RuleError,
@@ -46,10 +47,10 @@ def classify(
     outcome: Outcome, rule: ReconciliationRule, kind: RuleKind | None
 ) -> tuple[str | None, Decimal | None]:
     if outcome.holds is not None:
-        return (None if outcome.holds else Severity.MATERIAL), None
+        return (None if outcome.holds else (outcome.severity or Severity.MATERIAL)), None
     stated, recomputed = outcome.stated, outcome.recomputed
     if not isinstance(stated, Decimal) or not isinstance(recomputed, Decimal):
-        return Severity.MATERIAL, None
+        return outcome.severity or Severity.MATERIAL, None
     difference = stated - recomputed
     if difference == 0:
         return None, difference
@@ -67,7 +68,25 @@ def classify(
         return Severity.ROUNDING, difference
     if relative is not None and recomputed and abs(difference) * 100 <= relative * abs(recomputed):
         return Severity.ROUNDING, difference
-    return Severity.MATERIAL, difference
+    if outcome.unknown:  # the unstated terms may account for the difference: not a finding, not checkable
+        return Severity.UNCHECKED, difference
+    return outcome.severity or Severity.MATERIAL, difference
+
+
+def _not_checkable(outcome: Outcome) -> Outcome:
+    """The outcome's message for a check its unstated terms prevent."""
+    outcome.message = Message(
+        gettext_noop(
+            "Not checkable: no value is stated for %(terms)s (n.a. or blank, not a zero); the stated terms "
+            "add up to %(recomputed)s against %(stated)s."
+        ),
+        {
+            "terms": outcome.unknown,
+            "recomputed": Figure(outcome.recomputed, outcome.currency),
+            "stated": Figure(outcome.stated, outcome.currency),
+        },
+    )
+    return outcome
 
 
 def _unchecked(rule: ReconciliationRule, message: str) -> Verdict:
@@ -106,6 +125,8 @@ def evaluate(rules: list[ReconciliationRule], programme) -> list[Verdict]:
             continue
         for outcome in outcomes:
             severity, difference = classify(outcome, rule, kind)
+            if severity == Severity.UNCHECKED and outcome.unknown:
+                outcome = _not_checkable(outcome)
             verdicts.append(Verdict(rule, outcome, severity, difference))
     return verdicts
 
@@ -142,7 +163,8 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
     )
     verdicts = evaluate(rules, programme)
     existing = {(f.rule_id, f.key): f for f in Finding.objects.filter(rule__programme=programme)}
-    partners = {o.acronym: o for o in Organisation.objects.all()}
+    named = {v.outcome.partner or (v.rule.params or {}).get("partner", "") for v in verdicts if v.severity}
+    partners = {o.acronym: o for o in Organisation.objects.filter(acronym__in=named - {""})}
     seen: set[int] = set()
     keys: dict[tuple[int, str], int] = {}
     current: list[Finding] = []
@@ -173,6 +195,8 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
             "message": _in_site_language(outcome.message),
         }
         finding = existing.get((verdict.rule.pk, finding_key))
+        if finding is not None:
+            finding.rule = verdict.rule  # the run's rule, its subject prefetched: no query per finding later
         if finding is None:
             finding = Finding.objects.create(rule=verdict.rule, key=finding_key, **values)
             touched = True
@@ -214,6 +238,7 @@ class Summary:
     rules: int = 0
     holding: int = 0
     rounding: int = 0
+    observation: int = 0
     material: int = 0
     unchecked: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
@@ -231,7 +256,7 @@ def summarise(programme, findings: list[Finding] | None = None) -> Summary:
             .only("rule_id", "severity")
         )
     worst: dict[int, str] = {}
-    order = {Severity.ROUNDING: 1, Severity.UNCHECKED: 2, Severity.MATERIAL: 3}
+    order = {Severity.OBSERVATION: 1, Severity.ROUNDING: 2, Severity.UNCHECKED: 3, Severity.MATERIAL: 4}
     for f in findings:
         if f.rule_id in rules and order[f.severity] > order.get(worst.get(f.rule_id), 0):
             worst[f.rule_id] = f.severity

@@ -110,8 +110,14 @@ class ReconciliationRule(models.Model):
 
 
 class Severity(models.TextChoices):
-    ROUNDING = "rounding", _("Rounding")
+    """How much a finding matters: a material difference changes an amount; a rounding one is within what
+    the figures' own rounding explains; an observation is a likely slip that changes no amount (a
+    duplicated code, a total row that leaves a figure blank); unchecked: the figures do not allow the check
+    (a term stated as n.a. or left blank)."""
+
     MATERIAL = "material", _("Material")
+    ROUNDING = "rounding", _("Rounding")
+    OBSERVATION = "observation", _("Observation")
     UNCHECKED = "unchecked", _("Could not be checked")
 
 
@@ -141,7 +147,7 @@ class Finding(models.Model):
         ReconciliationRule, on_delete=models.CASCADE, related_name="findings", verbose_name=_("rule")
     )
     key = models.CharField(_("key"), max_length=160, blank=True)
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    severity = models.CharField(_("severity"), max_length=12, choices=Severity.choices)
     stated = models.CharField(_("stated"), max_length=255, blank=True)
     recomputed = models.CharField(_("recomputed"), max_length=255, blank=True)
     difference = models.DecimalField(_("difference"), max_digits=21, decimal_places=6, null=True, blank=True)

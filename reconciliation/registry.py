@@ -14,7 +14,7 @@ may override them.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,13 @@ class Outcome:
     # The rounding tolerance this check's own figures imply (e.g. n rounded terms), in currency units;
     # None: the kind's default. A rule's own tolerance overrides both.
     tolerance: Decimal | None = None
+    # How a check that does not hold is graded, when the evaluator knows better than the figures (e.g.
+    # ``Severity.OBSERVATION`` for a numbering slip); None: graded by the difference and the tolerance.
+    severity: str | None = None
+    # Where the terms are whose value is not stated (n.a., a blank cell of a total row), as messages
+    # ("line 238, “2008 extensión”"): not zeros. When the stated terms do not account for the figure, the check cannot be
+    # made and is reported as such, not as a finding.
+    unknown: list[Message] = field(default_factory=list)
 
 
 class RuleError(Exception):

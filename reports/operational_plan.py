@@ -19,7 +19,7 @@ from agreements.models import Programme
 from budgets.models import BudgetFact, BudgetTable, RowRole
 from budgets.rules import parse_ref
 from reconciliation.engine import evaluate
-from reconciliation.models import ReconciliationRule
+from reconciliation.models import ReconciliationRule, Severity
 from reports.dashboard import plans_for
 from reports.filters import Filters
 from results.models import Activity, Indicator, ProgressReport, ReportingPeriod, Result, WorkPlan
@@ -39,7 +39,8 @@ class BudgetCell:
 
     @property
     def mismatches(self) -> list[Recomputed]:
-        return [r for r in self.recomputed if r.severity]
+        # A check that could not be made (an unstated term) or an observation is no differing total.
+        return [r for r in self.recomputed if r.severity in (Severity.MATERIAL, Severity.ROUNDING)]
 
     @property
     def severity(self) -> str:

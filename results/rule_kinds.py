@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import formatting
+from reconciliation.models import Severity
 from reconciliation.registry import Message, Outcome, RuleError, register_rule_kind
 from reconciliation.services import through, watch
 from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
@@ -106,7 +107,8 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
             and year.target_unit == phase.target_unit
             and None not in (year.target_value, phase.target_value)
         )
-        if comparable and year.target_value > phase.target_value:
+        target_exceeds = comparable and year.target_value > phase.target_value
+        if target_exceeds:
             problems.append(
                 Message(
                     gettext_noop("the 2008 target %(year)s exceeds the phase target %(phase)s"),
@@ -137,6 +139,8 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
                 ),
                 key=f"{year.result.code}/{year.code}",
                 holds=not problems,
+                # A numbering slip alone (same wording and target, another number) changes no figure.
+                severity=Severity.OBSERVATION if problems and not target_exceeds else None,
                 partner=plan.organisation.acronym,
                 document=plan.document,
             )

@@ -30,16 +30,7 @@ def _finding(code, key=""):
 @pytest.mark.parametrize(
     ("rule", "severity", "stated", "recomputed", "difference", "lines"),
     [
-        # Cuadro 1 of the programme: the printed total is not the sum of the years…
-        (
-            "programa-cuadro-1/238/total:sum-columns",
-            Severity.MATERIAL,
-            "4086384",
-            "4000000",
-            Decimal("86384"),
-            [238],
-        ),
-        # …nor the sum of the rows' totals; and "Fondo concursable" does not add up across the years.
+        # Cuadro 1 of the programme: the printed total is not the sum of the rows' totals; and "Fondo concursable" does not add up across the years.
         (
             "programa-cuadro-1/238/total:sum-rows",
             Severity.MATERIAL,
@@ -145,10 +136,14 @@ def test_rules_that_hold_produce_no_finding(findings):
 def test_summary_counts_every_rule_once(findings, pcc):
     summary = summarise(pcc)
     assert summary.rules == ReconciliationRule.objects.filter(programme=pcc, active=True).count()
-    assert summary.holding + summary.rounding + summary.material + summary.unchecked == summary.rules
+    assert (
+        summary.holding + summary.rounding + summary.observation + summary.material + summary.unchecked
+        == summary.rules
+    )
     assert summary.material >= 10
     assert summary.rounding >= 10
-    assert summary.unchecked == 0
+    # The numbering slip of line 1006; the row sum of line 238, whose "2008 extensión" is left blank.
+    assert (summary.observation, summary.unchecked) == (1, 1)
 
 
 def test_a_wider_tolerance_turns_a_material_difference_into_rounding(findings, pcc):
@@ -190,7 +185,7 @@ def test_a_rule_of_an_unregistered_kind_is_reported_not_crashing(pcc):
     assert finding in current
     assert finding.severity == Severity.UNCHECKED
     assert "not_registered_here" in finding.message
-    assert summarise(pcc).unchecked == 1
+    assert summarise(pcc).unchecked == 2  # with the row sum of line 238, which a blank term prevents
 
 
 def test_a_rule_pointing_at_a_missing_cell_is_unchecked(pcc):
@@ -404,8 +399,10 @@ def test_a_sum_of_figures_each_converted_and_rounded_may_miss_by_half_a_unit_per
             Severity.ROUNDING,
         )
     # In the binding currency the figures are not conversions: one unit stays the most a sum may miss.
-    chf = Finding.objects.get(rule__code="programa-cuadro-1/238/total:sum-columns")
-    assert chf.severity == Severity.MATERIAL
+    # Line 227, Asistencia técnica nacional (MWA): 20'000 + 60'000 + 50'000 + 20'000 + (9'236) is 140'764,
+    # printed 140'760: six CHF terms, not conversions, so four units are material.
+    chf = Finding.objects.get(rule__code="programa-cuadro-1/227/total:sum-columns")
+    assert (chf.severity, chf.stated, chf.recomputed) == (Severity.MATERIAL, "140760", "140764")
 
 
 def test_a_row_formula_is_not_applied_to_a_total_whose_members_state_only_some_of_its_columns(findings):
@@ -421,3 +418,47 @@ def test_a_row_formula_is_not_applied_to_a_total_whose_members_state_only_some_o
     assert (
         Finding.objects.get(rule__code="sp12-cuadro-1/584/additional:identity").severity == Severity.ROUNDING
     )
+
+
+def test_a_blank_cell_of_a_total_row_is_not_a_zero_the_row_sum_cannot_be_checked(findings, pcc):
+    # Line 238, TOTAL: 577'000, 1'422'000, 1'115'000, 886'000, "2008 extensión" left blank, total 4'086'384.
+    # The blank is not a zero (the column's items add up to 86'384, which the total includes): the row's
+    # sum is not checkable, shown as such, and no material finding.
+    row_sum = _finding("programa-cuadro-1/238/total:sum-columns")
+    assert row_sum.severity == Severity.UNCHECKED
+    assert (row_sum.stated, row_sum.recomputed) == ("4086384", "4000000")
+    assert row_sum.lines == [238]
+    assert "2008 extensión" in row_sum.message and "4,000,000" in row_sum.message
+    summary = summarise(pcc)
+    assert summary.unchecked == 1
+    # The sum down the rows still differs materially (4'216'380, the rows' printed totals).
+    assert _finding("programa-cuadro-1/238/total:sum-rows").severity == Severity.MATERIAL
+
+
+def test_an_na_term_is_not_a_zero_when_the_others_do_not_account_for_the_total(db):
+    # Items 1'000, n.a., 3'000 and a total of 6'000: the stated terms give 4'000, the n.a. may be the
+    # rest, so the check cannot be made; with the total printed as 4'000 the stated terms account for it.
+    table = BudgetTableFactory(currency="CHF")
+    column = BudgetColumnFactory(table=table, key="chf")
+    BudgetFactFactory(row=BudgetRowFactory(table=table), column=column, value=Decimal(1000))
+    BudgetFactFactory(
+        row=BudgetRowFactory(table=table), column=column, value=None, text="n.a.", marker="n.a."
+    )
+    BudgetFactFactory(row=BudgetRowFactory(table=table), column=column, value=Decimal(3000))
+    total = BudgetFactFactory(
+        row=BudgetRowFactory(table=table, label="TOTAL", role=RowRole.TOTAL),
+        column=column,
+        value=Decimal(6000),
+    )
+    rule = ReconciliationRuleFactory(
+        programme=table.programme,
+        subject=table,
+        params={"total": ref(table, 14, "chf"), "terms": [ref(table, line, "chf") for line in (11, 12, 13)]},
+    )
+    (finding,) = reconcile(rule.programme)
+    assert (finding.severity, finding.stated, finding.recomputed) == (Severity.UNCHECKED, "6000", "4000")
+    assert "12" in finding.message and summarise(rule.programme).material == 0
+    total.amount = Money(4000, "CHF")
+    total.text = "4000"
+    total.save()
+    assert reconcile(rule.programme) == []

@@ -24,17 +24,18 @@ def test_json_lists_every_finding_with_its_figures(pcc, capsys):
             "lines",
         } <= set(row)
     by_rule = {row["rule"]: row for row in rows}
-    total = by_rule["programa-cuadro-1/238/total:sum-columns"]
+    total = by_rule["programa-cuadro-1/238/total:sum-rows"]
     assert total["kind"] == "sum"
     assert total["severity"] == "material"
     assert (total["stated"], total["recomputed"], Decimal(total["difference"])) == (
         "4086384",
-        "4000000",
-        Decimal("86384"),
+        "4216380",
+        Decimal("-129996"),
     )
     assert total["currency"] == "CHF"
     assert total["table"].startswith("Cuadro 1: El presupuesto en francos suizos del programa")
-    assert total["lines"] == [238]
+    assert total["lines"][0] == 218 and total["lines"][-1] == 238
+    assert by_rule["programa-cuadro-1/238/total:sum-columns"]["severity"] == "unchecked"
     assert by_rule["text/prosur-resultado-2-promotores"]["currency"] == ""
 
 

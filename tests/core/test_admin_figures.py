@@ -5,13 +5,13 @@ from django.urls import reverse
 
 from reconciliation.models import Finding
 
-# Cuadro 1 of the programme, line 238: the TOTAL column states 4'086'384, its years add up to 4'000'000.
-TOTAL_RULE = "programa-cuadro-1/238/total:sum-columns"
+# Cuadro 1 of the programme, line 238: the TOTAL row states 4'086'384, the rows' totals add up to 4'216'380.
+TOTAL_RULE = "programa-cuadro-1/238/total:sum-rows"
 
 
 @pytest.mark.parametrize(
     ("style", "amount", "difference"),
-    [("ch", "CHF 4&#x27;086&#x27;384.00", "86&#x27;384"), ("pe", "CHF 4,086,384.00", "86,384")],
+    [("ch", "CHF 4&#x27;086&#x27;384.00", "-129&#x27;996"), ("pe", "CHF 4,086,384.00", "-129,996")],
 )
 def test_admin_lists_write_money_and_differences_in_the_readers_style(
     login, admin_user, style, amount, difference
@@ -25,9 +25,9 @@ def test_admin_lists_write_money_and_differences_in_the_readers_style(
     finding = Finding.objects.get(rule__code=TOTAL_RULE)
     findings = client.get(reverse("admin:reconciliation_finding_changelist"), {"q": TOTAL_RULE})
     assert f'<td class="field-difference">{difference}</td>' in findings.content.decode()
-    # Read-only on the finding's page too, and no longer as Django's "86384,000000".
+    # Read-only on the finding's page too, and no longer as Django's "-129996,000000".
     page = client.get(reverse("admin:reconciliation_finding_change", args=[finding.pk])).content.decode()
     assert f'<div class="readonly">{difference}</div>' in page
     stated = amount.removesuffix(".00")
     assert f"{stated};" in page  # the message, in the reader's style too
-    assert "86384,000000" not in page
+    assert "129996,000000" not in page

@@ -19,8 +19,8 @@ SKIPPED = {"script", "style", "code", "blockquote", "textarea", "pre"}
 OTHER_STYLE = {"ch": re.compile(r"\d,\d{3}(?!\d)"), "pe": re.compile(r"\d'\d{3}(?!\d)")}
 EITHER = [re.compile(r"USD\s\d"), re.compile(r"(?<![\d.,'/:-])\d{7,}(?![\d])")]
 
-# Cuadro 1 of the programme, line 238: the TOTAL column states 4'086'384, its years add up to 4'000'000.
-TOTAL_RULE = "programa-cuadro-1/238/total:sum-columns"
+# Cuadro 1 of the programme, line 238: the TOTAL row states 4'086'384, the rows' totals add up to 4'216'380.
+TOTAL_RULE = "programa-cuadro-1/238/total:sum-rows"
 
 
 class _Text(HTMLParser):
@@ -98,7 +98,7 @@ def test_the_partner_dashboard_writes_every_figure_in_the_readers_style(login, p
 
 @pytest.mark.parametrize(
     ("style", "stated", "recomputed"),
-    [("ch", "CHF 4'086'384", "CHF 4'000'000"), ("pe", "CHF 4,086,384", "CHF 4,000,000")],
+    [("ch", "CHF 4'086'384", "CHF 4'216'380"), ("pe", "CHF 4,086,384", "CHF 4,216,380")],
 )
 def test_a_finding_message_writes_its_figures_for_its_reader(login, staff_user, style, stated, recomputed):
     staff_user.number_format = style
@@ -107,7 +107,7 @@ def test_a_finding_message_writes_its_figures_for_its_reader(login, staff_user, 
     text = page_text(login(staff_user).get(reverse("budgets:reconciliation", args=["pcc"])))
     assert f"Se indica {stated}; la suma de sus términos es {recomputed}." in text
     # The finding keeps the exact figures, whoever reads it.
-    assert (finding.stated, finding.recomputed) == ("4086384", "4000000")
+    assert (finding.stated, finding.recomputed) == ("4086384", "4216380")
 
 
 def test_the_organisations_style_applies_when_the_user_chose_none(login, staff_user):

@@ -110,25 +110,26 @@ def test_a_finding_is_read_in_the_readers_language_whoever_triggered_the_run(
 ):
     from django.utils import translation
 
-    finding = Finding.objects.get(rule__code=TOTAL_RULE)
+    # Line 238 down the rows: the rows' printed totals make 4'216'380.
+    finding = Finding.objects.get(rule__code=TOTAL_RULE.replace("sum-columns", "sum-rows"))
     # Stored as the catalogue id and its parameters (figures exact, with their currency); the text column
     # holds the site's language and the default number style.
     assert finding.message_data == {
         "id": "Stated %(stated)s; the sum of its terms is %(recomputed)s.",
         "params": {
             "stated": {"figure": "4086384.00", "currency": "CHF", "places": None},
-            "recomputed": {"figure": "4000000.00", "currency": "CHF", "places": None},
+            "recomputed": {"figure": "4216380.00", "currency": "CHF", "places": None},
         },
     }
-    assert finding.message == "Se indica CHF 4,086,384; la suma de sus términos es CHF 4,000,000."
+    assert finding.message == "Se indica CHF 4,086,384; la suma de sus términos es CHF 4,216,380."
     with translation.override("en"):
-        assert finding.text == "Stated CHF 4,086,384; the sum of its terms is CHF 4,000,000."
+        assert finding.text == "Stated CHF 4,086,384; the sum of its terms is CHF 4,216,380."
     client = login(staff_user)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(reverse("budgets:reconciliation", args=["pcc"]), {"table": "programa-cuadro-1"})
     # COSUDE staff read Swiss figures.
     assert (
-        "Stated CHF 4&#x27;086&#x27;384; the sum of its terms is CHF 4&#x27;000&#x27;000."
+        "Stated CHF 4&#x27;086&#x27;384; the sum of its terms is CHF 4&#x27;216&#x27;380."
         in page.content.decode()
     )
 

@@ -28,15 +28,16 @@ def test_headline_shows_the_ceilings_and_figures_per_currency_with_the_us_refere
     # CHF 4'086'384 at 1 USD = 1.25 CHF is US$ 3'269'107.20; the rate is named beside it.
     assert "US$&nbsp;3&#x27;269&#x27;107.20" in headline
     assert "pcc-chf-usd-1-25" in headline
-    # Line 238 adds up neither across (577'000 + 1'422'000 + 1'115'000 + 886'000 = 4'000'000) nor down
-    # (the rows' totals make 4'216'380): both recomputed figures are beside it, each linked to its finding.
-    for code, recomputed in (("sum-columns", "4000000"), ("sum-rows", "4216380")):
-        finding = Finding.objects.get(rule__code=f"programa-cuadro-1/238/total:{code}")
-        assert finding.recomputed == recomputed
-        assert f"#finding-{finding.pk}" in headline
+    # Line 238 does not add up down the rows (the rows' totals make 4'216'380): the recomputed figure is
+    # beside it, linked to its finding. Across, its "2008 extensión" is blank, not a zero: 577'000 +
+    # 1'422'000 + 1'115'000 + 886'000 = 4'000'000 is no recomputed total, and is not shown as one.
+    down = Finding.objects.get(rule__code="programa-cuadro-1/238/total:sum-rows")
+    assert down.recomputed == "4216380" and f"#finding-{down.pk}" in headline
+    across = Finding.objects.get(rule__code="programa-cuadro-1/238/total:sum-columns")
+    assert across.severity == Severity.UNCHECKED and f"#finding-{across.pk}" not in headline
     # In the reader's number style, with the currency, like every amount on the page.
-    assert 'recalculado: <span class="money">CHF&nbsp;4&#x27;000&#x27;000.00</span>' in headline
     assert 'recalculado: <span class="money">CHF&nbsp;4&#x27;216&#x27;380.00</span>' in headline
+    assert "4&#x27;000&#x27;000.00</span>" not in headline
     assert (
         'id="headline-meaning"' in headline and 'role="alert"' not in headline
     )  # below the CHF 4'087'460 cap
@@ -70,9 +71,11 @@ def test_reconciliation_summary_counts_rules_by_their_worst_finding_and_links_to
     with_findings = set(current.values_list("rule", flat=True))
     material = set(current.filter(severity=Severity.MATERIAL).values_list("rule", flat=True))
     unchecked = set(current.filter(severity=Severity.UNCHECKED).values_list("rule", flat=True))
-    rounding = with_findings - material - unchecked
+    observed = set(current.filter(severity=Severity.OBSERVATION).values_list("rule", flat=True)) - material
+    rounding = with_findings - material - unchecked - observed
     # Cuadro 1's total (seed line 238) is printed 4'086'384 where its rows add up to 4'216'380.
-    assert rules.get(code="programa-cuadro-1/238/total:sum-columns").pk in material
+    assert rules.get(code="programa-cuadro-1/238/total:sum-rows").pk in material
+    assert rules.get(code="programa-cuadro-1/238/total:sum-columns").pk in unchecked
     assert rounding
 
     html = login(staff_user).get(URL).content.decode()
@@ -84,16 +87,19 @@ def test_reconciliation_summary_counts_rules_by_their_worst_finding_and_links_to
         ("", str(rules.count() - len(with_findings))),
         (f"{findings_url}?severity=rounding", str(len(rounding))),
         (f"{findings_url}?severity=material", str(len(material))),
+        # The numbering slip of line 1006; the row sum of line 238, whose "2008 extensión" is blank.
+        (f"{findings_url}?severity=observation", "1"),
+        (f"{findings_url}?severity=unchecked", "1"),
     ]
     # The line under the cards counts findings, not rules (a rule may find several).
     line = section.split("<p>")[1].split("<a ")[0]
     material_findings = current.filter(severity=Severity.MATERIAL).count()
     rounding_findings = current.filter(severity=Severity.ROUNDING).count()
-    assert re.findall(r"\d+", line) == [str(material_findings), str(rounding_findings)]
+    assert re.findall(r"\d+", line) == [str(material_findings), str(rounding_findings), "1", "1"]
 
     listed = login(staff_user).get(findings_url, {"severity": "material"}).context["page"]
     assert listed.paginator.count == material_findings
-    assert "programa-cuadro-1/238/total:sum-columns" in {f.rule.code for f in listed}
+    assert "programa-cuadro-1/238/total:sum-rows" in {f.rule.code for f in listed}
 
 
 def test_review_queue_lists_submitted_reports(login, staff_user, progress):

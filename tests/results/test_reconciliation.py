@@ -1,7 +1,7 @@
 """The work-plan rule kinds, run by the budgets reconciliation engine on the loaded PCC."""
 
 from reconciliation.engine import evaluate
-from reconciliation.models import ReconciliationRule
+from reconciliation.models import ReconciliationRule, Severity
 from reconciliation.registry import rule_kinds
 
 
@@ -26,11 +26,15 @@ def test_schedule_rows_that_differ_from_the_printed_months_are_flagged(pcc):
     assert verdicts["5.4"].outcome.lines == [1003, 1028]
 
 
-def test_a_2008_indicator_numbered_unlike_its_phase_indicator_is_flagged(pcc):
+def test_a_2008_indicator_numbered_unlike_its_phase_indicator_is_an_observation_not_material(pcc):
     verdicts = _verdicts(pcc, "results-year-vs-phase-turismo")
     flagged = {key: v for key, v in verdicts.items() if v.severity is not None}
     assert list(flagged) == ["5/IR 5.4"]
     assert flagged["5/IR 5.4"].outcome.lines == [1006]
+    # Line 1006: the 2008 indicator IR 5.4 has the phase indicator IR 5.3's wording and target ("3
+    # acciones" both): a numbering slip changes no figure.
+    assert flagged["5/IR 5.4"].severity == Severity.OBSERVATION
+    assert (flagged["5/IR 5.4"].outcome.stated, flagged["5/IR 5.4"].outcome.recomputed) == ("3 acciones",) * 2
     assert verdicts["1/IR.1.1"].severity is None  # 3 OGD in 2008 within 6 OGD over the phase
 
 

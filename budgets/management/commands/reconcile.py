@@ -67,7 +67,7 @@ class Command(BaseCommand):
             if format == "text":
                 self.stdout.write(
                     f"{prog.code}: {summary.rules} rules, {summary.holding} hold, {summary.rounding} rounding, "
-                    f"{summary.material} material, {summary.unchecked} unchecked"
+                    f"{summary.observation} observation, {summary.material} material, {summary.unchecked} unchecked"
                 )
         if format == "json":
             self.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2))
