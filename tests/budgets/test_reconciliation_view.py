@@ -89,6 +89,9 @@ def _queries(client, url):
 def test_query_count_does_not_grow_with_the_findings(login, staff_user, pcc, django_assert_max_num_queries):
     client = login(staff_user)
     reconcile(pcc)
+    # Measured warm, as a user's second page: what a process or the cache keeps once (content types, the
+    # run's figures) is kept, whichever tests ran before in the process.
+    client.get(URL)
     with django_assert_max_num_queries(16):
         client.get(URL)
     before = _queries(client, URL)
@@ -97,6 +100,7 @@ def test_query_count_does_not_grow_with_the_findings(login, staff_user, pcc, dja
             programme=pcc, code=f"staff/{i}", kind="unknown-{i}", description="x"
         )
     reconcile(pcc)
+    client.get(URL)
     assert _queries(client, URL) <= before  # 30 more rules and their findings: not one query more
 
 
