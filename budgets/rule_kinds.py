@@ -43,6 +43,7 @@ BUDGET_RULE_KINDS = frozenset(
         "quoted_amount",
         "agreement_ceiling",
         "statement_vs_text",
+        "row_labels",
     }
 )
 
@@ -124,6 +125,25 @@ class BudgetFigures(RunContext):
                 table__programme=self.programme, role__in=(RowRole.SUBTOTAL, RowRole.TOTAL)
             ).values_list("table__code", "line")
         )
+
+    @cached_property
+    def rows(self) -> dict[str, list[tuple[int, str, str, int | None]]]:
+        """Per table, its rows in order: (line, label, role, section line)."""
+        by_table: dict[str, list] = {}
+        for code, line, label, role, section in (
+            BudgetRow.objects.filter(table__programme=self.programme)
+            .order_by("table__code", "order", "line")
+            .values_list("table__code", "line", "label", "role", "section__line")
+        ):
+            by_table.setdefault(code, []).append((line, label, role, section))
+        return by_table
+
+    @cached_property
+    def lines_with_amounts(self) -> set[tuple[str, int]]:
+        """(table, line) of every row that states at least one value (a number or a marker)."""
+        return {
+            (c.ref.split("/", 1)[0], c.line) for c in self.cells.values() if c.amount is not None or c.marker
+        }
 
     def where(self, reference: str) -> Message:
         """A cell's place for a message: its line and its column's header as printed."""
@@ -533,6 +553,50 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> 
             holds=not differing,
         )
     ]
+
+
+@budget_kind("row_labels", gettext_lazy("Every row with amounts has its label (no shifted row)"))
+def evaluate_row_labels(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
+    """In each section (the item rows under one heading), a labelled row that states nothing before an
+    unlabelled row that states amounts: the labels look shifted against the amounts by one row or more, so
+    each row's amounts would be the label's above. Said once per section, with the rows it concerns."""
+    code = rule.params["table"]
+    if code not in ctx.tables:
+        raise RuleError(Message(gettext_noop("Unknown table %(code)s."), {"code": code}))
+    sections: dict[int | None, list] = {}
+    for line, label, role, section in ctx.rows.get(code, []):
+        if role == RowRole.ITEM:
+            sections.setdefault(section, []).append(
+                (line, label.strip(), (code, line) in ctx.lines_with_amounts)
+            )
+    outcomes = []
+    for rows in sections.values():
+        empty = [(line, label) for line, label, stated in rows if label and not stated]
+        unlabelled = [line for line, label, stated in rows if not label and stated]
+        if not empty or not unlabelled or empty[0][0] > unlabelled[-1]:
+            continue
+        (first, label), last = empty[0], unlabelled[-1]
+        below = next((line for line, _label, stated in rows if line > first and stated), last)
+        outcomes.append(
+            Outcome(
+                f"{label}: —",
+                "",
+                "",
+                sorted({first, below, last}),
+                ctx.tables[code].title,
+                Message(
+                    gettext_noop(
+                        "Lines %(first)s–%(last)s: “%(label)s” (line %(first)s) states no amount and line "
+                        "%(last)s states amounts without a label: the labels look shifted one row against "
+                        "the amounts (line %(below)s's amounts would be “%(label)s”'s)."
+                    ),
+                    {"first": first, "last": last, "label": label, "below": below},
+                ),
+                key=f"{code}/{first}",
+                holds=False,
+            )
+        )
+    return outcomes
 
 
 # A rule may be about a budget table (its findings link to it).

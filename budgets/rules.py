@@ -169,6 +169,19 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                         },
                     )
                 )
+        if any(row.role == RowRole.ITEM for row in loaded.rows):
+            rules.append(
+                StructuralRule(
+                    code=f"{table.code}:row-labels",
+                    kind="row_labels",
+                    table=table,
+                    description="Cada fila con montos tiene su etiqueta: ninguna etiqueta sin montos junto a "
+                    "montos sin etiqueta en la misma sección (una fila desplazada).",
+                    description_en="Every row with amounts has its label: no label without amounts beside "
+                    "amounts without a label in the same section (a shifted row).",
+                    params={"table": table.code},
+                )
+            )
     for chf, usd, rate in pairs:
         if rate is None or chf.amount is None or usd.amount is None:
             continue

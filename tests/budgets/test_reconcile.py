@@ -462,3 +462,36 @@ def test_an_na_term_is_not_a_zero_when_the_others_do_not_account_for_the_total(d
     total.text = "4000"
     total.save()
     assert reconcile(rule.programme) == []
+
+
+def test_a_shifted_row_is_found_without_a_rule_written_for_it(findings):
+    # Programme Cuadro 1, section "Fomento a exportaciones regionales" (line 221): "PROSUR" (line 222) prints
+    # no amount, the row of line 230 prints 20'000 … 195'000 with no label. The labels are one row off: line
+    # 223's amounts (with the 9'360 that Cuadro 1 of 1.2 gives PROSUR, line 578) are PROSUR's.
+    finding = _finding("programa-cuadro-1:row-labels", "programa-cuadro-1/222")
+    assert finding.rule.origin == RuleOrigin.LOADER
+    assert (finding.severity, finding.lines) == (Severity.MATERIAL, [222, 223, 230])
+    assert "PROSUR" in finding.message and "230" in finding.message
+    # No other table of the PCC has a labelled row without amounts beside amounts without a label.
+    assert Finding.objects.filter(rule__kind="row_labels").current().count() == 1
+
+
+def test_labels_and_amounts_in_step_hold_and_a_planted_shift_is_found(db):
+    table = BudgetTableFactory(currency="CHF")
+    column = BudgetColumnFactory(table=table, key="chf")
+    heading = BudgetRowFactory(table=table, label="Sección", role=RowRole.HEADING)
+    rows = [BudgetRowFactory(table=table, label=label, section=heading) for label in ("A", "B", "C")]
+    for row in rows:
+        BudgetFactFactory(row=row, column=column, value=Decimal(100))
+    rule = ReconciliationRuleFactory(
+        programme=table.programme, subject=table, kind="row_labels", params={"table": table.code}
+    )
+    assert reconcile(rule.programme) == []
+    # The amounts move one row down: "A" states nothing, a row without a label states the last amounts.
+    BudgetFact.objects.filter(row=rows[0]).delete()
+    BudgetFactFactory(
+        row=BudgetRowFactory(table=table, label="", section=heading), column=column, value=Decimal(100)
+    )
+    (finding,) = reconcile(rule.programme)
+    assert finding.severity == Severity.MATERIAL
+    assert finding.lines == [rows[0].line, rows[1].line, rows[2].line + 1]
