@@ -190,6 +190,13 @@ class BudgetFigures(RunContext):
             return None
         return max(Decimal(1), Decimal(terms) / 2)
 
+    def rate_for(self, reference: str, *currencies: str):
+        """The exchange rate the table of ``reference`` states, if it converts between ``currencies``."""
+        rate = self.rates_by_id.get(self.tables[parse_ref(reference)[1]].rate_id)
+        if rate is None or set(currencies) != {rate.base_currency, rate.quote_currency}:
+            return None
+        return rate
+
     @cached_property
     def rates_by_id(self) -> dict:
         return {r.pk: r for r in self.rates.values()}
@@ -332,6 +339,40 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                     ),
                     key=other_ref,
                     holds=False,
+                    partner=partner,
+                )
+            )
+            continue
+        rate = (
+            ctx.rate_for(other_ref, first.currency, other.currency)
+            if first.currency != other.currency
+            else None
+        )
+        if rate is not None:
+            # The same digits in another currency: quantified at the rate the other figure's table states.
+            converted = convert(Money(first.amount, first.currency), rate=rate, places=2).amount
+            outcomes.append(
+                Outcome(
+                    other.amount,
+                    converted,
+                    other.currency,
+                    sorted({*lines, *([rate.line] if rate.line else [])}),
+                    title,
+                    Message(
+                        gettext_noop(
+                            "%(first)s (line %(fl)s) is printed as %(other)s (line %(ol)s); at that table's rate "
+                            "(%(rate)s) %(first)s is %(converted)s."
+                        ),
+                        {
+                            "first": _figure(first),
+                            "fl": first.line,
+                            "other": _figure(other),
+                            "ol": other.line,
+                            "rate": rate,
+                            "converted": Figure(converted, other.currency),
+                        },
+                    ),
+                    key=other_ref,
                     partner=partner,
                 )
             )

@@ -296,14 +296,18 @@ def test_an_explanation_needs_a_comment(findings, staff_user):
         finding_explain(finding=_finding("ceiling/programa-total-chf"), user=staff_user, comment="  ")
 
 
-def test_us_dollar_figures_printed_as_francs_are_flagged(findings):
+def test_us_dollar_figures_printed_as_francs_are_flagged_and_quantified_at_the_tables_rate(findings):
+    # Cuadro 1 of 1.2 (line 580) requests US$ (23,940) for CERX Arequipa; the programme's Cuadro 1 prints
+    # (23'940) in its CHF column (line 226). At that table's rate, 1 USD = 1.25 CHF (line 214), US$ 23,940
+    # is CHF 29,925: the francs printed are CHF 5,985 short of it.
     finding = _finding("currency/extension-cerx-arequipa", "programa-cuadro-1/226/extension")
     assert finding.severity == Severity.MATERIAL
-    assert (finding.stated, finding.recomputed, finding.difference) == ("(23'940)", "(23,940)", None)
-    assert finding.lines == [226, 580]
+    assert (finding.stated, finding.recomputed, finding.difference) == ("-23940", "-29925", Decimal("5985"))
+    assert (finding.currency, finding.lines) == ("CHF", [214, 226, 580])
     assert finding.partner.acronym == "CERX-AQP"
     # The message writes both in one style, each with its currency (US$, never USD).
-    assert finding.message == "US$ -23,940 (línea 580) figura como CHF -23,940 (línea 226)."
+    assert finding.message.startswith("US$ -23,940 (línea 580) figura como CHF -23,940 (línea 226); ")
+    assert finding.message.endswith("US$ -23,940 equivale a CHF -29,925.")
 
 
 def test_outcomes_sharing_a_key_are_kept_apart(pcc, monkeypatch):

@@ -42,7 +42,8 @@ def test_a_partner_reads_the_findings_about_it_and_not_another_partners(partner_
     assert PROSUR_FINDING in codes
     assert AMPEX_FINDING not in codes
     prosur = visible.get(rule__code=PROSUR_FINDING)
-    assert (prosur.partner.acronym, prosur.lines) == ("PROSUR", [223, 578])
+    # Line 214 states the rate (1.25 CHF/USD) the US$ figure is converted at.
+    assert (prosur.partner.acronym, prosur.lines) == ("PROSUR", [214, 223, 578])
 
 
 def test_staff_of_another_programme_read_only_their_pcc_organisations_figures(pcc, findings):

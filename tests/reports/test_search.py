@@ -201,7 +201,7 @@ def test_a_finding_links_to_its_page_of_the_reconciliation_list(login, staff_use
 def test_a_finding_hit_shows_its_rule_and_links_its_source_lines(login, partner_b_user):
     response = login(partner_b_user).get(URL, {"q": "US$ 30,200"})
     [hit] = _hits(response, "findings")  # "US$ 30,200 (línea 579) figura como CHF 30,200 (línea 224)."
-    assert hit.finding.lines == [224, 579]
+    assert hit.finding.lines == [214, 224, 579]  # 214: the rate it is converted at
     findings = _section(response.content.decode(), "findings")
     assert f'href="{SOURCE_URL}#L224"' in findings and f'href="{SOURCE_URL}#L579"' in findings
     assert "<mark>US$</mark> <mark>30,200</mark> (línea 579)" in findings
