@@ -23,6 +23,12 @@ class Problem:
     column: str = ""
     value: str = ""
 
+    def __post_init__(self):
+        # A NUL quoted from the file (a header, a value) is kept visible as "\x00" in the message, the
+        # stored error and the status change's reason alike: PostgreSQL stores no NUL in text or JSON.
+        for name in ("params", "file", "sheet", "column", "value"):
+            object.__setattr__(self, name, _without_nul(getattr(self, name)))
+
     def text(self) -> str:
         """The message in the active language."""
         return gettext(self.message) % self.params if self.params else gettext(self.message)
@@ -44,13 +50,10 @@ class Problem:
         return f"{self.location()}: {self.text()}{value}"
 
     def as_json(self) -> dict:
-        # A NUL quoted from the file (a header, a value) is kept visible as "\x00": PostgreSQL stores none.
-        return _without_nul(
-            {
-                key: getattr(self, key)
-                for key in ("message", "params", "file", "sheet", "row", "column", "value")
-            }
-        )
+        return {
+            key: getattr(self, key)
+            for key in ("message", "params", "file", "sheet", "row", "column", "value")
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> Problem:

@@ -467,3 +467,5 @@ def test_a_nul_quoted_in_an_error_is_stored_visible_not_refused_by_the_database(
     assert stored["params"]["header"] == "period_sta\\x00rt"
     assert "\x00" not in repr(stored)
     assert "period_sta\\x00rt" in Problem.from_json(stored).text()
+    # The message a failed import records as its reason (a status change, text) is as free of NUL.
+    assert "\x00" not in problem.text() and "\x00" not in str(problem)
