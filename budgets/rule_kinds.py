@@ -20,7 +20,7 @@ from budgets.rules import parse_ref
 from core.models import ExchangeRate
 from core.money import CONVERSION_TOLERANCE_PERCENT, convert
 from core.numbers import UNSTATED_MARKERS
-from reconciliation.models import ReconciliationRule
+from reconciliation.models import ReconciliationRule, Severity
 from reconciliation.registry import (
     Figure,
     Message,
@@ -44,6 +44,7 @@ BUDGET_RULE_KINDS = frozenset(
         "agreement_ceiling",
         "statement_vs_text",
         "row_labels",
+        "stated_rates",
     }
 )
 
@@ -635,6 +636,78 @@ def evaluate_row_labels(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
                 ),
                 key=f"{code}/{first}",
                 holds=False,
+            )
+        )
+    return outcomes
+
+
+def _rate_per(base: str, rate) -> Decimal:
+    """``rate`` written as units of the other currency per one ``base``."""
+    return rate.rate if rate.base_currency == base else 1 / rate.rate
+
+
+@budget_kind("stated_rates", gettext_lazy("One exchange rate per currency pair and period"))
+def evaluate_stated_rates(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
+    """The rates the programme's tables convert at, per currency pair: two different rates whose periods
+    overlap mean a figure converted in one table is not the same figure converted in another. Each table
+    agrees with its own rate, so this is an observation, with every rate's line and the tables using it."""
+    used: dict[int, list[str]] = {}
+    for table in sorted(ctx.tables.values(), key=lambda t: t.order):
+        if table.rate_id in ctx.rates_by_id:
+            used.setdefault(table.rate_id, []).append(table.code)
+    by_pair: dict[tuple[str, str], list] = {}
+    for rate_id in used:
+        rate = ctx.rates_by_id[rate_id]
+        by_pair.setdefault(tuple(sorted((rate.base_currency, rate.quote_currency))), []).append(rate)
+    outcomes = []
+    for pair, rates in sorted(by_pair.items()):
+        rates.sort(key=lambda r: (r.valid_from, r.line or 0))
+        first = rates[0]
+        per_first = partial(_rate_per, first.base_currency)
+
+        clashing = [
+            r
+            for r in rates
+            if any(
+                o is not r
+                and per_first(o) != per_first(r)
+                and o.valid_from <= r.valid_to
+                and r.valid_from <= o.valid_to
+                for o in rates
+            )
+        ]
+        if not clashing:
+            continue
+        listed = [
+            Message(
+                gettext_noop("line %(line)s, “%(quote)s” (%(tables)s table(s))"),
+                {"line": r.line, "quote": r.description or str(r), "tables": len(used[r.pk])},
+            )
+            for r in clashing
+        ]
+        outcomes.append(
+            Outcome(
+                "; ".join(f"{per_first(r).normalize():f}" for r in clashing),
+                "",
+                "",
+                sorted({r.line for r in clashing if r.line}),
+                "",
+                Message(
+                    gettext_noop(
+                        "%(n)s different rates of 1 %(base)s in %(quote)s are stated for overlapping periods: "
+                        "%(rates)s. A figure converted at one is not the figure converted at another."
+                    ),
+                    {
+                        "n": len(clashing),
+                        "base": first.base_currency,
+                        "quote": first.quote_currency,
+                        "rates": listed,
+                    },
+                ),
+                key="/".join(pair),
+                holds=False,
+                severity=Severity.OBSERVATION,
+                document=first.document,
             )
         )
     return outcomes

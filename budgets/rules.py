@@ -94,6 +94,7 @@ def _mixed_members(loaded: LoadedTable, row: BudgetRow, keys: list[str]) -> bool
 
 
 def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[StructuralRule]:
+    tables = list(tables)
     rules: list[StructuralRule] = []
     for loaded in tables:
         table = loaded.table
@@ -182,6 +183,18 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                     params={"table": table.code},
                 )
             )
+    rated = [loaded.table for loaded in tables if loaded.table.rate_id]
+    if rated:
+        rules.append(
+            StructuralRule(
+                code="rates:one-per-period",
+                kind="stated_rates",
+                table=None,
+                description="Los cuadros convierten cada par de monedas a un solo tipo de cambio por período.",
+                description_en="The tables convert each currency pair at one exchange rate per period.",
+                params={},
+            )
+        )
     for chf, usd, rate in pairs:
         if rate is None or chf.amount is None or usd.amount is None:
             continue

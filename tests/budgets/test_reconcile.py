@@ -142,8 +142,9 @@ def test_summary_counts_every_rule_once(findings, pcc):
     )
     assert summary.material >= 10
     assert summary.rounding >= 10
-    # The numbering slip of line 1006; the row sum of line 238, whose "2008 extensión" is left blank.
-    assert (summary.observation, summary.unchecked) == (1, 1)
+    # Observations: the numbering slip of line 1006, the three USD/CHF rates (lines 214, 916, 1092). Not
+    # checkable: the row sum of line 238, whose "2008 extensión" is left blank.
+    assert (summary.observation, summary.unchecked) == (2, 1)
 
 
 def test_a_wider_tolerance_turns_a_material_difference_into_rounding(findings, pcc):
@@ -499,3 +500,49 @@ def test_labels_and_amounts_in_step_hold_and_a_planted_shift_is_found(db):
     (finding,) = reconcile(rule.programme)
     assert finding.severity == Severity.MATERIAL
     assert finding.lines == [rows[0].line, rows[1].line, rows[2].line + 1]
+
+
+def test_different_rates_for_one_currency_pair_and_period_are_an_observation(findings):
+    # Programme Cuadro 1 converts at 1.25 CHF/USD (line 214); the subprojects' tables of results at 1.123
+    # (line 916); the tourism tables at 1.05 (line 1092): all three for 2008. No rule names them.
+    finding = _finding("rates:one-per-period", "CHF/USD")
+    assert finding.rule.origin == RuleOrigin.LOADER
+    assert (finding.severity, finding.lines) == (Severity.OBSERVATION, [214, 916, 1092])
+    assert finding.stated == "1.25; 1.123; 1.05"
+    assert "3 tipos de cambio distintos de 1 USD en CHF" in finding.message
+
+
+def test_one_rate_per_pair_and_period_holds(db):
+    from core.models import ExchangeRate
+
+    table = BudgetTableFactory(currency="CHF")
+    rate = ExchangeRate.objects.create(
+        code="t-usd-chf",
+        base_currency="USD",
+        quote_currency="CHF",
+        rate=Decimal("1.25"),
+        valid_from="2008-01-01",
+        valid_to="2008-12-31",
+        line=5,
+    )
+    table.rate = rate
+    table.save()
+    rule = ReconciliationRuleFactory(programme=table.programme, kind="stated_rates", params={}, subject=None)
+    assert reconcile(rule.programme) == []
+    # A second table at 1 CHF = 0.8 USD is the same rate written the other way round: it still holds.
+    other = BudgetTableFactory(programme=table.programme, currency="CHF")
+    other.rate = ExchangeRate.objects.create(
+        code="t-chf-usd",
+        base_currency="CHF",
+        quote_currency="USD",
+        rate=Decimal("0.8"),
+        valid_from="2008-06-01",
+        valid_to="2008-12-31",
+        line=9,
+    )
+    other.save()
+    assert reconcile(rule.programme) == []
+    other.rate.rate = Decimal("0.9")
+    other.rate.save()
+    (finding,) = reconcile(rule.programme)
+    assert (finding.severity, finding.lines) == (Severity.OBSERVATION, [5, 9])
