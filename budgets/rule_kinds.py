@@ -17,8 +17,9 @@ from djmoney.money import Money
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, RowRole
 from budgets.rules import parse_ref
+from core import formatting
 from core.models import ExchangeRate
-from core.money import CONVERSION_TOLERANCE_PERCENT, convert
+from core.money import CONVERSION_TOLERANCE_PERCENT, convert, round_amount, within_conversion_tolerance
 from core.numbers import UNSTATED_MARKERS
 from reconciliation.models import ReconciliationRule, Severity
 from reconciliation.registry import (
@@ -45,6 +46,7 @@ BUDGET_RULE_KINDS = frozenset(
         "statement_vs_text",
         "row_labels",
         "stated_rates",
+        "implied_rate",
     }
 )
 
@@ -639,6 +641,54 @@ def evaluate_row_labels(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
             )
         )
     return outcomes
+
+
+@budget_kind("implied_rate", gettext_lazy("One exchange rate implied by a table's two currencies"))
+def evaluate_implied_rate(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
+    """A table that states no rate but prints one figure in two currencies implies a rate on each row; rows
+    whose implied rates differ by more than the conversion tolerance were converted at different rates.
+    An observation: each figure is as printed, the rate behind them is not one."""
+    code, (a, b) = rule.params["table"], rule.params["columns"]
+    if code not in ctx.tables:
+        raise RuleError(Message(gettext_noop("Unknown table %(code)s."), {"code": code}))
+    implied = []
+    for line, _label, _role, _section in ctx.rows.get(code, []):
+        x, y = ctx.cells.get(f"{code}/{line}/{a}"), ctx.cells.get(f"{code}/{line}/{b}")
+        if x is None or y is None or not x.amount or not y.amount:
+            continue
+        implied.append((round_amount(x.amount / y.amount, 4), line, x, y))
+    if len(implied) < 2:
+        return []
+    low, high = min(implied, key=lambda i: i[0]), max(implied, key=lambda i: i[0])
+    if within_conversion_tolerance(high[0], low[0]):
+        return []
+    currency_a, currency_b = low[2].currency, low[3].currency
+    return [
+        Outcome(
+            f"{low[0].normalize():f} – {high[0].normalize():f}",
+            "",
+            "",
+            sorted({low[1], high[1]}),
+            ctx.tables[code].title,
+            Message(
+                gettext_noop(
+                    "The table states no exchange rate; its figures in %(a)s and %(b)s imply from %(low)s "
+                    "(line %(ll)s) to %(high)s (line %(hl)s) %(a)s per %(b)s: they were not converted at one rate."
+                ),
+                {
+                    "a": formatting.currency_label(currency_a),
+                    "b": formatting.currency_label(currency_b),
+                    "low": Figure(low[0], places=4),
+                    "ll": low[1],
+                    "high": Figure(high[0], places=4),
+                    "hl": high[1],
+                },
+            ),
+            key=f"{code}/{a}>{b}",
+            holds=False,
+            severity=Severity.OBSERVATION,
+        )
+    ]
 
 
 def _rate_per(base: str, rate) -> Decimal:

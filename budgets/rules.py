@@ -183,6 +183,25 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                     params={"table": table.code},
                 )
             )
+    for loaded in tables:
+        if loaded.table.rate_id:
+            continue
+        # A table stating no rate, with one kind of figure in two currencies: the rate its figures imply.
+        for a in loaded.columns:
+            for b in loaded.columns:
+                if a.figure == b.figure and a.currency < b.currency and not a.is_total and not b.is_total:
+                    rules.append(
+                        StructuralRule(
+                            code=f"{loaded.table.code}/{a.key}>{b.key}:implied-rate",
+                            kind="implied_rate",
+                            table=loaded.table,
+                            description=f"El cuadro no indica tipo de cambio: «{a.header}» y «{b.header}» "
+                            "implican uno solo en todas sus filas.",
+                            description_en=f"The table states no exchange rate: «{a.header}» and «{b.header}» "
+                            "imply one rate on every row.",
+                            params={"table": loaded.table.code, "columns": [a.key, b.key]},
+                        )
+                    )
     rated = [loaded.table for loaded in tables if loaded.table.rate_id]
     if rated:
         rules.append(

@@ -142,9 +142,10 @@ def test_summary_counts_every_rule_once(findings, pcc):
     )
     assert summary.material >= 10
     assert summary.rounding >= 10
-    # Observations: the numbering slip of line 1006, the three USD/CHF rates (lines 214, 916, 1092). Not
-    # checkable: the row sum of line 238, whose "2008 extensión" is left blank.
-    assert (summary.observation, summary.unchecked) == (2, 1)
+    # Observations: the numbering slip of line 1006, the three USD/CHF rates (lines 214, 916, 1092), the
+    # rates implied by Cuadro 1 of 1.2 and of 1.3. Not checkable: the row sum of line 238, whose "2008
+    # extensión" is left blank.
+    assert (summary.observation, summary.unchecked) == (4, 1)
 
 
 def test_a_wider_tolerance_turns_a_material_difference_into_rounding(findings, pcc):
@@ -546,3 +547,16 @@ def test_one_rate_per_pair_and_period_holds(db):
     other.rate.save()
     (finding,) = reconcile(rule.programme)
     assert (finding.severity, finding.lines) == (Severity.OBSERVATION, [5, 9])
+
+
+@pytest.mark.parametrize(("table", "low", "high"), [("sp12-cuadro-1", 579, 580), ("sp13-cuadro-1", 892, 893)])
+def test_a_table_stating_no_rate_implies_several(findings, table, low, high):
+    # Cuadro 1 of 1.2 states no rate; its "Total Fase II" in CHF and US$ imply 240'000 / 198'014 = 1.2120
+    # CHF per US$ for AMPEX (line 579) and 150'000 / 120'689 = 1.2429 for CERX Arequipa (line 580).
+    finding = _finding(f"{table}/chf>usd:implied-rate", f"{table}/chf>usd")
+    assert (finding.severity, finding.lines, finding.stated) == (
+        Severity.OBSERVATION,
+        [low, high],
+        "1.212 – 1.2429",
+    )
+    assert "1.2120" in finding.message and "1.2429" in finding.message

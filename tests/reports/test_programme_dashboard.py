@@ -87,16 +87,16 @@ def test_reconciliation_summary_counts_rules_by_their_worst_finding_and_links_to
         ("", str(rules.count() - len(with_findings))),
         (f"{findings_url}?severity=rounding", str(len(rounding))),
         (f"{findings_url}?severity=material", str(len(material))),
-        # The numbering slip of line 1006 and the three USD/CHF rates; the row sum of line 238, whose
-        # "2008 extensión" is blank.
-        (f"{findings_url}?severity=observation", "2"),
+        # The numbering slip of line 1006, the three USD/CHF rates, the rates implied by Cuadro 1 of 1.2
+        # and 1.3; the row sum of line 238, whose "2008 extensión" is blank.
+        (f"{findings_url}?severity=observation", "4"),
         (f"{findings_url}?severity=unchecked", "1"),
     ]
     # The line under the cards counts findings, not rules (a rule may find several).
     line = section.split("<p>")[1].split("<a ")[0]
     material_findings = current.filter(severity=Severity.MATERIAL).count()
     rounding_findings = current.filter(severity=Severity.ROUNDING).count()
-    assert re.findall(r"\d+", line) == [str(material_findings), str(rounding_findings), "2", "1"]
+    assert re.findall(r"\d+", line) == [str(material_findings), str(rounding_findings), "4", "1"]
 
     listed = login(staff_user).get(findings_url, {"severity": "material"}).context["page"]
     assert listed.paginator.count == material_findings
