@@ -749,8 +749,8 @@ def evaluate_stated_rates(rule: ReconciliationRule, ctx: BudgetFigures) -> list[
                     ),
                     {
                         "n": len(clashing),
-                        "base": first.base_currency,
-                        "quote": first.quote_currency,
+                        "base": formatting.currency_label(first.base_currency),
+                        "quote": formatting.currency_label(first.quote_currency),
                         "rates": listed,
                     },
                 ),

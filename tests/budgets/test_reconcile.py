@@ -510,7 +510,7 @@ def test_different_rates_for_one_currency_pair_and_period_are_an_observation(fin
     assert finding.rule.origin == RuleOrigin.LOADER
     assert (finding.severity, finding.lines) == (Severity.OBSERVATION, [214, 916, 1092])
     assert finding.stated == "1.25; 1.123; 1.05"
-    assert "3 tipos de cambio distintos de 1 USD en CHF" in finding.message
+    assert "3 tipos de cambio distintos de 1 US$ en CHF" in finding.message
 
 
 def test_one_rate_per_pair_and_period_holds(db):
