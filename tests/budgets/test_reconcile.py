@@ -513,35 +513,30 @@ def test_different_rates_for_one_currency_pair_and_period_are_an_observation(fin
     assert "3 tipos de cambio distintos de 1 US$ en CHF" in finding.message
 
 
-def test_one_rate_per_pair_and_period_holds(db):
+def _rated_table(programme, code, base, quote, rate, valid_from, line):
+    """A CHF table of ``programme`` converting at 1 ``base`` = ``rate`` ``quote`` from ``valid_from`` to 2008's end."""
     from core.models import ExchangeRate
 
-    table = BudgetTableFactory(currency="CHF")
-    rate = ExchangeRate.objects.create(
-        code="t-usd-chf",
-        base_currency="USD",
-        quote_currency="CHF",
-        rate=Decimal("1.25"),
-        valid_from="2008-01-01",
+    table = BudgetTableFactory(currency="CHF", **({"programme": programme} if programme else {}))
+    table.rate = ExchangeRate.objects.create(
+        code=code,
+        base_currency=base,
+        quote_currency=quote,
+        rate=Decimal(rate),
+        valid_from=valid_from,
         valid_to="2008-12-31",
-        line=5,
+        line=line,
     )
-    table.rate = rate
     table.save()
+    return table
+
+
+def test_one_rate_per_pair_and_period_holds(db):
+    table = _rated_table(None, "t-usd-chf", "USD", "CHF", "1.25", "2008-01-01", 5)
     rule = ReconciliationRuleFactory(programme=table.programme, kind="stated_rates", params={}, subject=None)
     assert reconcile(rule.programme) == []
     # A second table at 1 CHF = 0.8 USD is the same rate written the other way round: it still holds.
-    other = BudgetTableFactory(programme=table.programme, currency="CHF")
-    other.rate = ExchangeRate.objects.create(
-        code="t-chf-usd",
-        base_currency="CHF",
-        quote_currency="USD",
-        rate=Decimal("0.8"),
-        valid_from="2008-06-01",
-        valid_to="2008-12-31",
-        line=9,
-    )
-    other.save()
+    other = _rated_table(table.programme, "t-chf-usd", "CHF", "USD", "0.8", "2008-06-01", 9)
     assert reconcile(rule.programme) == []
     other.rate.rate = Decimal("0.9")
     other.rate.save()
