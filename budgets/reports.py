@@ -15,7 +15,7 @@ from agreements import access
 from budgets.models import BudgetColumn, BudgetFact, BudgetTable, FigureKind, RowRole
 from budgets.querysets import totals_by_currency
 from budgets.rules import parse_ref
-from reconciliation.models import Finding, Severity
+from reconciliation.models import DIFFERING, Finding
 
 OVERVIEW_FIGURES = [
     FigureKind.PLANNED,
@@ -40,7 +40,7 @@ def flagged_cells(finding: Finding) -> list[str]:
     """The cell a finding flags as differing: the stated total, the converted figure, or the cell named by
     its key. A check that could not be made (an unstated term) or an observation flags none: it has no
     recomputed figure to put beside the cell."""
-    if finding.severity not in (Severity.MATERIAL, Severity.ROUNDING):
+    if finding.severity not in DIFFERING:
         return []
     params = finding.rule.params or {}
     if finding.key.count("/") == 2:

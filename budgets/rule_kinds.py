@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
-from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, RowRole
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Marker, RowRole
 from budgets.rules import parse_ref
 from core import formatting
 from core.models import ExchangeRate
@@ -74,6 +74,11 @@ class Cell:
     marker: str = ""  # budgets.models.Marker: what is printed instead of a number
 
     @property
+    def states_something(self) -> bool:
+        """A number or a printed marker (a dash, n.a.): not a blank cell."""
+        return self.amount is not None or self.marker not in (Marker.NONE, Marker.BLANK)
+
+    @property
     def value_or_zero(self) -> Decimal:
         return self.amount if self.amount is not None else Decimal(0)
 
@@ -121,15 +126,6 @@ class BudgetFigures(RunContext):
         return {r.code: r for r in ExchangeRate.objects.all()}
 
     @cached_property
-    def total_rows(self) -> set[tuple[str, int]]:
-        """(table, line) of every subtotal and total row: a blank cell there is unstated, not nothing."""
-        return set(
-            BudgetRow.objects.filter(
-                table__programme=self.programme, role__in=(RowRole.SUBTOTAL, RowRole.TOTAL)
-            ).values_list("table__code", "line")
-        )
-
-    @cached_property
     def rows(self) -> dict[str, list[tuple[int, str, str, int | None]]]:
         """Per table, its rows in order: (line, label, role, section line)."""
         by_table: dict[str, list] = {}
@@ -142,11 +138,19 @@ class BudgetFigures(RunContext):
         return by_table
 
     @cached_property
+    def total_rows(self) -> set[tuple[str, int]]:
+        """(table, line) of every subtotal and total row: a blank cell there is unstated, not nothing."""
+        return {
+            (code, line)
+            for code, rows in self.rows.items()
+            for line, _label, role, _section in rows
+            if role in (RowRole.SUBTOTAL, RowRole.TOTAL)
+        }
+
+    @cached_property
     def lines_with_amounts(self) -> set[tuple[str, int]]:
         """(table, line) of every row that states at least one value (a number or a marker)."""
-        return {
-            (c.ref.split("/", 1)[0], c.line) for c in self.cells.values() if c.amount is not None or c.marker
-        }
+        return {(c.ref.split("/", 1)[0], c.line) for c in self.cells.values() if c.states_something}
 
     def where(self, reference: str) -> Message:
         """A cell's place for a message: its line and its column's header as printed."""
@@ -156,10 +160,8 @@ class BudgetFigures(RunContext):
 
     def unstated(self, reference: str, cell: Cell | None) -> bool:
         """Whether the term at ``reference`` states no value: n.a./n.d., or a blank cell of a total row."""
-        if cell is not None and cell.amount is not None:
-            return False
-        if cell is not None and cell.marker not in ("", "blank"):
-            return cell.marker in UNSTATED_MARKERS
+        if cell is not None and cell.states_something:
+            return cell.amount is None and cell.marker in UNSTATED_MARKERS
         _, code, line, _column = parse_ref(reference)
         return (code, line) in self.total_rows
 
@@ -184,12 +186,8 @@ class BudgetFigures(RunContext):
         """Half a unit per term when the table's figures in ``currency`` are conversions at its stated
         rate out of the programme's binding currency, each rounded on its own (16 such terms may miss
         their sum by 8); ``None`` (the kind's default) otherwise."""
-        table = self.tables[parse_ref(reference)[1]]
-        rate = self.rates_by_id.get(table.rate_id)
         binding = self.programme.binding_currency
-        if rate is None or not currency or currency == binding:
-            return None
-        if {currency, binding} != {rate.base_currency, rate.quote_currency}:
+        if not currency or currency == binding or self.rate_for(reference, currency, binding) is None:
             return None
         return max(Decimal(1), Decimal(terms) / 2)
 
@@ -692,8 +690,8 @@ def evaluate_implied_rate(rule: ReconciliationRule, ctx: BudgetFigures) -> list[
 
 
 def _rate_per(base: str, rate) -> Decimal:
-    """``rate`` written as units of the other currency per one ``base``."""
-    return rate.rate if rate.base_currency == base else 1 / rate.rate
+    """``rate`` written as units of the other currency per one ``base`` (what one ``base`` converts to)."""
+    return convert(Money(1, base), rate=rate).amount
 
 
 @budget_kind("stated_rates", gettext_lazy("One exchange rate per currency pair and period"))

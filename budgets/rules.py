@@ -202,8 +202,7 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
                             params={"table": loaded.table.code, "columns": [a.key, b.key]},
                         )
                     )
-    rated = [loaded.table for loaded in tables if loaded.table.rate_id]
-    if rated:
+    if any(loaded.table.rate_id for loaded in tables):
         rules.append(
             StructuralRule(
                 code="rates:one-per-period",

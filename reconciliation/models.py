@@ -121,6 +121,11 @@ class Severity(models.TextChoices):
     UNCHECKED = "unchecked", _("Could not be checked")
 
 
+# The severities of a figure that differs from its recomputed one: the cells such findings flag show the
+# recomputed figure beside them. A check that could not be made, or an observation, recomputes none.
+DIFFERING = frozenset({Severity.MATERIAL, Severity.ROUNDING})
+
+
 class FindingStatus(models.TextChoices):
     OPEN = "open", _("Open")
     EXPLAINED = "explained", _("Explained")

@@ -46,8 +46,8 @@ class Outcome:
     # ``Severity.OBSERVATION`` for a numbering slip); None: graded by the difference and the tolerance.
     severity: str | None = None
     # Where the terms are whose value is not stated (n.a., a blank cell of a total row), as messages
-    # ("line 238, “2008 extensión”"): not zeros. When the stated terms do not account for the figure, the check cannot be
-    # made and is reported as such, not as a finding.
+    # ("line 238, “2008 extensión”"): not zeros. When the stated terms do not account for the figure,
+    # the check cannot be made and is reported as such, not as a finding.
     unknown: list[Message] = field(default_factory=list)
 
 

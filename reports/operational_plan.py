@@ -19,7 +19,7 @@ from agreements.models import Programme
 from budgets.models import BudgetFact, BudgetTable, RowRole
 from budgets.rules import parse_ref
 from reconciliation.engine import evaluate
-from reconciliation.models import ReconciliationRule, Severity
+from reconciliation.models import DIFFERING, ReconciliationRule
 from reports.dashboard import plans_for
 from reports.filters import Filters
 from results.models import Activity, Indicator, ProgressReport, ReportingPeriod, Result, WorkPlan
@@ -39,8 +39,7 @@ class BudgetCell:
 
     @property
     def mismatches(self) -> list[Recomputed]:
-        # A check that could not be made (an unstated term) or an observation is no differing total.
-        return [r for r in self.recomputed if r.severity in (Severity.MATERIAL, Severity.ROUNDING)]
+        return [r for r in self.recomputed if r.severity in DIFFERING]
 
     @property
     def severity(self) -> str:
