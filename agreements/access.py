@@ -344,6 +344,24 @@ def get_period_for_user_or_404(user, period_id: str | int):
     return period, user.has_perm("results.lock_period", period)
 
 
+def financial_reports(user) -> QuerySet:
+    """The financial reports the user may see: a partner's own, every partner's for staff and auditors."""
+    return apps.get_model("finance", "FinancialReport").objects.for_user(user)
+
+
+def get_financial_report_for_user_or_404(user, pk: int):
+    """A financial report the user may see, and whether the user may write it (its partner's editors)."""
+    report = get_object_or_404(
+        financial_reports(user).select_related("programme", "partner", "period", "rate"), pk=pk
+    )
+    return report, user.has_perm("finance.report_expenditure", report)
+
+
+def disbursements(user) -> QuerySet:
+    """The transfers the user may see: to its own organisation, or every one of the programmes it reads whole."""
+    return apps.get_model("finance", "Disbursement").objects.for_user(user)
+
+
 def visible_partners(user) -> QuerySet:
     """The organisations whose dashboards the user may open: every participant of the programmes it
     reads whole, and the partners it acts for."""
@@ -570,6 +588,14 @@ def is_participant(user, obj) -> bool:
 
 is_staff_of = rules.predicate(_role_predicate(STAFF_ROLES), name="is_staff_of")
 is_administrator_of = rules.predicate(_role_predicate(ADMIN_ROLES), name="is_administrator_of")
+
+
+@rules.predicate
+def is_partner_editor(user, obj) -> bool:
+    """A partner editor of ``obj``'s partner (``obj.partner_id``) in ``obj``'s own programme."""
+    if obj is None or not getattr(obj, "partner_id", None):
+        return False
+    return obj.partner_id in partner_ids(user, obj.programme_id, EDITOR_ROLES)
 
 
 @rules.predicate

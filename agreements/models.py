@@ -45,6 +45,16 @@ class Programme(models.Model):
         default=DocumentAccess.WHOLE,
         help_text=_("Programme staff, administrators and auditors always see the whole document."),
     )
+    variance_threshold_percent = models.DecimalField(
+        _("variance threshold (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=10,
+        help_text=_(
+            "A budget line whose cumulative expenditure departs from its budget by more than this needs "
+            "an explanation in the partner's financial report."
+        ),
+    )
     # Bumped by reconciliation.services.figures_recomputed whenever the programme's figures or findings
     # change: the key of what pages cache about the programme (headline money, chart data).
     figures_version = models.PositiveIntegerField(

@@ -137,6 +137,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             "rate": _rate(ctx, spec.get("rate"), path, where),
             "notes": spec.get("notes") or [],
             "in_overview": bool(spec.get("overview", False)),
+            "reporting_basis": bool(spec.get("reporting_basis", False)),
             "order": int(spec.get("order", order)),
         },
         reason=ctx.change_reason,

@@ -115,6 +115,14 @@ class BudgetTable(models.Model):
             "Tables whose figures no other counted table repeats or details (else a figure counts twice)."
         ),
     )
+    reporting_basis = models.BooleanField(
+        _("basis of financial reports"),
+        default=False,
+        help_text=_(
+            "Partners report their expenditure against this table's item rows (one such table per partner "
+            "and period, else a line is reported twice)."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     # Rules about this table: ``ReconciliationRule.objects.filter(budget_table__code=…)`` works.
     rules = GenericRelation(

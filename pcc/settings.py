@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "reconciliation",
     "budgets",
     "results",
+    "finance",
     "reports",
 ]
 

@@ -68,6 +68,7 @@ BUDGET_TABLE_COLUMNS = [
         help_text=_('As printed, a JSON list: [{"line": 916, "text": "…"}].'),
     ),
     ModelColumn("in_overview", required=False, example=False),
+    ModelColumn("reporting_basis", required=False, example=False),
     ModelColumn("order", example=3),
 ]
 
@@ -87,6 +88,7 @@ def _budget_table_row(values: dict[str, Any], context: ImportContext) -> dict[st
             values, "notes", list, gettext_noop('expected a JSON list, such as [{"line": 916, "text": "…"}]')
         ),
         "in_overview": bool(values["in_overview"]),
+        "reporting_basis": bool(values["reporting_basis"]),
     }
 
 

@@ -85,6 +85,7 @@ def captured(programme) -> dict[str, set[tuple]]:
                 "rate__code",
                 "notes",
                 "in_overview",
+                "reporting_basis",
                 "order",
             )
         },
