@@ -357,6 +357,19 @@ def get_financial_report_for_user_or_404(user, pk: int):
     return report, user.has_perm("finance.report_expenditure", report)
 
 
+def get_programme_partner_for_user_or_404(user, programme: Programme, acronym: str):
+    """A partner of ``programme`` whose money the user may see (its own, or any for staff and auditors),
+    and whether the user reads the whole programme."""
+    organisation = get_object_or_404(
+        apps.get_model("core", "Organisation").objects.filter(participations__programme=programme).distinct(),
+        acronym=acronym,
+    )
+    whole = reads_whole(user, programme)
+    if not whole and organisation.pk not in partner_ids(user, programme):
+        raise Http404
+    return organisation, whole
+
+
 def disbursements(user) -> QuerySet:
     """The transfers the user may see: to its own organisation, or every one of the programmes it reads whole."""
     return apps.get_model("finance", "Disbursement").objects.for_user(user)

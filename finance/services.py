@@ -107,6 +107,10 @@ class LineStatus:
     needs_explanation: bool
 
     @property
+    def spent_before(self) -> Money:
+        return self.cumulative - self.line.spent
+
+    @property
     def available(self) -> Money | None:
         return None if self.budget is None else self.budget - self.cumulative
 
@@ -126,7 +130,7 @@ def needs_explanation(
 
 def line_statuses(report: FinancialReport) -> list[LineStatus]:
     """Every line of ``report`` with its budget, cumulative expenditure and whether it needs an explanation."""
-    lines = list(report.lines.select_related("budget_row__table"))
+    lines = list(report.lines.select_related("budget_row__table__document"))
     budgets = line_budgets([line.budget_row for line in lines], report.currency, report.rate)
     before = spent_before(report)
     threshold = report.programme.variance_threshold_percent
@@ -472,3 +476,18 @@ def executed_by_row(programme, *, as_of: datetime.date | None = None) -> dict[tu
     for row_id, amount, currency in lines.values_list("budget_row_id", "spent", "spent_currency"):
         totals[(row_id, currency)] = totals.get((row_id, currency), Decimal(0)) + amount
     return {key: Money(amount, key[1]) for key, amount in totals.items()}
+
+
+def partner_currencies(programme, partner: Organisation) -> list[str]:
+    """The currencies a partner's money moves in: the binding one, then those of its transfers and reports."""
+    codes = [programme.binding_currency]
+    used = set(
+        Disbursement.objects.filter(programme=programme, partner=partner).values_list(
+            "amount_currency", flat=True
+        )
+    ) | set(
+        FinancialReport.objects.filter(programme=programme, partner=partner).values_list(
+            "currency", flat=True
+        )
+    )
+    return codes + sorted(used - set(codes))

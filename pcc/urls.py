@@ -19,5 +19,6 @@ urlpatterns = [
     path("programmes/", include("agreements.urls")),
     path("budgets/", include("budgets.urls")),
     path("results/", include("results.urls")),
+    path("finance/", include("finance.urls")),
     path("dashboards/", include("reports.urls")),
 ]
