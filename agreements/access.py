@@ -354,7 +354,8 @@ def get_financial_report_for_user_or_404(user, pk: int):
     report = get_object_or_404(
         financial_reports(user).select_related("programme", "partner", "period", "rate"), pk=pk
     )
-    return report, user.has_perm("finance.report_expenditure", report)
+    # The rule itself, not user.has_perm (true for every superuser): only the partner's editors write it.
+    return report, rules.has_perm("finance.report_expenditure", user, report)
 
 
 def get_programme_partner_for_user_or_404(user, programme: Programme, acronym: str):

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -163,8 +164,16 @@ def _label(row: BudgetRow) -> str:
 # --- permissions ------------------------------------------------------------------------------------
 
 
+def may_report(user: User, obj) -> bool:
+    """Whether ``user`` writes the partner's expenditure of ``obj`` (a report or a draft of one): the
+    partner's own editors only. Asked of the rule itself, not of ``user.has_perm``, which is true for
+    every superuser: a site administrator is not the partner and does not sign its accounts."""
+    return rules.has_perm("finance.report_expenditure", user, obj)
+
+
 def _require(user: User, perm: str, obj) -> None:
-    if not user.has_perm(perm, obj):
+    allowed = may_report(user, obj) if perm == "finance.report_expenditure" else user.has_perm(perm, obj)
+    if not allowed:
         raise PermissionDenied(_("You may not do this on this financial report."))
 
 

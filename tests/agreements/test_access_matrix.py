@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from agreements.models import Agreement, Membership, Programme, Role
 from budgets.models import BudgetTable
 from core.models import ImportRecord, ImportStatus, Organisation
+from finance.models import FinancialReport, FinancialStatus
 from reconciliation.models import Finding
 from reports.models import ReportJob
 from reports.synthetic import generate_portfolio
@@ -138,6 +139,18 @@ def world(pcc, settings, tmp_path) -> World:
             "programme": plan.programme,
             "partner": plan.organisation,
         }
+    for variant, objects in w.objects.items():
+        money_report = FinancialReport.objects.create(
+            programme=objects["programme"],
+            partner=objects["partner"],
+            period=objects["period"],
+            currency=objects["programme"].binding_currency,
+            created_by=authors[variant],
+            submitted_by=authors[variant],
+            status=FinancialStatus.SUBMITTED,
+        )
+        money_report.document.save("invoices.pdf", _content(b"%PDF-1.4 invoices"), save=True)
+        objects["financial_report"] = money_report
     w.objects["own"]["table"] = BudgetTable.objects.get(programme=pcc, code="sp12-cuadro-2-prosur")
     w.objects["other"]["table"] = BudgetTable.objects.get(programme=pcc, code="sp12-cuadro-2-ampex")
     w.objects["foreign"]["table"] = BudgetTable.objects.filter(programme=gen).first()
@@ -216,6 +229,12 @@ PARTNER_READ = {
     "foreign": FOREIGN_ALL,
 }
 PARTNER_WRITE = {"own": {"editor_a"}, "other": {"editor_b"}, "foreign": {"foreign_editor"}}
+# Opening a financial report: any partner editor of the programme (for its own organisation).
+PROGRAMME_EDITORS = {
+    "own": {"editor_a", "editor_b"},
+    "other": {"editor_a", "editor_b"},
+    "foreign": {"foreign_editor"},
+}
 # The progress forms also open to a programme's administrators, who must tick "on behalf of" to save.
 ON_BEHALF = {
     "own": {"editor_a", "site_admin", "pcc_admin"},
@@ -381,6 +400,33 @@ CASES: dict[str, Case] = {
         {"own": STAFF_PCC, "foreign": FOREIGN_STAFF},
         {"locked": "1"},
         ("own", "foreign"),
+    ),
+    "finance:report_list": Case(url("finance:report_list", o("programme", "code")), PROGRAMME, None),
+    "finance:report_create": Case(
+        url("finance:report_create", o("programme", "code")), None, PROGRAMME_EDITORS
+    ),
+    "finance:disbursement_list": Case(
+        url("finance:disbursement_list", o("programme", "code")), PROGRAMME, PROGRAMME_STAFF
+    ),
+    "finance:balance": Case(
+        url("finance:balance", o("programme", "code"), o("partner", "acronym")), PARTNER_READ, None
+    ),
+    "finance:report_detail": Case(url("finance:report_detail", o("financial_report")), PARTNER_READ, None),
+    "finance:report_edit": Case(
+        url("finance:report_edit", o("financial_report")), PARTNER_WRITE, PARTNER_WRITE
+    ),
+    "finance:report_document": Case(
+        url("finance:report_document", o("financial_report")), PARTNER_READ, None
+    ),
+    "finance:report_submit": Case(url("finance:report_submit", o("financial_report")), None, PARTNER_WRITE),
+    "finance:report_approve": Case(
+        url("finance:report_approve", o("financial_report")), None, PROGRAMME_STAFF
+    ),
+    "finance:report_return": Case(
+        url("finance:report_return", o("financial_report")), None, PROGRAMME_STAFF, {"comment": "Facturas."}
+    ),
+    "finance:report_reopen": Case(
+        url("finance:report_reopen", o("financial_report")), None, PROGRAMME_STAFF, {"reason": "Corregir."}
     ),
     "reports:portfolio": Case(url("reports:portfolio"), same(WHOLE_ANYWHERE), None, variants=("-",)),
     "reports:partner_dashboard": Case(
