@@ -679,6 +679,11 @@ class ProgressReport(models.Model):
         ordering = ["-period__start_date", "pk"]
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
+        # The review queue: submitted reports oldest first, a page at a time, and the last approved.
+        indexes = [
+            models.Index(fields=["status", "submitted_at", "id"], name="progress_status_submitted"),
+            models.Index(fields=["status", "reviewed_at"], name="progress_status_reviewed"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(activity__isnull=True, indicator__isnull=False)
