@@ -1,13 +1,210 @@
-"""The finance app's part of the reconciliation: its figures changed → the programme is reconciled again."""
+"""The finance app's part of the reconciliation: rules over the money partners report and receive.
 
-from django.utils.translation import gettext_lazy
+Derived, not written by hand: :func:`finance.services.report_create` gives every financial report its
+``financial_report`` rule (about that report: its page is where the findings point), and the first
+disbursement of a programme its ``disbursements_within_plan`` rule. Drafts are the partner's work in
+progress and are not checked; a report counts once it is submitted.
 
-from finance.models import Disbursement, FinancialReportLine
-from reconciliation.services import watch
+``financial_report`` checks, for one report:
+
+- its lines add up to the total the partner states (exactly: both are typed, neither is rounded);
+- its exchange rate converts its currency to the programme's binding one on the last day of its period;
+- each line's cumulative expenditure (approved earlier reports and this one) within the line's budget:
+  over it is material unless the partner explained the variance (then an observation);
+- a variance explanation wherever the programme's threshold requires one.
+
+``disbursements_within_plan``: what the programme transferred to a partner, per currency, not above what
+the partner's budget lines plan.
+
+Any change of a report, its lines or a disbursement makes the programme's findings be computed again.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils.translation import gettext_lazy, gettext_noop
+
+from finance.models import (
+    Disbursement,
+    FinancialReport,
+    FinancialReportLine,
+    FinancialStatus,
+    _rate_error,
+)
+from reconciliation.models import Severity
+from reconciliation.registry import Figure, Message, Outcome, register_rule_kind, register_subject
+from reconciliation.services import through, watch
+
+FINANCE_RULE_KINDS = frozenset({"financial_report", "disbursements_within_plan"})
+CHECKED_STATUSES = (FinancialStatus.SUBMITTED, FinancialStatus.APPROVED)
+
+register_subject(FinancialReport)
+
+
+def _line_location(row) -> dict:
+    return {"lines": [row.line], "document": row.table.document}
+
+
+@register_rule_kind(
+    "financial_report",
+    gettext_lazy("A partner's financial report: total, rate, lines within budget, explanations"),
+    absolute_tolerance=None,  # typed figures, not rounded ones: any difference counts
+)
+def evaluate_financial_report(rule, ctx) -> list[Outcome]:
+    from finance import services  # the services import the reconciliation, which imports this module
+
+    report = rule.subject
+    if report is None or report.status not in CHECKED_STATUSES:
+        return []
+    title = str(report)
+    partner = report.partner.acronym
+    outcomes = []
+    statuses = services.line_statuses(report)
+    total = services.lines_total(report)
+    if report.stated_total is not None:
+        outcomes.append(
+            Outcome(
+                report.stated_total.amount,
+                total.amount,
+                report.currency,
+                [],
+                title,
+                Message(
+                    gettext_noop(
+                        "The lines of the report add up to %(lines)s; the report states %(stated)s."
+                    ),
+                    {
+                        "lines": Figure(total.amount, report.currency),
+                        "stated": Figure(report.stated_total.amount, report.currency),
+                    },
+                ),
+                key="total",
+                partner=partner,
+            )
+        )
+    error = _rate_error(
+        report.rate, report.currency, report.programme.binding_currency, report.period.end_date
+    )
+    outcomes.append(
+        Outcome(
+            str(report.rate or "—"),
+            report.programme.binding_currency,
+            "",
+            [],
+            title,
+            Message(
+                gettext_noop("Exchange rate of the report: %(problem)s"),
+                {"problem": " ".join(error.messages) if error else "—"},
+            ),
+            key="rate",
+            holds=error is None,
+            partner=partner,
+        )
+    )
+    for status in statuses:
+        row = status.line.budget_row
+        explained = bool(status.line.variance_explanation)
+        if status.budget is not None:
+            outcomes.append(
+                Outcome(
+                    status.cumulative.amount,
+                    status.budget.amount,
+                    report.currency,
+                    table=title,
+                    message=Message(
+                        gettext_noop(
+                            "Line %(line)s: cumulative expenditure %(cumulative)s against its budget %(budget)s."
+                        ),
+                        {
+                            "line": row.line,
+                            "cumulative": Figure(status.cumulative.amount, report.currency),
+                            "budget": Figure(status.budget.amount, report.currency),
+                        },
+                    ),
+                    key=f"budget-{row.pk}",
+                    holds=status.cumulative <= status.budget,
+                    # Explained: staff know why; a finding still, but not one that changes an amount.
+                    severity=Severity.OBSERVATION if explained else Severity.MATERIAL,
+                    partner=partner,
+                    **_line_location(row),
+                )
+            )
+        if status.needs_explanation:
+            outcomes.append(
+                Outcome(
+                    status.line.variance_explanation or "—",
+                    "",
+                    "",
+                    table=title,
+                    message=Message(
+                        gettext_noop(
+                            "Line %(line)s departs from its budget by %(percent)s %%: a variance explanation is due."
+                        ),
+                        {"line": row.line, "percent": Figure(status.variance_percent, "", places=1)},
+                    ),
+                    key=f"explanation-{row.pk}",
+                    holds=explained,
+                    partner=partner,
+                    **_line_location(row),
+                )
+            )
+    return outcomes
+
+
+@register_rule_kind(
+    "disbursements_within_plan",
+    gettext_lazy("Transfers to a partner within what its budget lines plan"),
+    absolute_tolerance=None,
+)
+def evaluate_disbursements_within_plan(rule, ctx) -> list[Outcome]:
+    from finance import services
+
+    programme = ctx.programme
+    received: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
+    partners = {}
+    for disbursement in Disbursement.objects.filter(programme=programme).select_related("partner"):
+        key = (disbursement.partner_id, str(disbursement.amount.currency))
+        received[key] += disbursement.amount.amount
+        partners[disbursement.partner_id] = disbursement.partner
+    outcomes = []
+    for (partner_id, currency), amount in sorted(received.items()):
+        partner = partners[partner_id]
+        rows = list(services.budget_rows(programme, partner).select_related("table__document"))
+        budgets = services.line_budgets(rows, currency)
+        planned = sum((b.amount.amount for b in budgets.values() if b.amount is not None), Decimal(0))
+        outcomes.append(
+            Outcome(
+                amount,
+                planned,
+                currency,
+                sorted(row.line for row in rows),
+                partner.acronym,
+                Message(
+                    gettext_noop(
+                        "%(partner)s received %(received)s; its budget lines plan %(planned)s in %(currency)s."
+                    ),
+                    {
+                        "partner": partner.acronym,
+                        "received": Figure(amount, currency),
+                        "planned": Figure(planned, currency),
+                        "currency": currency,
+                    },
+                ),
+                key=f"{partner.acronym}-{currency}",
+                holds=amount <= planned,
+                partner=partner.acronym,
+                document=rows[0].table.document if rows else None,
+            )
+        )
+    return outcomes
+
 
 watch(Disbursement, "programme_id", gettext_lazy("disbursement %(object)s"))
+watch(FinancialReport, "programme_id", gettext_lazy("financial report %(object)s"))
 watch(
     FinancialReportLine,
-    lambda line: line.report.programme_id,
+    through(FinancialReport, "report_id", "programme_id"),
     gettext_lazy("financial report line %(object)s"),
 )

@@ -25,6 +25,7 @@ from core.models import ExchangeRate, Organisation, User
 from core.money import convert, round_amount
 from core.workflow import transition
 from finance.models import Disbursement, FinancialReport, FinancialReportLine, FinancialStatus
+from reconciliation.models import ReconciliationRule, RuleOrigin
 from reconciliation.services import figures_changed
 from results.models import ReportingPeriod
 
@@ -161,6 +162,21 @@ def _label(row: BudgetRow) -> str:
     return Truncator(row.label).chars(60)
 
 
+def _derive_rule(programme, code: str, kind: str, *, subject=None, description: str, description_en: str):
+    """The rule the reconciliation checks this money with, made once (see :mod:`finance.rule_kinds`)."""
+    ReconciliationRule.objects.get_or_create(
+        programme=programme,
+        code=code,
+        defaults={
+            "kind": kind,
+            "subject": subject,
+            "description": description,
+            "description_en": description_en,
+            "origin": RuleOrigin.DERIVED,
+        },
+    )
+
+
 # --- permissions ------------------------------------------------------------------------------------
 
 
@@ -215,6 +231,16 @@ def report_create(
     FinancialReportLine.objects.bulk_create(
         FinancialReportLine(report=report, budget_row=row, spent=Money(0, currency))
         for row in budget_rows(programme, partner)
+    )
+    _derive_rule(
+        programme,
+        f"financial-report-{report.pk}",
+        "financial_report",
+        subject=report,
+        description="Un informe financiero: sus líneas suman su total, su tipo de cambio vale para su periodo, "
+        "cada línea queda dentro de su presupuesto y toda variación mayor al umbral está explicada.",
+        description_en="A financial report: its lines add up to its total, its rate is valid for its period, "
+        "each line stays within its budget and every variance beyond the threshold is explained.",
     )
     return report
 
@@ -419,6 +445,14 @@ def disbursement_create(*, user: User | None, **fields) -> Disbursement:
     disbursement.full_clean()
     disbursement._history_user = user
     disbursement.save()
+    _derive_rule(
+        disbursement.programme,
+        "disbursements-within-plan",
+        "disbursements_within_plan",
+        description="Lo transferido a cada socio, por moneda, no supera lo que planifican sus líneas de presupuesto.",
+        description_en="What the programme transferred to each partner, per currency, does not exceed what its "
+        "budget lines plan.",
+    )
     return disbursement
 
 

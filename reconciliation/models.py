@@ -24,6 +24,7 @@ from reconciliation.registry import Message
 class RuleOrigin(models.TextChoices):
     LOADER = "loader", _("Created by the loader")
     STAFF = "staff", _("Added by staff")
+    DERIVED = "derived", _("Derived from the data (one per report or programme)")
 
 
 class ReconciliationRule(models.Model):
