@@ -14,6 +14,7 @@ fi
 .venv/bin/python manage.py compilemessages --ignore=.venv >/dev/null 2>&1 || true
 .venv/bin/python manage.py load_programme fixtures/pcc
 .venv/bin/python manage.py create_demo_users
+.venv/bin/python manage.py create_demo_finance   # made-up reports and transfers, marked as demonstration
 cat <<TXT
 
 pcc is starting at http://127.0.0.1:${PORT}/
