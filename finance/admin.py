@@ -1,7 +1,13 @@
 from django.contrib import admin
 
 from core.admin import ChangeReasonAdmin
-from finance.models import Disbursement, FinancialReport, FinancialReportLine
+from finance.models import (
+    BudgetVersion,
+    BudgetVersionLine,
+    Disbursement,
+    FinancialReport,
+    FinancialReportLine,
+)
 
 
 class FinancialReportLineInline(admin.TabularInline):
@@ -34,3 +40,23 @@ class DisbursementAdmin(ChangeReasonAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class BudgetVersionLineInline(admin.TabularInline):
+    model = BudgetVersionLine
+    fields = ["budget_row", "delta", "source_fact"]
+    raw_id_fields = ["budget_row", "source_fact"]
+    extra = 0
+
+
+@admin.register(BudgetVersion)
+class BudgetVersionAdmin(ChangeReasonAdmin):
+    list_display = ["number", "programme", "kind", "title", "effective_date", "status", "derived"]
+    list_filter = ["programme", "kind", "status", "derived"]
+    list_select_related = ["programme"]
+    search_fields = ["title", "reason"]
+    raw_id_fields = ["amendment", "document", "partner"]
+    # Statuses change only through finance.versions (version_approve, version_reject); derived versions
+    # are rewritten by derive_budget_versions.
+    readonly_fields = ["status", "derived", "needs_approval", "created_by", "decided_by", "decided_at"]
+    inlines = [BudgetVersionLineInline]

@@ -277,3 +277,170 @@ class Disbursement(models.Model):
             error = _rate_error(self.rate, currency, self.programme.binding_currency, self.date)
             if error is not None:
                 raise ValidationError({"rate": error})
+
+
+# --- budget versions ---------------------------------------------------------------------------------
+
+
+class BudgetVersionKind(models.TextChoices):
+    ORIGINAL = "original", _("Original budget")
+    AMENDMENT = "amendment", _("Amendment")
+    REVISION = "revision", _("Revision")
+    REALLOCATION = "reallocation", _("Reallocation")
+
+
+class BudgetVersionStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+BUDGET_VERSION_TRANSITIONS = {
+    BudgetVersionStatus.PROPOSED: {BudgetVersionStatus.APPROVED, BudgetVersionStatus.REJECTED},
+    BudgetVersionStatus.APPROVED: set(),
+    BudgetVersionStatus.REJECTED: set(),
+}
+
+
+class BudgetVersion(models.Model):
+    """One change of a programme's budget: the original, an amendment, a revision or a reallocation.
+
+    Its lines are deltas per budget line and currency (the original's are the amounts themselves, from
+    nothing); the budget as of a date is the sum of the approved versions effective by then
+    (:func:`finance.versions.consolidated`). Versions derived from the source tables
+    (:func:`finance.versions.derive_versions`) are ``derived`` and keep the fact of every line.
+    """
+
+    workflow = Workflow(BudgetVersionStatus, BUDGET_VERSION_TRANSITIONS)
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="budget_versions", verbose_name=_("programme")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=12, choices=BudgetVersionKind.choices)
+    title = models.CharField(_("title"), max_length=255)
+    effective_date = models.DateField(_("effective from"), validators=[validate_date_in_window])
+    amendment = models.ForeignKey(
+        "agreements.Amendment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="budget_versions",
+        verbose_name=_("amendment of the agreement"),
+    )
+    document = models.ForeignKey(
+        "core.Document",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("document"),
+    )
+    line = models.PositiveIntegerField(_("seed line"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, validators=[validate_text_length])
+    currency = models.CharField(
+        _("currency moved"), max_length=3, blank=True, help_text=_("A reallocation moves one currency.")
+    )
+    partner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("partner"),
+        help_text=_("The partner whose lines a reallocation moves money between; empty: programme staff's."),
+    )
+    derived = models.BooleanField(
+        _("derived from the source"),
+        default=False,
+        help_text=_("Built from the budget tables as printed; derived again whenever they are loaded."),
+    )
+    needs_approval = models.BooleanField(
+        _("needs staff approval"),
+        default=False,
+        help_text=_("A move above the programme's threshold of a line's budget waits for staff approval."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=BudgetVersionStatus.choices, default=BudgetVersionStatus.PROPOSED
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True, validators=[validate_text_length])
+    status_changes = GenericRelation(StatusChange)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "effective_date", "number"]
+        verbose_name = _("budget version")
+        verbose_name_plural = _("budget versions")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="unique_budget_version_number"),
+            # One derived original per programme and one derived version per amendment: deriving again
+            # updates them instead of adding more.
+            models.UniqueConstraint(
+                fields=["programme"],
+                condition=Q(derived=True, kind="original"),
+                name="unique_derived_original_budget",
+            ),
+            models.UniqueConstraint(
+                fields=["programme", "amendment"],
+                condition=Q(derived=True, amendment__isnull=False),
+                name="unique_derived_amendment_budget",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme.code.upper()} v{self.number} · {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("finance:version_detail", args=[self.pk])
+
+    def applies_on(self, date) -> bool:
+        return self.status == BudgetVersionStatus.APPROVED and self.effective_date <= date
+
+
+class BudgetVersionLine(models.Model):
+    """What a version changes on one budget line in one currency: a delta (the original's: its amount)."""
+
+    version = models.ForeignKey(
+        BudgetVersion, on_delete=models.CASCADE, related_name="lines", verbose_name=_("version")
+    )
+    budget_row = models.ForeignKey(
+        BudgetRow, on_delete=models.PROTECT, related_name="version_lines", verbose_name=_("budget line")
+    )
+    delta = MoneyField(_("change"), max_digits=19, decimal_places=2)
+    source_fact = models.ForeignKey(
+        "budgets.BudgetFact",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="version_lines",
+        verbose_name=_("figure it was taken from"),
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["version", "budget_row__table__order", "budget_row__order", "delta_currency"]
+        verbose_name = _("budget version line")
+        verbose_name_plural = _("budget version lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "source_fact"],
+                condition=Q(source_fact__isnull=False),
+                name="unique_budget_version_fact",
+            ),
+            models.UniqueConstraint(
+                fields=["version", "budget_row", "delta_currency"],
+                condition=Q(source_fact__isnull=True),
+                name="unique_budget_version_move",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.budget_row.line} · {self.delta}"

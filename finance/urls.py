@@ -16,3 +16,16 @@ urlpatterns = [
     path("reports/<int:pk>/return/", views.report_return, name="report_return"),
     path("reports/<int:pk>/reopen/", views.report_reopen, name="report_reopen"),
 ]
+
+# Budget versions (finance.version_views).
+from finance import version_views  # noqa: E402
+
+urlpatterns += [
+    path("<slug:code>/budget/versions/", version_views.version_grid, name="versions"),
+    path(
+        "<slug:code>/budget/reallocations/new/", version_views.reallocation_create, name="reallocation_create"
+    ),
+    path("budget/versions/<int:pk>/", version_views.version_detail, name="version_detail"),
+    path("budget/versions/<int:pk>/approve/", version_views.version_approve, name="version_approve"),
+    path("budget/versions/<int:pk>/reject/", version_views.version_reject, name="version_reject"),
+]
