@@ -9,7 +9,7 @@ all go through it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,7 +170,10 @@ class Importer:
     ``programme_lookup`` is the path from the model to its programme (``"table__programme"``), for
     exporting one programme's data; a kind without one holds data shared by all programmes.
     ``key_columns`` name the file columns shown as a row's key in the preview (by default those of
-    the natural key's fields). ``field_columns`` name the column of a field that no column holds
+    the natural key's fields). ``template(user, params)`` gives the rows of a pre-filled template
+    when the template is asked for with query parameters (a partner's budget lines for one period,
+    say), raising ``Http404`` for what ``user`` may not see; without parameters the template holds
+    the example row. ``field_columns`` name the column of a field that no column holds
     (for located errors). ``level`` says who may import the kind, and into which programmes
     (an :class:`agreements.access.Level`).
     """
@@ -197,6 +200,7 @@ class Importer:
     order: int = 50
     programme_lookup: str = ""
     key_columns: list[str] = field(default_factory=list)
+    template: Callable[[User, Mapping[str, str]], list[dict[str, Any]]] | None = None
 
     def __post_init__(self) -> None:
         self.natural_key = tuple(self.natural_key)
@@ -321,7 +325,11 @@ class Importer:
         for obj in queryset.iterator(chunk_size=2000):
             yield self.row_of(obj)
 
-    def template_rows(self) -> list[dict[str, Any]]:
+    def template_rows(
+        self, user: User | None = None, params: Mapping[str, str] | None = None
+    ) -> list[dict[str, Any]]:
+        if self.template is not None and user is not None and params:
+            return self.template(user, params)
         example = dict(self.example) or {c.name: c.example for c in self.columns}
         return [example]
 

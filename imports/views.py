@@ -254,11 +254,11 @@ def import_retry_view(request, pk: int):
 @login_required
 @require_GET
 def import_template(request, kind: str):
-    """An XLSX with the header row, one example row and drop-down lists on the choice columns."""
+    """An XLSX with the header row, one example row (or the rows a kind pre-fills for the query's
+    parameters) and drop-down lists on the choice columns."""
     importer = _importer_for_user_or_404(request.user, kind)
-    return _xlsx_response(
-        importer, importer.template_rows(), f"{slugify(importer.kind)}-template.xlsx", validations=True
-    )
+    rows = importer.template_rows(request.user, request.GET)
+    return _xlsx_response(importer, rows, f"{slugify(importer.kind)}-template.xlsx", validations=True)
 
 
 @login_required
