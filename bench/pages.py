@@ -19,6 +19,7 @@ The last line of the output is one JSON object: per page and size, queries, medi
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import statistics
@@ -36,6 +37,11 @@ os.environ.setdefault("SECURE_COOKIES", "false")
 
 QUICK_SIZES = [1, 20]
 FULL_SIZES = [1, 200, 1000, 2000]
+
+# Placeholders of PAGES' arguments, set once the bench has made them: PROSUR's approved October 2008
+# financial report and its November draft.
+REPORT, REPORT_DRAFT = "<report>", "<draft>"
+OBJECTS: dict[str, object] = {}
 
 # name, URL name, args, query string, who. Every list and dashboard; the PCC's pages are about one
 # programme, the lists and the portfolio span every programme the user takes part in.
@@ -56,6 +62,12 @@ PAGES = [
     ("schedule", "results:schedule", ["poa-prosur-2008"], "", "staff"),
     ("review_queue", "results:review_queue", [], "", "staff"),
     ("period_list", "results:period_list", [], "", "staff"),
+    ("financial_reports", "finance:report_list", ["pcc"], "", "staff"),
+    ("financial_report", "finance:report_detail", [REPORT], "", "staff"),
+    ("financial_report_edit", "finance:report_edit", [REPORT_DRAFT], "", "partner"),
+    ("disbursements", "finance:disbursement_list", ["pcc"], "", "staff"),
+    ("balance", "finance:balance", ["pcc", "PROSUR"], "", "partner"),
+    ("budget_versions", "finance:versions", ["pcc"], "", "staff"),
 ]
 
 
@@ -67,7 +79,7 @@ def measure(clients: dict, repeat: int) -> dict:
     results = {}
     for name, url_name, args, query, who in PAGES:
         client = clients[who]
-        url = reverse(url_name, args=args) + (f"?{query}" if query else "")
+        url = reverse(url_name, args=[OBJECTS.get(a, a) for a in args]) + (f"?{query}" if query else "")
         response = client.get(url)  # warm-up: templates, caches
         if response.status_code != 200:
             raise SystemExit(f"{url}: HTTP {response.status_code}")
@@ -87,6 +99,37 @@ def measure(clients: dict, repeat: int) -> dict:
             "kb": round(len(response.content) / 1024),
         }
     return results
+
+
+def _financial_reports(pcc, partner_user, staff) -> None:
+    """PROSUR's October report (every line spent, approved), its November draft and a transfer."""
+    from decimal import Decimal
+
+    from djmoney.money import Money
+
+    from core.models import Organisation
+    from finance import services
+    from results.models import ReportingPeriod
+
+    prosur = Organisation.objects.get(acronym="PROSUR")
+    reports = []
+    for month in (10, 11):
+        period = ReportingPeriod.objects.get(programme=pcc, start_date=f"2008-{month:02d}-01")
+        report = services.report_create(
+            user=partner_user, programme=pcc, partner=prosur, period=period, currency="CHF"
+        )
+        spent = {line.budget_row_id: Decimal(100) for line in report.lines.all()}
+        reports.append(services.report_update(report=report, user=partner_user, spent=spent))
+    services.report_approve(report=services.report_submit(report=reports[0], user=partner_user), user=staff)
+    services.disbursement_create(
+        user=staff,
+        programme=pcc,
+        partner=prosur,
+        date=datetime.date(2008, 9, 5),
+        amount=Money(10000, "CHF"),
+        reference="BENCH-1",
+    )
+    OBJECTS[REPORT], OBJECTS[REPORT_DRAFT] = reports[0].pk, reports[1].pk
 
 
 def parse_sizes(text: str) -> list[int]:
@@ -155,6 +198,7 @@ def main() -> None:
             client.force_login(user)
             clients[who] = client
         staff = User.objects.get(username="bench-staff")
+        _financial_reports(pcc, User.objects.get(username="bench-partner"), staff)
         for size in sizes_wanted:
             missing = size - Programme.objects.count()
             if missing > 0:

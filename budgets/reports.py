@@ -217,3 +217,18 @@ def budget_overview(*, programme, user) -> Overview:
         programme_row=_cells(programme_totals, figures),
         printed_row=_cells(printed, figures),
     )
+
+
+# Sections other apps add below the overview (an app above budgets, e.g. the money partners report):
+# each a callable ``(programme=, user=, as_of=) -> (template name, value)`` registered in its
+# ``AppConfig.ready()``; the overview includes the template with ``section`` set to the value.
+_OVERVIEW_SECTIONS: list = []
+
+
+def register_overview_section(section) -> None:
+    if section not in _OVERVIEW_SECTIONS:
+        _OVERVIEW_SECTIONS.append(section)
+
+
+def overview_sections(*, programme, user, as_of) -> list[tuple[str, Any]]:
+    return [section(programme=programme, user=user, as_of=as_of) for section in _OVERVIEW_SECTIONS]

@@ -3,6 +3,7 @@ fetches through :mod:`agreements.access`; partners see what concerns their organ
 
 from __future__ import annotations
 
+import datetime
 import io
 
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -25,14 +27,14 @@ from agreements.access import (
 from agreements.models import Programme
 from budgets.forms import ExplainForm, FindingFilterForm
 from budgets.models import BudgetFact, BudgetTable
-from budgets.reports import budget_overview, table_grid
+from budgets.reports import budget_overview, overview_sections, table_grid
 from core.models import Organisation
 from core.navigation import next_url
 from core.spreadsheets.columns import Column, ColumnType
 from core.spreadsheets.writers import write_csv, write_xlsx
 from reconciliation.engine import reconcile, summarise
 from reconciliation.models import Computation, Finding, ReconciliationRule
-from reconciliation.registry import rule_kinds
+from reconciliation.registry import rule_kinds, subject_models
 from reconciliation.services import finding_explain
 
 FINDINGS_PER_PAGE = 50
@@ -90,7 +92,9 @@ def _findings_as_filtered(request, programme):
                 [
                     BudgetTable.objects.select_related("document", "programme").defer(
                         "document__text", "notes"
-                    )
+                    ),
+                    # What other apps' rules are about (a financial report): each fetched once too.
+                    *(m._default_manager.all() for m in subject_models() if m is not BudgetTable),
                 ],
             ),
         )
@@ -270,6 +274,16 @@ def overview(request, code: str):
     """Per component and partner: planned, executed, available, requested… per currency as printed."""
     programme, _staff = get_programme_for_user_or_404(request.user, code)
     overview = budget_overview(programme=programme, user=request.user)
+    as_of = timezone.localdate()
+    if request.GET.get("as_of"):
+        try:
+            as_of = datetime.date.fromisoformat(request.GET["as_of"])
+        except ValueError:
+            messages.error(
+                request,
+                _("“%(value)s” is not a date written as 2008-10-31: figures are shown as of today.")
+                % {"value": request.GET["as_of"][:40]},
+            )
     tables = list(
         BudgetTable.objects.filter(programme=programme)
         .filter(pk__in=BudgetFact.objects.for_user(request.user).values("budget_table"))
@@ -287,5 +301,7 @@ def overview(request, code: str):
             "printed_row": overview.printed_row,
             "sources": [t for t in tables if t.in_overview],
             "tables": tables,
+            "as_of": as_of,
+            "sections": overview_sections(programme=programme, user=request.user, as_of=as_of),
         },
     )

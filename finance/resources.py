@@ -367,7 +367,7 @@ def _template(user: User, params: Mapping[str, str]) -> list[dict[str, Any]]:
     # Not stored yet: the lines report_create will open, 0 spent on each.
     report = FinancialReport(programme=programme, partner=partner, period=period, currency=currency)
     rows = list(budget_rows(programme, partner))
-    budgets = line_budgets(rows, currency)
+    budgets = line_budgets(rows, currency, as_of=period.end_date)
     return [_row(report, row, budgets[row.pk].amount, None) for row in rows]
 
 

@@ -69,7 +69,7 @@ def evaluate_financial_report(rule, ctx) -> list[Outcome]:
                 report.stated_total.amount,
                 total.amount,
                 report.currency,
-                [],
+                sorted(status.line.budget_row.line for status in statuses),
                 title,
                 Message(
                     gettext_noop(
@@ -82,6 +82,8 @@ def evaluate_financial_report(rule, ctx) -> list[Outcome]:
                 ),
                 key="total",
                 partner=partner,
+                # Its terms are the report's budget lines: each links to its line of the source.
+                document=statuses[0].line.budget_row.table.document if statuses else None,
             )
         )
     error = _rate_error(

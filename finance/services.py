@@ -24,7 +24,7 @@ from core import formatting
 from core.models import ExchangeRate, Organisation, User
 from core.money import convert, round_amount
 from core.workflow import transition
-from finance.models import Disbursement, FinancialReport, FinancialReportLine, FinancialStatus
+from finance.models import BudgetVersion, Disbursement, FinancialReport, FinancialReportLine, FinancialStatus
 from reconciliation.models import ReconciliationRule, RuleOrigin
 from reconciliation.services import figures_changed
 from results.models import ReportingPeriod
@@ -46,6 +46,18 @@ def budget_rows(programme, partner: Organisation):
     )
 
 
+def _revised(rows, as_of: datetime.date) -> dict[int, dict[str, Money]] | None:
+    """The rows' budgets as revised on ``as_of``; ``None`` when their programme keeps no versions."""
+    from finance.versions import consolidated
+
+    if not rows:
+        return None
+    programme_id = rows[0].table.programme_id
+    if not BudgetVersion.objects.filter(programme_id=programme_id).exists():
+        return None
+    return consolidated(programme_id, as_of, rows=[row.pk for row in rows])
+
+
 @dataclass(frozen=True)
 class LineBudget:
     """A budget line's planned amount in the report's currency and the last day of the period it plans."""
@@ -54,10 +66,16 @@ class LineBudget:
     ends: datetime.date | None
 
 
-def line_budgets(rows, currency: str, rate: ExchangeRate | None = None) -> dict[int, LineBudget]:
-    """Each row's planned amount in ``currency``, by row pk: the table's own figure in that currency where
-    it states one; otherwise its figure in the other currency of ``rate``, converted (rounded to the
-    unit, as the tables print); ``None`` when neither is stated. One query for all rows."""
+def line_budgets(
+    rows, currency: str, rate: ExchangeRate | None = None, *, as_of: datetime.date | None = None
+) -> dict[int, LineBudget]:
+    """Each row's budget in ``currency``, by row pk: the table's own figure in that currency where it
+    states one; otherwise its figure in the other currency of ``rate``, converted (rounded to the unit, as
+    the tables print); ``None`` when neither is stated. Two queries for all rows.
+
+    The figure is the budget as revised on ``as_of`` (today when not given) where the programme keeps
+    budget versions (:func:`finance.versions.consolidated`: the original, amendments and approved
+    reallocations); as the table prints it where it keeps none."""
     by_row: dict[int, dict[str, Decimal]] = {}
     ends: dict[int, datetime.date] = {}
     facts = BudgetFact.objects.filter(
@@ -68,6 +86,9 @@ def line_budgets(rows, currency: str, rate: ExchangeRate | None = None) -> dict[
         currencies[amount_currency] = currencies.get(amount_currency, Decimal(0)) + amount
         if period_end is not None:
             ends[row_id] = max(period_end, ends.get(row_id, period_end))
+    revised = _revised(rows, as_of or timezone.localdate())
+    if revised is not None:
+        by_row = {pk: {c: m.amount for c, m in budget.items()} for pk, budget in revised.items()}
     budgets: dict[int, LineBudget] = {}
     for row in rows:
         stated = by_row.get(row.pk, {})
@@ -133,7 +154,9 @@ def needs_explanation(
 def line_statuses(report: FinancialReport) -> list[LineStatus]:
     """Every line of ``report`` with its budget, cumulative expenditure and whether it needs an explanation."""
     lines = list(report.lines.select_related("budget_row__table__document"))
-    budgets = line_budgets([line.budget_row for line in lines], report.currency, report.rate)
+    budgets = line_budgets(
+        [line.budget_row for line in lines], report.currency, report.rate, as_of=report.period.end_date
+    )
     before = spent_before(report)
     threshold = report.programme.variance_threshold_percent
     statuses = []
@@ -228,8 +251,26 @@ def report_create(
     report.full_clean()
     report._history_user = user
     report.save()
+    # A variance explained in an approved earlier report is still explained: carried over, editable.
+    explained = dict(
+        FinancialReportLine.objects.filter(
+            report__programme=programme,
+            report__partner=partner,
+            report__currency=currency,
+            report__status=FinancialStatus.APPROVED,
+            report__period__end_date__lt=period.start_date,
+        )
+        .exclude(variance_explanation="")
+        .order_by("report__period__start_date")
+        .values_list("budget_row_id", "variance_explanation")
+    )
     FinancialReportLine.objects.bulk_create(
-        FinancialReportLine(report=report, budget_row=row, spent=Money(0, currency))
+        FinancialReportLine(
+            report=report,
+            budget_row=row,
+            spent=Money(0, currency),
+            variance_explanation=explained.get(row.pk, ""),
+        )
         for row in budget_rows(programme, partner)
     )
     _derive_rule(
@@ -363,9 +404,12 @@ def report_submit(*, report: FinancialReport, user: User) -> FinancialReport:
                 for status in missing
             ]
         )
-    return transition(
+    report = transition(
         report, FinancialStatus.SUBMITTED, user=user, submitted_by=user, submitted_at=timezone.now()
     )
+    # A submitted report is checked by the reconciliation (a draft is not): its figures now count.
+    figures_changed(report.programme_id, _("financial report #%(pk)s submitted") % {"pk": report.pk})
+    return report
 
 
 def _check_reviewer(report: FinancialReport, user: User) -> None:
@@ -399,7 +443,7 @@ def report_return(*, report: FinancialReport, user: User, comment: str) -> Finan
     report = FinancialReport.objects.select_for_update().get(pk=report.pk)
     _check_reviewer(report, user)
     comment = comment.strip()
-    return transition(
+    report = transition(
         report,
         FinancialStatus.RETURNED,
         user=user,
@@ -408,6 +452,8 @@ def report_return(*, report: FinancialReport, user: User, comment: str) -> Finan
         reviewed_at=timezone.now(),
         review_comment=comment,
     )
+    figures_changed(report.programme_id, _("financial report #%(pk)s returned") % {"pk": report.pk})
+    return report
 
 
 @transaction.atomic

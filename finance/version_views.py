@@ -1,6 +1,6 @@
 """Pages of the budget versions: the grid as of a date, one version with its lines, a reallocation form,
 approval and rejection. Every view fetches through an access helper (:mod:`agreements.access`,
-:func:`finance.versions.get_version_for_user_or_404`); every change goes through :mod:`finance.versions`,
+:func:`agreements.access.get_version_for_user_or_404`); every change goes through :mod:`finance.versions`,
 which checks the permission again."""
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def version_grid(request, code: str):
     elif form.is_bound and not form.is_valid():
         messages.error(request, _("Expected a date YYYY-MM-DD: the budget is shown as of today."))
     listed = (
-        versions.budget_versions(request.user)
+        access.budget_versions(request.user)
         .filter(programme=programme)
         .select_related("created_by", "decided_by", "partner")
         .order_by("-effective_date", "-number")
@@ -120,9 +120,9 @@ def version_grid(request, code: str):
 @login_required
 @require_safe
 def version_detail(request, pk: int):
-    version, can_review = versions.get_version_for_user_or_404(request.user, pk)
+    version, can_review = access.get_version_for_user_or_404(request.user, pk)
     lines = (
-        versions.budget_version_lines(request.user)
+        access.budget_version_lines(request.user)
         .filter(version=version)
         .select_related("budget_row__table__document", "source_fact")
         .defer("budget_row__table__document__text")
@@ -159,7 +159,7 @@ def reallocation_create(request, code: str):
     programme, _is_staff = access.get_programme_for_user_or_404(request.user, code)
     if not _may_propose(request.user, programme):
         raise PermissionDenied
-    lines_of_user = versions.budget_version_lines(request.user).filter(version__programme=programme)
+    lines_of_user = access.budget_version_lines(request.user).filter(version__programme=programme)
     tables = BudgetTable.objects.filter(
         pk__in=lines_of_user.values("budget_row__table_id"), programme=programme
     ).order_by("order")
@@ -215,7 +215,7 @@ def reallocation_create(request, code: str):
 
 
 def _decide(request, pk: int, action):
-    version, _can_review = versions.get_version_for_user_or_404(request.user, pk)
+    version, _can_review = access.get_version_for_user_or_404(request.user, pk)
     form = DecisionForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""
     try:

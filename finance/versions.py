@@ -27,7 +27,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max, Q
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
@@ -58,20 +57,6 @@ Budget = dict[int, dict[str, Money]]
 # --- who sees what ----------------------------------------------------------------------------------
 
 
-def budget_version_lines(user):
-    """The version lines the user may see: every line of a programme it reads whole (staff, auditors,
-    administrators); a partner's, only the lines of its own budget rows."""
-    return access.scope(
-        BudgetVersionLine.objects.all(), user, programme="version__programme", partner="budget_row__partner"
-    )
-
-
-def budget_versions(user):
-    """The versions the user may see: those with a line it may see (a partner sees no version that
-    touches only other partners' lines, nor the lines of other partners in one it sees)."""
-    return BudgetVersion.objects.filter(pk__in=budget_version_lines(user).values("version_id"))
-
-
 def may_review(user, programme) -> bool:
     return user.has_perm("finance.review_expenditure", programme)
 
@@ -82,15 +67,6 @@ def reallocation_partners(user, programme) -> frozenset[int] | None:
     if may_review(user, programme):
         return None
     return access.partner_ids(user, programme, access.EDITOR_ROLES)
-
-
-def get_version_for_user_or_404(user, pk: int) -> tuple[BudgetVersion, bool]:
-    """A budget version the user may see, and whether the user may approve or reject it."""
-    version = get_object_or_404(
-        budget_versions(user).select_related("programme", "document", "amendment", "partner", "created_by"),
-        pk=pk,
-    )
-    return version, may_review(user, version.programme)
 
 
 # --- the budget as of a date --------------------------------------------------------------------------
@@ -197,7 +173,7 @@ def grid(programme, as_of: datetime.date, *, user) -> Grid:
             column_of[version.pk] = len(columns)
         columns.append(reallocations)
     lines = (
-        budget_version_lines(user)
+        access.budget_version_lines(user)
         .filter(version_id__in=[v.pk for v in versions])
         .select_related("budget_row__table__document", "budget_row__partner")
         .defer("budget_row__table__document__text")

@@ -303,6 +303,7 @@ PCC_LOADERS = [
     "agreements.loader.load",
     "budgets.loader.load",
     "results.loader.load",
+    "finance.versions.load",
 ]
 # Called with (programme, cause, changed=<whether the load wrote anything>) once every loader is done, in the
 # load's transaction.

@@ -267,3 +267,30 @@ def portfolio_chart(rows: list[dict]) -> Chart:
     return Chart(
         "portfolio", _("Planned and executed per programme"), labels, series, label_header=_("Programme")
     )
+
+
+def budget_vs_actual_chart(progress, key: str) -> list[Chart]:
+    """A partner's budget per line beside what approved reports spent on it, stacked by period; one chart
+    per currency (``progress``: :class:`finance.live.LineProgress`)."""
+    series = [
+        Series(
+            f"{_('Budget')} · {currency_label(currency)}",
+            values,
+            stack=f"budget-{currency}",
+            currency=currency,
+        )
+        for currency, values in progress.budgets.items()
+    ] + [
+        Series(f"{period} · {currency_label(currency)}", values, stack=f"spent-{currency}", currency=currency)
+        for (period, currency), values in progress.spent.items()
+    ]
+    chart = Chart(
+        key,
+        _("Budget and approved expenditure per line"),
+        progress.labels,
+        series,
+        stacked=True,
+        horizontal=True,
+        label_header=_("Budget line"),
+    )
+    return chart.per_currency()

@@ -20,11 +20,13 @@ from agreements.models import Programme
 from budgets.models import BudgetFact, FigureKind
 from budgets.querysets import totals_by_currency
 from budgets.reports import figures_of_record
+from finance.live import LiveTable, line_progress, live_table
 from reconciliation.models import Finding
 from reports.charts import (
     Chart,
     activity_chart,
     budget_by_year_chart,
+    budget_vs_actual_chart,
     indicator_chart,
     partner_chart,
 )
@@ -90,6 +92,7 @@ class ProgrammeDashboard:
     queue: list[ProgressReport] | None = None  # None: the user reviews nothing here
     queue_count: int = 0
     findings_by_severity: dict[str, int] = field(default_factory=dict)
+    live: LiveTable | None = None
 
 
 def partner_rows(totals: list[dict]) -> list[dict]:
@@ -179,6 +182,7 @@ def _programme_money(user, programme: Programme, filters: Filters, as_of: dateti
             *partner_chart(per_partner).per_currency(first),
         ],
         "partner_rows": partner_rows(per_partner),
+        "live": live_table(programme, user, as_of),
         "summary": summarise(programme),
         "findings_by_severity": dict(
             Finding.objects.for_user(user)
@@ -230,6 +234,7 @@ def programme_dashboard(user, programme: Programme, filters: Filters) -> Program
         partner_rows=money["partner_rows"],
         summary=money["summary"],
         findings_by_severity=money["findings_by_severity"],
+        live=money["live"],
     )
     if access.has_role(user, programme, access.STAFF_ROLES):
         dashboard.queue, dashboard.queue_count = review_queue(user, plan_ids)
@@ -308,6 +313,7 @@ class PartnerDashboard:
     budget_lines: list[dict]
     totals: list[dict]
     charts: list[Chart]
+    live: list[LiveTable] = field(default_factory=list)  # one per programme of its plans
 
 
 def current_period(periods: list[ReportingPeriod], today: datetime.date) -> ReportingPeriod | None:
@@ -415,6 +421,13 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
     counted = facts.counted()
     per_figure = totals_by_currency(counted.filter(figure__in=HEADLINE_FIGURES), "partner__acronym", "figure")
     charts = partner_chart(per_figure, key="partner-own").per_currency()
+    programmes = sorted({p.programme for p in plans}, key=lambda p: p.code)
+    live = []
+    for programme in programmes:
+        live.append(live_table(programme, user, filters.date_to, partner=organisation))
+        charts += budget_vs_actual_chart(
+            line_progress(programme, organisation, user), key=f"lines-{programme.code}"
+        )
     return PartnerDashboard(
         organisation=organisation,
         plans=plans,
@@ -426,4 +439,5 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         budget_lines=[budget_lines[k] for k in sorted(budget_lines)],
         totals=partner_rows(per_figure),
         charts=charts,
+        live=live,
     )

@@ -276,8 +276,24 @@ def operational_plan_xlsx(document: OperationalPlan) -> bytes:
                     fmt[2 + 2 * index] = "bold_amount"
             budgets.values(values, fmt)
         budgets.skip()
+    if document.money is not None:
+        _money_sheet(_Sheet(workbook, _("Money (live)"), styles), document.money)
     workbook.close()
     return output.getvalue()
+
+
+def _money_sheet(sheet: _Sheet, money) -> None:
+    """The live money per partner and currency (:mod:`finance.live`): the columns the pages show."""
+    sheet.title(
+        _("Money as of %(date)s: the source's figures plus approved financial reports")
+        % {"date": formatting.date(money.as_of)}
+    )
+    sheet.header(
+        [_("Partner"), _("Currency"), *[str(label) for _attribute, label in money.columns]],
+        [14, 9, *[16] * len(money.columns)],
+    )
+    for row, cells in money.rows:
+        sheet.values([row.partner, row.currency, *[None if m is None else m.amount for m in cells]])
 
 
 def progress_xlsx(document: ProgressReportDocument) -> bytes:

@@ -18,6 +18,7 @@ from django.utils import timezone
 from agreements.models import Programme
 from budgets.models import BudgetFact, BudgetTable, RowRole
 from budgets.rules import parse_ref
+from finance.live import LiveTable, live_table
 from reconciliation.engine import evaluate
 from reconciliation.models import DIFFERING, ReconciliationRule
 from reports.dashboard import plans_for
@@ -114,6 +115,7 @@ class OperationalPlan:
     generated: datetime.datetime
     plans: list[PlanSection]
     budgets: list[BudgetSection]
+    money: LiveTable | None = None
 
 
 def _plan_sections(plans: list[WorkPlan]) -> list[PlanSection]:
@@ -214,6 +216,7 @@ def operational_plan(user, programme: Programme, filters: Filters) -> Operationa
         generated=timezone.localtime(),
         plans=_plan_sections(plans),
         budgets=budget_sections(user, programme, filters),
+        money=live_table(programme, user, filters.date_to),
     )
 
 

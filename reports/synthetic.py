@@ -22,6 +22,7 @@ from agreements.models import Agreement, AgreementCeiling, Component, Phase, Pro
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
 from core.models import Document, ExchangeRate, Organisation, User
 from core.money import convert
+from finance.models import Disbursement, FinancialReport, FinancialReportLine, FinancialStatus
 from reconciliation.models import Finding, ReconciliationRule
 from results.models import (
     Activity,
@@ -212,6 +213,7 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
                 currency=currency,
                 rate=rate,
                 in_overview=True,
+                reporting_basis=code == "budget",  # partners report their expenditure on its rows
                 order=n,
             )
             for p in progs
@@ -476,6 +478,58 @@ def generate_portfolio(*, programmes: int, seed: int = 1, donor: str = "GEN-DONO
         period = periods_of[plan_by_pk[indicator.result.plan_id].programme_id][rng.randrange(6)]
         reports.append(_report(rng, period, reporter, indicator=indicator))
     bulk(ProgressReport, reports)
+
+    # Money that moves: each partner's first period reported and approved (a quarter of each planned
+    # line), and one transfer to it, so that the live-money figures and the finance pages have rows.
+    money_reports = bulk(
+        FinancialReport,
+        [
+            FinancialReport(
+                programme_id=programme_id,
+                partner=partner,
+                period=periods_of[programme_id][0],
+                currency="CHF",
+                created_by=reporter,
+                submitted_by=reporter,
+                status=FinancialStatus.APPROVED,
+                stated_total=Money(0, "CHF"),
+            )
+            for programme_id, its_partners in partners_of.items()
+            for partner in its_partners
+        ],
+    )
+    planned = {}
+    for fact in facts:
+        if fact.figure == "planned" and fact.amount is not None and not fact.is_total:
+            planned[fact.row_id] = planned.get(fact.row_id, Decimal(0)) + fact.amount.amount
+    budget_rows = {
+        (table_by_pk[row.table_id].programme_id, row.partner_id): row
+        for row in rows
+        if row.partner_id and table_by_pk[row.table_id].code == "budget"
+    }
+    lines = []
+    for report in money_reports:
+        row = budget_rows.get((report.programme_id, report.partner_id))
+        if row is not None:
+            spent = (planned.get(row.pk, Decimal(0)) / 4).quantize(Decimal(1))
+            lines.append(FinancialReportLine(report=report, budget_row=row, spent=Money(spent, "CHF")))
+            report.stated_total = Money(spent, "CHF")
+    bulk(FinancialReportLine, lines)
+    FinancialReport.objects.bulk_update(money_reports, ["stated_total"], batch_size=1000)
+    bulk(
+        Disbursement,
+        [
+            Disbursement(
+                programme_id=report.programme_id,
+                partner_id=report.partner_id,
+                date=report.period.start_date,
+                amount=Money((report.stated_total.amount or 1) * 2, "CHF"),
+                reference=f"T-{report.programme_id}-{report.partner_id}",
+                created_by=reporter,
+            )
+            for report in money_reports
+        ],
+    )
     return counts
 
 

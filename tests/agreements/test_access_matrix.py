@@ -21,11 +21,18 @@ import pytest
 from django.contrib import admin
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from djmoney.money import Money
 
 from agreements.models import Agreement, Membership, Programme, Role
-from budgets.models import BudgetTable
+from budgets.models import BudgetRow, BudgetTable
 from core.models import ImportRecord, ImportStatus, Organisation
-from finance.models import FinancialReport, FinancialStatus
+from finance.models import (
+    BudgetVersion,
+    BudgetVersionKind,
+    BudgetVersionLine,
+    FinancialReport,
+    FinancialStatus,
+)
 from reconciliation.models import Finding
 from reports.models import ReportJob
 from reports.synthetic import generate_portfolio
@@ -151,6 +158,27 @@ def world(pcc, settings, tmp_path) -> World:
         )
         money_report.document.save("invoices.pdf", _content(b"%PDF-1.4 invoices"), save=True)
         objects["financial_report"] = money_report
+        # A proposed reallocation of the partner's own (so that its people see the version).
+        version = BudgetVersion.objects.create(
+            programme=objects["programme"],
+            number=(BudgetVersion.objects.filter(programme=objects["programme"]).count() + 100),
+            kind=BudgetVersionKind.REALLOCATION,
+            title="Reasignación",
+            effective_date=datetime.date(2008, 10, 1),
+            reason="Matriz de acceso",
+            currency=objects["programme"].binding_currency,
+            partner=objects["partner"],
+            needs_approval=True,
+            created_by=authors[variant],
+        )
+        row = BudgetRow.objects.filter(
+            table__programme=objects["programme"], partner=objects["partner"]
+        ).first()
+        if row is not None:
+            BudgetVersionLine.objects.create(
+                version=version, budget_row=row, delta=Money(0, objects["programme"].binding_currency)
+            )
+        objects["budget_version"] = version
     w.objects["own"]["table"] = BudgetTable.objects.get(programme=pcc, code="sp12-cuadro-2-prosur")
     w.objects["other"]["table"] = BudgetTable.objects.get(programme=pcc, code="sp12-cuadro-2-ampex")
     w.objects["foreign"]["table"] = BudgetTable.objects.filter(programme=gen).first()
@@ -229,6 +257,12 @@ PARTNER_READ = {
     "foreign": FOREIGN_ALL,
 }
 PARTNER_WRITE = {"own": {"editor_a"}, "other": {"editor_b"}, "foreign": {"foreign_editor"}}
+# Moving money between budget lines: staff, and the partner editors (between their own lines).
+REALLOCATE = {
+    "own": STAFF_PCC | {"editor_a", "editor_b"},
+    "other": STAFF_PCC | {"editor_a", "editor_b"},
+    "foreign": FOREIGN_STAFF | {"foreign_editor"},
+}
 # Opening a financial report: any partner editor of the programme (for its own organisation).
 PROGRAMME_EDITORS = {
     "own": {"editor_a", "editor_b"},
@@ -427,6 +461,20 @@ CASES: dict[str, Case] = {
     ),
     "finance:report_reopen": Case(
         url("finance:report_reopen", o("financial_report")), None, PROGRAMME_STAFF, {"reason": "Corregir."}
+    ),
+    "finance:versions": Case(url("finance:versions", o("programme", "code")), PROGRAMME, None),
+    "finance:reallocation_create": Case(
+        url("finance:reallocation_create", o("programme", "code")), REALLOCATE, REALLOCATE
+    ),
+    "finance:version_detail": Case(url("finance:version_detail", o("budget_version")), PARTNER_READ, None),
+    "finance:version_approve": Case(
+        url("finance:version_approve", o("budget_version")), None, PROGRAMME_STAFF
+    ),
+    "finance:version_reject": Case(
+        url("finance:version_reject", o("budget_version")),
+        None,
+        PROGRAMME_STAFF,
+        {"comment": "Sin sustento."},
     ),
     "reports:portfolio": Case(url("reports:portfolio"), same(WHOLE_ANYWHERE), None, variants=("-",)),
     "reports:partner_dashboard": Case(

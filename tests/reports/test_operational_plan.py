@@ -144,7 +144,7 @@ def test_xlsx_prints_cuadro_1_stated_total_beside_the_recomputed_sum(login, staf
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert len(workbook.sheetnames) == 4
+    assert len(workbook.sheetnames) == 5  # results, activities, schedule, budget tables, money (live)
     rows = _budget_rows(response.content)
     total = next(r for r in rows if r[0] == 238 and r[1] == "TOTAL")
     # Columns: line, label, then (stated, recomputed) per column; the total column is the sixth.

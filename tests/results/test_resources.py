@@ -175,13 +175,16 @@ def test_template_example_rows_import_cleanly(kind, staff_user, partner_a_user):
     assert record.error_count == 0, record.errors
 
 
-def test_partner_editor_gets_the_progress_import_page_only(login, partner_a_user):
+def test_partner_editor_gets_only_the_partner_import_kinds(login, partner_a_user):
     from django.urls import reverse
 
     client = login(partner_a_user)
     page = client.get(reverse("imports:import_start"))
     assert page.status_code == 200
-    assert [value for value, _label in page.context["form"].fields["kind"].choices] == ["progress"]
+    assert [value for value, _label in page.context["form"].fields["kind"].choices] == [
+        "progress",
+        "financial-report",
+    ]
     assert client.get(reverse("imports:import_template", args=["progress"])).status_code == 200
     assert client.get(reverse("imports:import_template", args=["activities"])).status_code == 403
     activity = activity_of("poa-prosur-2008")

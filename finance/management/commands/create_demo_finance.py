@@ -12,7 +12,7 @@ from agreements.models import Membership, Programme
 from core.models import User
 from core.money import round_amount
 from finance import services
-from finance.models import Disbursement, FinancialReport
+from finance.models import FinancialReport
 from results.models import ReportingPeriod
 
 # Of each line's budget: spent in the first period (approved), in the second (submitted); transferred.
