@@ -164,6 +164,11 @@ def scope(
         if partners is not None:
             through = queryset.model.objects.filter(_member(user, roles, programme, partners))
             conditions.append(Q(pk__in=through.values("pk")))
+    return _any_of(queryset, conditions)
+
+
+def _any_of(queryset: QuerySet, conditions: list[Q]) -> QuerySet:
+    """The rows meeting one of ``conditions``; none when there is none."""
     if not conditions:
         return queryset.none()
     condition = conditions[0]
@@ -317,12 +322,7 @@ def progress_report_scope(queryset: QuerySet, user) -> QuerySet:
     if any(role in PARTNER_ROLES for _p, _o, role in held):
         plans = plan_scope(apps.get_model("results", "WorkPlan").objects.all(), user, roles=PARTNER_ROLES)
         conditions.append(Q(pk__in=progress_reports_of(plans)))
-    if not conditions:
-        return queryset.none()
-    condition = conditions[0]
-    for other in conditions[1:]:
-        condition |= other
-    return queryset.filter(condition)
+    return _any_of(queryset, conditions)
 
 
 def progress_reports_of(plans) -> QuerySet:

@@ -27,9 +27,9 @@ from core.validators import validate_date_in_window, validate_text_length
 from core.workflow import Workflow
 from finance.querysets import DisbursementQuerySet, FinancialReportQuerySet
 from results.models import (
-    EDITABLE_STATUSES,
     REVIEW_TRANSITIONS,
     ReportingPeriod,
+    ReviewedReport,
     ReviewStatus,
     validate_evidence,
 )
@@ -68,7 +68,7 @@ def _rate_error(rate: ExchangeRate | None, currency: str, binding: str, on) -> V
     return None
 
 
-class FinancialReport(models.Model):
+class FinancialReport(ReviewedReport):
     """One partner's expenditure in one reporting period, per line of its approved budget."""
 
     workflow = FINANCIAL_WORKFLOW
@@ -112,33 +112,9 @@ class FinancialReport(models.Model):
         blank=True,
         validators=[validate_evidence],
     )
-    status = models.CharField(
-        _("status"), max_length=10, choices=FinancialStatus.choices, default=FinancialStatus.DRAFT
-    )
     is_demonstration = models.BooleanField(
         _("demonstration data"), default=False, help_text=_("Made up by the demo command, not from a source.")
     )
-    created_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
-    submitted_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("submitted by"),
-    )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
-    )
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True, validators=[validate_text_length])
-    version = models.PositiveIntegerField(
-        _("version"), default=1, help_text=_("Incremented by every edit and status change.")
-    )
-    status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
 
     objects = FinancialReportQuerySet.as_manager()
@@ -158,21 +134,6 @@ class FinancialReport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("finance:report_detail", args=[self.pk])
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES and not self.period.is_locked
-
-    def edit_error(self) -> ValidationError | None:
-        """Why the report cannot be edited now; ``None`` when it can."""
-        if (locked := self.period.lock_error()) is not None:
-            return locked
-        if self.status in EDITABLE_STATUSES:
-            return None
-        return ValidationError(
-            _("A report in status “%(status)s” cannot be edited.") % {"status": self.get_status_display()},
-            code="not_editable",
-        )
 
     def clean(self) -> None:
         errors = {}

@@ -602,7 +602,59 @@ def validate_evidence(file) -> None:
         )
 
 
-class ProgressReport(models.Model):
+class ReviewedReport(models.Model):
+    """What a partner reports for a reporting period (``period``) and staff review: progress, money.
+
+    The review's fields and its editability, once for every kind of report; the status changes only
+    through :func:`core.workflow.transition` (each subclass names its ``workflow``).
+    """
+
+    status = models.CharField(
+        _("status"), max_length=10, choices=ProgressStatus.choices, default=ProgressStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    submitted_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("submitted by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    review_comment = models.TextField(_("review comment"), blank=True, validators=[validate_text_length])
+    version = models.PositiveIntegerField(
+        _("version"), default=1, help_text=_("Incremented by every edit and status change.")
+    )
+    status_changes = GenericRelation(StatusChange)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATUSES and not self.period.is_locked
+
+    def edit_error(self) -> ValidationError | None:
+        """Why the report cannot be edited now (its period is locked, or it is past the partner);
+        ``None`` when it can."""
+        if (locked := self.period.lock_error()) is not None:
+            return locked
+        if self.status in EDITABLE_STATUSES:
+            return None
+        return ValidationError(
+            _("A report in status “%(status)s” cannot be edited.") % {"status": self.get_status_display()},
+            code="not_editable",
+        )
+
+
+class ProgressReport(ReviewedReport):
     """What a partner reports for one activity or one indicator in one reporting period."""
 
     workflow = PROGRESS_WORKFLOW
@@ -638,26 +690,6 @@ class ProgressReport(models.Model):
         _("evidence"), upload_to="results/evidence/%Y/%m/", blank=True, validators=[validate_evidence]
     )
     reported_on = models.DateField(_("date"), validators=[validate_date_in_window])
-    status = models.CharField(
-        _("status"), max_length=10, choices=ProgressStatus.choices, default=ProgressStatus.DRAFT
-    )
-    created_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
-    )
-    submitted_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("submitted by"),
-    )
-    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("reviewed by")
-    )
-    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
-    review_comment = models.TextField(_("review comment"), blank=True, validators=[validate_text_length])
     on_behalf_of = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,
@@ -667,10 +699,6 @@ class ProgressReport(models.Model):
         verbose_name=_("entered on behalf of"),
         help_text=_("Set when a programme administrator, not the partner, entered the report."),
     )
-    version = models.PositiveIntegerField(
-        _("version"), default=1, help_text=_("Incremented by every edit and status change.")
-    )
-    status_changes = GenericRelation(StatusChange)
     history = HistoricalRecords()
 
     objects = ProgressReportQuerySet.as_manager()
@@ -715,22 +743,6 @@ class ProgressReport(models.Model):
     @property
     def plan(self) -> WorkPlan:
         return self.activity.plan if self.activity_id else self.indicator.result.plan
-
-    @property
-    def is_editable(self) -> bool:
-        return self.status in EDITABLE_STATUSES and not self.period.is_locked
-
-    def edit_error(self) -> ValidationError | None:
-        """Why the report cannot be edited now (its period is locked, or it is past the partner);
-        ``None`` when it can."""
-        if (locked := self.period.lock_error()) is not None:
-            return locked
-        if self.status in EDITABLE_STATUSES:
-            return None
-        return ValidationError(
-            _("A report in status “%(status)s” cannot be edited.") % {"status": self.get_status_display()},
-            code="not_editable",
-        )
 
     def clean(self) -> None:
         target = self.target if (self.activity_id or self.indicator_id) else None

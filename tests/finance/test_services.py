@@ -90,10 +90,11 @@ def test_the_review_cycle_with_a_variance_explanation(pcc, partner_a_user, staff
     with pytest.raises(ValidationError) as error:
         services.report_submit(report=report, user=partner_a_user)
     # Line 592 (600 of 674, 11 % under) needs none in October: the budget runs to December.
+    # In the site's language (Spanish), figures as PROSUR writes them.
     assert error.value.messages == [
-        "Line 593 (Resultado 2: PROSUR tiene contratos de colaboración con 20 …): cumulative "
-        "expenditure CHF 21,000.00 departs from the budget CHF 18,709.00 by 12.2\u00a0%, more than "
-        "10.0\u00a0%: explain the variance."
+        "Línea 593 (Resultado 2: PROSUR tiene contratos de colaboración con 20 …): el gasto acumulado "
+        "CHF 21,000.00 se aparta del presupuesto CHF 18,709.00 en 12.2\u00a0%, más de 10.0\u00a0%: "
+        "explique la variación."
     ]
 
     report = services.report_update(
@@ -143,7 +144,7 @@ def test_negative_or_foreign_lines_are_located_errors(pcc, partner_a_user):
     rows = rows_by_line(report)
     with pytest.raises(ValidationError) as error:
         services.report_update(report=report, user=partner_a_user, spent={rows[595]: Decimal("-5")})
-    assert any("Line 595" in m for m in error.value.messages)
+    assert any(m.startswith("Línea 595") for m in error.value.messages)
     with pytest.raises(ValidationError) as error:
         services.report_update(report=report, user=partner_a_user, spent={999999: Decimal("5")})
     assert error.value.code == "unknown_line"

@@ -46,7 +46,7 @@ def test_a_partner_fills_submits_and_staff_approve(pcc, login, client, partner_a
     data[f"spent_{row_pk(report, 592)}"] = "600"
     assert client.post(reverse("finance:report_edit", args=[report.pk]), data).status_code == 302
     refused = client.post(reverse("finance:report_submit", args=[report.pk]), follow=True)
-    assert "Line 593" in refused.content.decode()
+    assert "Línea 593" in refused.content.decode()  # PROSUR reads Spanish
     assert FinancialReport.objects.get().status == FinancialStatus.DRAFT
 
     data["version"] = FinancialReport.objects.get().version
@@ -130,7 +130,7 @@ def test_staff_record_disbursements_and_partners_see_their_balance(
     page = client.post(
         reverse("finance:disbursement_list", args=["pcc"]), {**form, "currency": "USD", "reference": "T-2"}
     ).content.decode()
-    assert "needs the exchange rate" in page and Disbursement.objects.count() == 1
+    assert "necesita el tipo de cambio" in page and Disbursement.objects.count() == 1
 
     login(partner_a_user)
     assert "10,000.00" in client.get(reverse("finance:balance", args=["pcc", "PROSUR"])).content.decode()
