@@ -35,7 +35,7 @@ from djmoney.money import Money
 from agreements import access
 from budgets.models import BudgetFact, FigureKind
 from core.money import convert, round_amount
-from finance.models import FinancialReportLine, FinancialStatus
+from finance.models import FinancialReport, FinancialReportLine, FinancialStatus
 
 PHASE_FIGURES = (FigureKind.PLANNED, FigureKind.TOTAL_PHASE)
 
@@ -101,10 +101,15 @@ def _add(totals: dict, key, amount: Decimal) -> None:
 
 
 def live_figures(programme, user, as_of: datetime.date | None = None, partner=None) -> list[LiveRow]:
-    """The programme's live money per partner and currency, as ``user`` may see it (``partner``: one only)."""
+    """The programme's live money per partner and currency, as ``user`` may see it (``partner``: one only;
+    ``user=None``: all of it, for the reconciliation, which checks every figure)."""
     as_of = as_of or datetime.date.today()
-    facts = BudgetFact.objects.for_user(user).filter(programme=programme)
-    reports = access.financial_reports(user).filter(programme=programme)
+    if user is None:
+        facts = BudgetFact.objects.filter(programme=programme)
+        reports = FinancialReport.objects.filter(programme=programme)
+    else:
+        facts = BudgetFact.objects.for_user(user).filter(programme=programme)
+        reports = access.financial_reports(user).filter(programme=programme)
     if partner is not None:
         facts, reports = facts.filter(partner=partner), reports.filter(partner=partner)
     by_kind: dict[str, dict[tuple[str, str], Decimal]] = {kind: {} for kind in PHASE_FIGURES}

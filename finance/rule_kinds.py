@@ -16,6 +16,9 @@ progress and are not checked; a report counts once it is submitted.
 ``disbursements_within_plan``: what the programme transferred to a partner, per currency, not above what
 the partner's budget lines plan.
 
+``executed_within_ceiling``: the programme's execution (the source's stated figure plus approved reports)
+within the agreement's ceiling in each currency, as amended today.
+
 Any change of a report, its lines or a disbursement makes the programme's findings be computed again.
 """
 
@@ -24,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from finance.models import (
@@ -37,7 +41,7 @@ from reconciliation.models import Severity
 from reconciliation.registry import Figure, Message, Outcome, register_rule_kind, register_subject
 from reconciliation.services import through, watch
 
-FINANCE_RULE_KINDS = frozenset({"financial_report", "disbursements_within_plan"})
+FINANCE_RULE_KINDS = frozenset({"financial_report", "disbursements_within_plan", "executed_within_ceiling"})
 CHECKED_STATUSES = (FinancialStatus.SUBMITTED, FinancialStatus.APPROVED)
 
 register_subject(FinancialReport)
@@ -200,6 +204,55 @@ def evaluate_disbursements_within_plan(rule, ctx) -> list[Outcome]:
                 document=rows[0].table.document if rows else None,
             )
         )
+    return outcomes
+
+
+@register_rule_kind(
+    "executed_within_ceiling",
+    gettext_lazy("What the programme executed within the agreement's ceiling"),
+    absolute_tolerance=None,
+)
+def evaluate_executed_within_ceiling(rule, ctx) -> list[Outcome]:
+    """Per agreement and currency of its ceilings today: the execution the source states plus what
+    approved financial reports spent since, against the ceiling (the amendments applied)."""
+    from agreements.models import Agreement
+    from agreements.terms import consolidated_terms
+    from finance.live import live_figures
+
+    programme = ctx.programme
+    today = timezone.localdate()
+    executed: dict[str, Decimal] = defaultdict(Decimal)
+    for row in live_figures(programme, None, today):
+        if row.executed is not None:
+            executed[row.currency] += row.executed.amount
+    outcomes = []
+    for agreement in Agreement.objects.filter(programme=programme).select_related("document"):
+        terms = consolidated_terms(agreement, today)
+        for currency, ceiling in sorted(terms.ceilings.items()):
+            if currency not in executed:
+                continue
+            outcomes.append(
+                Outcome(
+                    executed[currency],
+                    ceiling.amount.amount,
+                    currency,
+                    list(ceiling.lines),
+                    str(agreement),
+                    Message(
+                        gettext_noop(
+                            "Executed %(executed)s (as the source states, plus approved financial reports) "
+                            "against the agreement's ceiling of %(ceiling)s."
+                        ),
+                        {
+                            "executed": Figure(executed[currency], currency),
+                            "ceiling": Figure(ceiling.amount.amount, currency),
+                        },
+                    ),
+                    key=f"{agreement.pk}-{currency}",
+                    holds=executed[currency] <= ceiling.amount.amount,
+                    document=agreement.document,
+                )
+            )
     return outcomes
 
 

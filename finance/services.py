@@ -283,6 +283,15 @@ def report_create(
         description_en="A financial report: its lines add up to its total, its rate is valid for its period, "
         "each line stays within its budget and every variance beyond the threshold is explained.",
     )
+    _derive_rule(
+        programme,
+        "executed-within-ceiling",
+        "executed_within_ceiling",
+        description="Lo ejecutado por el programa (lo que declara la fuente más los informes financieros "
+        "aprobados) no supera el techo del convenio en cada moneda.",
+        description_en="What the programme executed (as the source states, plus approved financial reports) "
+        "does not exceed the agreement's ceiling in each currency.",
+    )
     return report
 
 

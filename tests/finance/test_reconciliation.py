@@ -127,3 +127,20 @@ def test_drafts_are_not_checked(pcc, partner_a_user):
     services.report_update(report=report, user=partner_a_user, spent={}, stated_total=Decimal("5"))
     reconcile(pcc)
     assert not findings_of(report).exists()
+
+
+def test_execution_beyond_the_agreements_ceiling_is_material(pcc, partner_a_user, staff_user):
+    report = submitted_report(
+        pcc, partner_a_user, {593: "5000000"}, "5000000", explanations={593: "Prueba de techo"}
+    )
+    services.report_approve(report=report, user=staff_user)
+    reconcile(pcc)
+    findings = {f.currency: f for f in Finding.objects.filter(rule__code="executed-within-ceiling").current()}
+    # CHF 5,000,000 reported against the amended ceiling of CHF 4,087,460 (the amendment's new total).
+    assert set(findings) == {"CHF"}
+    assert (findings["CHF"].stated, findings["CHF"].recomputed, findings["CHF"].severity) == (
+        "5000000",
+        "4087460",
+        Severity.MATERIAL,
+    )
+    assert findings["CHF"].lines  # the ceiling's line of the agreement, linked
