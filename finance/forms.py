@@ -12,7 +12,7 @@ from core.forms import DecimalTextField, IsoDateInput
 from core.models import ExchangeRate, Organisation
 from core.numbers import number_style
 from finance.models import Disbursement, FinancialReport
-from results.models import EVIDENCE_EXTENSIONS, ReportingPeriod
+from results.models import EVIDENCE_EXTENSIONS, ReportingPeriod, validate_evidence
 
 ACCEPTED_EVIDENCE = ",".join(f".{e}" for e in EVIDENCE_EXTENSIONS)
 
@@ -73,6 +73,13 @@ class ReportLinesForm(forms.Form):
         help_text=_("The total of the report as the partner signs it; checked against the lines."),
     )
     narrative = forms.CharField(label=_("Comments"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    document = forms.FileField(
+        label=_("Supporting document"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_EVIDENCE}),
+        validators=[validate_evidence],
+        help_text=_("PDF, PNG, JPG, XLSX, DOCX or CSV; 5 MB at most. A new file replaces the one attached."),
+    )
 
     def __init__(self, *args, report: FinancialReport, statuses, number_format: str = "pe", **kwargs):
         super().__init__(*args, **kwargs)
@@ -122,6 +129,7 @@ class ReportLinesForm(forms.Form):
             "stated_total": data["stated_total"],
             "narrative": data["narrative"],
             "version": data["version"],
+            "document": data["document"] or None,
         }
 
 

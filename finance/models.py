@@ -372,13 +372,15 @@ class BudgetVersionLine(models.Model):
     version = models.ForeignKey(
         BudgetVersion, on_delete=models.CASCADE, related_name="lines", verbose_name=_("version")
     )
+    # A row removed from its table takes its budget with it (derived lines are derived again on load).
     budget_row = models.ForeignKey(
-        BudgetRow, on_delete=models.PROTECT, related_name="version_lines", verbose_name=_("budget line")
+        BudgetRow, on_delete=models.CASCADE, related_name="version_lines", verbose_name=_("budget line")
     )
     delta = MoneyField(_("change"), max_digits=19, decimal_places=2)
+    # A derived line is its figure: removed with it (SET_NULL would turn it into a reallocation's move).
     source_fact = models.ForeignKey(
         "budgets.BudgetFact",
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="version_lines",

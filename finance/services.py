@@ -305,6 +305,7 @@ def report_update(
     stated_total: Decimal | None = None,
     narrative: str | None = None,
     version: int | None = None,
+    document=None,
 ) -> FinancialReport:
     """Store the amounts spent (by budget row pk) and explanations of an editable report.
 
@@ -367,6 +368,8 @@ def report_update(
         report.stated_total = Money(stated_total, report.currency)
     if narrative is not None:
         report.narrative = narrative
+    if document is not None:  # a new supporting document (validated by the field: type by content, size)
+        report.document = document
     report.version += 1
     report.full_clean()
     report._history_user = user

@@ -172,6 +172,7 @@ def report_edit(request, pk: int):
     statuses = services.line_statuses(report)
     form = ReportLinesForm(
         request.POST or None,
+        request.FILES or None,
         report=report,
         statuses=statuses,
         number_format=formatting.style_of(request.user),

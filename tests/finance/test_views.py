@@ -185,3 +185,29 @@ def test_pages_query_counts_do_not_grow_with_rows(
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
+
+
+def test_the_partner_attaches_invoices_checked_by_content(
+    pcc, login, client, partner_a_user, staff_user, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    login(partner_a_user)
+    open_report(client, pcc)
+    report = FinancialReport.objects.get()
+    data = {"version": report.version}
+    for line in (592, 593, 594, 595, 596):
+        data[f"spent_{row_pk(report, line)}"] = "0"
+    fake = SimpleUploadedFile("facturas.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    page = client.post(reverse("finance:report_edit", args=[report.pk]), {**data, "document": fake})
+    assert page.status_code == 200 and not FinancialReport.objects.get().document
+    real = SimpleUploadedFile("facturas.pdf", b"%PDF-1.4 facturas de octubre", content_type="application/pdf")
+    data["version"] = FinancialReport.objects.get().version
+    assert (
+        client.post(reverse("finance:report_edit", args=[report.pk]), {**data, "document": real}).status_code
+        == 302
+    )
+    login(staff_user)
+    download = client.get(reverse("finance:report_document", args=[report.pk]))
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"%PDF-1.4")
