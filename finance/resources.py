@@ -12,6 +12,9 @@ history and the report's version; a refusal there writes nothing of the file.
 The template of a partner and period comes pre-filled with its budget lines (and what its report
 already states): ``imports:import_template`` with ``?programme=pcc&partner=PROSUR&period_start=2008-10-01``
 (optionally ``period_end`` and ``currency``, by default the programme's binding one).
+
+The ``disbursements`` kind, at the end of this module, holds the programme's transfers to its partners
+(programme staff; see there).
 """
 
 from __future__ import annotations
@@ -32,13 +35,20 @@ from djmoney.money import Money
 
 from agreements import access
 from agreements.access import EDITOR_ROLES, Level
-from agreements.models import Programme
+from agreements.models import Programme, ProgrammeParticipant
 from core.models import ExchangeRate, Organisation, User
 from core.spreadsheets.columns import Column, ColumnType, parse_currency, parse_date
 from core.spreadsheets.errors import CellError
-from finance.models import FinancialReport, FinancialReportLine
-from finance.services import budget_rows, line_budgets, line_statuses, report_create, report_update
-from imports.lookups import NO_ORGANISATION, NO_RATE
+from finance.models import Disbursement, FinancialReport, FinancialReportLine
+from finance.services import (
+    budget_rows,
+    disbursement_create,
+    line_budgets,
+    line_statuses,
+    report_create,
+    report_update,
+)
+from imports.lookups import NO_ORGANISATION, NO_RATE, NOT_STAFF
 from imports.registry import ImportContext, ModelColumn, RowRefused, check_period, register_importer
 from results.models import ReportingPeriod
 
@@ -394,4 +404,168 @@ register_importer(
     field_columns={"report": "period_start", "budget_row": "line"},
     order=45,
     programme_lookup="report__programme",
+)
+
+
+# --- the ``disbursements`` kind ---------------------------------------------------------------------
+#
+# Transfers from the programme to a partner, keyed by (programme, reference): programme staff and
+# administrators of the programme (like ``budget-facts``), into the programmes they are staff of. A
+# partner that does not take part in the programme, an amount that is not positive, or an amount outside
+# the binding currency without a rate valid on its date is a located error of the dry run. New transfers
+# are written by :func:`finance.services.disbursement_create`; a changed one is saved with the same
+# checks, so its history row and the reconciliation of its programme follow as for any save.
+
+NOT_TAKING_PART = gettext_noop("%(partner)s does not take part in the programme %(programme)s")
+NOT_POSITIVE = gettext_noop("the amount of a transfer must be greater than zero")
+# The model's own messages (finance.models._rate_error), by code, as msgids for the located error.
+RATE_MESSAGES = {
+    "rate_required": gettext_noop(
+        "An amount in %(currency)s needs the exchange rate to %(binding)s of its date."
+    ),
+    "rate_pair": gettext_noop("The rate %(rate)s does not convert %(currency)s to %(binding)s."),
+    "rate_period": gettext_noop("The rate %(rate)s is valid from %(first)s to %(last)s, not on %(date)s."),
+}
+
+DISBURSEMENT_COLUMNS = [
+    ModelColumn("programme", "programme.code", label=_("programme"), example="pcc"),
+    ModelColumn(
+        "partner",
+        "partner.acronym",
+        example="PROSUR",
+        help_text=_("The acronym of an organisation taking part in the programme."),
+    ),
+    ModelColumn("date", example="2008-10-01"),
+    Column("amount", _("amount"), ColumnType.DECIMAL, example=Decimal("10000")),
+    Column("currency", _("currency"), ColumnType.CURRENCY, example="CHF"),
+    ModelColumn(
+        "rate",
+        "rate.code",
+        example="",
+        help_text=_("The code of the rate to the binding currency, for an amount in another currency."),
+    ),
+    ModelColumn("reference", example="T-2008-001"),
+]
+
+
+def _participants(context: ImportContext) -> set[tuple[int, int]]:
+    return set(ProgrammeParticipant.objects.values_list("programme_id", "organisation_id"))
+
+
+def _programmes_by_id(context: ImportContext) -> dict[int, Programme]:
+    return {p.pk: p for p in Programme.objects.only("id", "code", "binding_currency")}
+
+
+def _rates_by_id(context: ImportContext) -> dict[int, ExchangeRate]:
+    return {rate.pk: rate for rate in ExchangeRate.objects.all()}
+
+
+def _disbursement_row(values: dict[str, Any], context: ImportContext) -> dict[str, Any]:
+    programme_id, partner_id = values["programme_id"], values["partner_id"]
+    if (programme_id, partner_id) not in context.cache("participants"):
+        raise CellError(
+            NOT_TAKING_PART,
+            {"partner": values["partner"], "programme": values["programme"]},
+            column="partner",
+        )
+    if values["amount"] <= 0:
+        raise CellError(NOT_POSITIVE, column="amount")
+    amount = Money(values["amount"], values["currency"])
+    draft = Disbursement(
+        programme=context.cache("programmes_by_id")[programme_id],
+        amount=amount,
+        rate=context.cache("rates_by_id").get(values["rate_id"]),
+        date=values["date"],
+    )
+    try:
+        draft.clean()
+    except ValidationError as error:
+        problem = error.error_dict["rate"][0]
+        message = RATE_MESSAGES.get(problem.code, problem.messages[0])
+        raise CellError(message, problem.params or {}, column="rate") from None
+    return {"amount": amount, "@disbursement": True}
+
+
+def _refused(context: ImportContext, number: int, error: Exception, obj: Disbursement) -> RowRefused:
+    if isinstance(error, PermissionDenied):
+        code = Programme.objects.filter(pk=obj.programme_id).values_list("code", flat=True).first()
+        return RowRefused.at(context, number, NOT_STAFF, {"programme": code}, column="programme")
+    field, messages = next(iter(error.message_dict.items()))
+    column = context.importer.column_for_field(field) or "reference"
+    return RowRefused.at(context, number, messages[0], {}, column=column)
+
+
+def _write_disbursements(
+    creates: list[Disbursement], updates: list[Disbursement], fields: list[str], context: ImportContext
+) -> None:
+    """New transfers through :func:`disbursement_create`, changed ones saved after the same checks.
+
+    One save per row, not a bulk write: saves send the signal the reconciliation watches and write the
+    history rows (who, and why: ``import #<id>``). Transfers are few; a refusal writes nothing of the file.
+    """
+    user = context.user
+    reason = f"import #{context.record.pk}" if context.record else "import"
+    numbers = {id(obj): number for number, obj, _deferred in context.deferred}
+    for obj in creates:
+        try:
+            created = disbursement_create(
+                user=user,
+                programme_id=obj.programme_id,
+                partner_id=obj.partner_id,
+                date=obj.date,
+                amount=obj.amount,
+                rate_id=obj.rate_id,
+                reference=obj.reference,
+            )
+        except (PermissionDenied, ValidationError) as error:
+            raise _refused(context, numbers[id(obj)], error, obj) from None
+        Disbursement.history.filter(id=created.pk).update(history_change_reason=reason)
+        obj.pk = created.pk  # the pipeline reconciles the programmes of the rows it was given
+    saved = {*fields, "amount_currency"} if "amount" in fields else set(fields)
+    for obj in updates:
+        try:
+            if not user.has_perm("finance.record_disbursement", obj):
+                raise PermissionDenied
+            # The document is not the import's: left out, as it is of the saved fields.
+            obj.full_clean(exclude=["document"])
+        except (PermissionDenied, ValidationError) as error:
+            raise _refused(context, numbers[id(obj)], error, obj) from None
+        obj._history_user, obj._change_reason = user, reason
+        obj.save(update_fields=sorted(saved))
+
+
+def _disbursements_queryset(user: User):
+    # What the user may see, of the programmes it may import into: the export imports again unchanged.
+    return (
+        access.disbursements(user)
+        .filter(programme__in=access.import_programmes(user, Level.STAFF))
+        .select_related("programme", "partner", "rate")
+        .order_by("programme__code", "date", "reference")
+    )
+
+
+def _disbursement_export(disbursement: Disbursement) -> dict[str, Any]:
+    return {"amount": disbursement.amount.amount, "currency": str(disbursement.amount.currency)}
+
+
+register_importer(
+    "disbursements",
+    label=_("Disbursements (transfers to partners)"),
+    model=Disbursement,
+    columns=DISBURSEMENT_COLUMNS,
+    natural_key=["programme_id", "reference"],
+    key_columns=["programme", "reference"],
+    build=_disbursement_row,
+    export=_disbursement_export,
+    queryset=_disbursements_queryset,
+    level=Level.STAFF,
+    lookups={
+        "participants": _participants,
+        "programmes_by_id": _programmes_by_id,
+        "rates_by_id": _rates_by_id,
+    },
+    write=_write_disbursements,
+    field_columns={"amount_currency": "currency"},
+    order=46,
+    programme_lookup="programme",
 )
