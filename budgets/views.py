@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from core.models import Organisation
 from core.navigation import next_url
 from core.spreadsheets.columns import Column, ColumnType
 from core.spreadsheets.writers import write_csv, write_xlsx
+from reconciliation.causes import group_by_cause
 from reconciliation.engine import reconcile, summarise
 from reconciliation.models import Computation, Finding, ReconciliationRule
 from reconciliation.registry import rule_kinds, subject_models
@@ -110,16 +111,32 @@ def _findings_as_filtered(request, programme):
     return form, kinds, findings
 
 
+def _with_rules(findings) -> list[Finding]:
+    """The findings, each with its rule's parameters (what :func:`group_by_cause` reads): one query."""
+    return list(findings.prefetch_related(None).defer(None).defer("document__text"))
+
+
 @login_required
 @require_safe
 def reconciliation(request, code: str):
     programme, is_staff = get_programme_for_user_or_404(request.user, code)
     form, kinds, findings = _findings_as_filtered(request, programme)
     registered = rule_kinds()
-    page = Paginator(findings, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    # Every finding as filtered, at once: the causes are worked out from all of them, and the page shows
+    # some; what a row shows besides (status changes, what the rule is about) is fetched for those only.
+    listed = _with_rules(findings)
+    causes = group_by_cause(listed)
+    cause_of = causes.cause_of()
+    page = Paginator(listed, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    prefetch_related_objects(page.object_list, *findings._prefetch_related_lookups)
     subject_urls: dict = {}
     for finding in page:
         _prepare_row(finding, subject_urls)
+        finding.cause = cause_of.get(finding.pk)
+    for cause in causes.causes:
+        for finding in cause.findings:
+            finding.source_links = _source_links(finding)
+            finding.severity_label = finding.get_severity_display()
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("format", None)
@@ -129,6 +146,7 @@ def reconciliation(request, code: str):
         {
             "programme": programme,
             "summary": summarise(programme),
+            "causes": causes,
             "tolerances": [
                 (label, registered[k].describe_tolerance()) for k, label in kinds if k in registered
             ],
@@ -159,6 +177,7 @@ FINDING_COLUMNS = [
     Column("lines", _("Source lines")),
     Column("message", _("Message")),
     Column("explanation", _("Explanation")),
+    Column("cause", _("Cause")),
 ]
 EXPORT_FORMATS = {"xlsx", "csv"}
 
@@ -171,6 +190,8 @@ def reconciliation_export(request, code: str, fmt: str):
         raise Http404
     programme, _staff = get_programme_for_user_or_404(request.user, code)
     _form, _kinds, findings = _findings_as_filtered(request, programme)
+    findings = _with_rules(findings.select_related("rule", "partner", "document"))
+    cause_of = group_by_cause(findings).cause_of()
     rows = (
         {
             "rule": f.rule.code,
@@ -189,8 +210,9 @@ def reconciliation_export(request, code: str, fmt: str):
             "lines": ", ".join(str(line) for line in f.lines),
             "message": f.text,
             "explanation": f.explanation,
+            "cause": cause_of[f.pk].text if f.pk in cause_of else "",
         }
-        for f in findings.prefetch_related(None).select_related("rule", "partner", "document")
+        for f in findings
     )
     name = f"{programme.code}-findings.{fmt}"
     if fmt == "csv":
