@@ -244,8 +244,9 @@ class LineProgress:
     spent: dict[tuple[str, str], list[Decimal | None]]  # (period label, currency) → per line
 
 
-def line_progress(programme, partner, user) -> LineProgress:
-    """Budget vs actual per line and period for ``partner`` in ``programme``; what ``user`` may see only."""
+def line_progress(programme, partner, user, currencies: set[str] | None = None) -> LineProgress:
+    """Budget vs actual per line and period for ``partner`` in ``programme``; what ``user`` may see only.
+    ``currencies``: those of the partner's reports there that ``user`` sees, when the caller has them."""
     from finance import services
 
     if not access.reads_whole(user, programme) and partner.pk not in access.partner_ids(user, programme):
@@ -253,11 +254,13 @@ def line_progress(programme, partner, user) -> LineProgress:
     rows = list(services.budget_rows(programme, partner))
     index = {row.pk: i for i, row in enumerate(rows)}
     budgets: dict[str, list[Decimal | None]] = {}
-    for currency in {programme.binding_currency} | set(
-        access.financial_reports(user)
-        .filter(programme=programme, partner=partner)
-        .values_list("currency", flat=True)
-    ):
+    if currencies is None:
+        currencies = set(
+            access.financial_reports(user)
+            .filter(programme=programme, partner=partner)
+            .values_list("currency", flat=True)
+        )
+    for currency in {programme.binding_currency} | currencies:
         amounts = services.line_budgets(rows, currency)
         budgets[currency] = [
             amounts[row.pk].amount.amount if amounts[row.pk].amount is not None else None for row in rows

@@ -7,6 +7,7 @@ and the charts :mod:`reports.charts`'.
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -381,6 +382,82 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
         .select_related("result__plan")
         .order_by("result__plan__code", "result__order", "order")
     )
+    money = partner_money(user, organisation, visible, plans, filters)
+    return PartnerDashboard(
+        organisation=organisation,
+        plans=plans,
+        period=period,
+        periods=periods,
+        due=due,
+        returned=returned,
+        indicators=indicators,
+        budget_lines=money["budget_lines"],
+        totals=money["totals"],
+        charts=money["charts"],
+        live=money["live"],
+    )
+
+
+def report_currencies(user, organisation, programmes: list[Programme]) -> list[tuple[int, str]]:
+    """(programme, currency) of the partner's financial reports in ``programmes`` that ``user`` sees."""
+    return sorted(
+        access.financial_reports(user)
+        .filter(programme__in=[p.pk for p in programmes], partner=organisation)
+        .values_list("programme_id", "currency")
+        .distinct()
+    )
+
+
+def partner_figures_key(
+    user, organisation, visible, programmes: list[Programme], filters: Filters, as_of, currencies
+) -> str:
+    """The cache key of a partner's money as ``user`` sees it: what it is derived from is the partner's
+    figures and approved reports in each programme whose figures of this partner the user reads (every
+    such reader sees the same: the access scope is the partner's rows there), so the key holds those
+    programmes with their ``figures_version`` (bumped whenever their figures or findings change), the
+    programmes of its plans (one live table each), the ``currencies`` of its reports there (drafts
+    included: a budget series each on the line chart, and a draft changes no ``figures_version``), the
+    filters, the date and the language."""
+    read = [
+        (pk, version)
+        for pk, version in visible.order_by("pk").values_list("pk", "figures_version")
+        if access.reads_whole(user, pk) or organisation.pk in access.partner_ids(user, pk)
+    ]
+    # Any number of programmes (a site administrator sees them all) in a key of a fixed length.
+    scope = hashlib.blake2b(
+        repr((read, [p.pk for p in programmes], currencies)).encode(), digest_size=16
+    ).hexdigest()
+    parts = [filters.date_from or "", filters.date_to or "", as_of]
+    return ":".join(
+        str(p)
+        for p in ("pcc", "partner-money", organisation.pk, scope, translation.get_language() or "", *parts)
+    )
+
+
+def partner_money(user, organisation, visible, plans: list[WorkPlan], filters: Filters) -> dict:
+    """The partner's budget lines, totals per figure, charts and live money per programme of its plans,
+    cached until a programme's figures change (the same for staff and the partner's own users)."""
+    as_of = filters.date_to or datetime.date.today()
+    programmes = sorted({p.programme for p in plans}, key=lambda p: p.code)
+    currencies = report_currencies(user, organisation, programmes)
+    key = partner_figures_key(user, organisation, visible, programmes, filters, as_of, currencies)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    money = _partner_money(user, organisation, visible, programmes, filters, as_of, currencies)
+    cache.set(key, money, FIGURES_CACHE_SECONDS)
+    return money
+
+
+def _partner_money(
+    user,
+    organisation,
+    visible,
+    programmes: list[Programme],
+    filters: Filters,
+    as_of: datetime.date,
+    currencies: list[tuple[int, str]],
+) -> dict:
     facts = (
         BudgetFact.objects.for_user(user)
         .filter(programme__in=visible, partner=organisation)
@@ -421,23 +498,18 @@ def partner_dashboard(user, organisation, filters: Filters, period_id: str = "")
     counted = facts.counted()
     per_figure = totals_by_currency(counted.filter(figure__in=HEADLINE_FIGURES), "partner__acronym", "figure")
     charts = partner_chart(per_figure, key="partner-own").per_currency()
-    programmes = sorted({p.programme for p in plans}, key=lambda p: p.code)
     live = []
     for programme in programmes:
-        live.append(live_table(programme, user, filters.date_to, partner=organisation))
+        live.append(live_table(programme, user, as_of, partner=organisation))
         charts += budget_vs_actual_chart(
-            line_progress(programme, organisation, user), key=f"lines-{programme.code}"
+            line_progress(
+                programme, organisation, user, currencies={c for pk, c in currencies if pk == programme.pk}
+            ),
+            key=f"lines-{programme.code}",
         )
-    return PartnerDashboard(
-        organisation=organisation,
-        plans=plans,
-        period=period,
-        periods=periods,
-        due=due,
-        returned=returned,
-        indicators=indicators,
-        budget_lines=[budget_lines[k] for k in sorted(budget_lines)],
-        totals=partner_rows(per_figure),
-        charts=charts,
-        live=live,
-    )
+    return {
+        "budget_lines": [budget_lines[k] for k in sorted(budget_lines)],
+        "totals": partner_rows(per_figure),
+        "charts": charts,
+        "live": live,
+    }

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django.urls import reverse
 
 URL = reverse("reports:partner_dashboard")
@@ -48,8 +50,11 @@ def test_query_count_is_bounded(
     login, partner_a_user, progress, large_portfolio, django_assert_max_num_queries
 ):
     client = login(partner_a_user)
-    # 18, and 6 for the live money and the budget-vs-actual chart of its programme (versions included).
-    with django_assert_max_num_queries(24):
+    # 18, 2 for the cache key (the programmes' figures versions, the reports' currencies) and, when not
+    # cached, 5 for the live money and the budget-vs-actual chart of its programme (versions included).
+    with django_assert_max_num_queries(25):
+        assert client.get(URL).status_code == 200
+    with django_assert_max_num_queries(20):  # the partner's money from the cache
         assert client.get(URL).status_code == 200
 
 
@@ -82,3 +87,80 @@ def test_the_partner_dashboard_lists_its_indicators_with_their_approved_progress
         assert indicator.get_absolute_url() in section
     other = Indicator.objects.filter(result__plan__code="poa-ampex-2008").first()
     assert other.get_absolute_url() not in section
+
+
+def _live_reported(html: str, partner: str, currency: str) -> str:
+    """The "reported since (approved)" cell of a live-money row (the third figure)."""
+    row = html.split(f'id="live-{partner}-{currency}"')[1].split("</tr>")[0]
+    cell = row.split('<td class="num">')[3].split("</td>")[0]
+    return cell.removeprefix('<span class="money">').removesuffix("</span>")
+
+
+def test_an_approved_financial_report_shows_on_the_partner_dashboard_at_once(partner_a_user, staff_user, pcc):
+    """The partner's money is cached until its programme's figures change: the report approved after the
+    dashboard was seen (by the partner and by staff) is in the live money of the next view of each."""
+    from django.test import Client
+
+    from core.models import Organisation
+    from finance import services
+    from results.models import ReportingPeriod
+
+    partner, staff = Client(), Client()
+    partner.force_login(partner_a_user)
+    staff.force_login(staff_user)
+    assert _live_reported(partner.get(URL).content.decode(), "PROSUR", "CHF") == "CHF&nbsp;0"
+    assert (
+        _live_reported(staff.get(URL, {"partner": "PROSUR"}).content.decode(), "PROSUR", "CHF")
+        == "CHF&nbsp;0"
+    )
+    report = services.report_create(
+        user=partner_a_user,
+        programme=pcc,
+        partner=Organisation.objects.get(acronym="PROSUR"),
+        period=ReportingPeriod.objects.get(programme=pcc, start_date="2008-10-01"),
+        currency="CHF",
+    )
+    line_593 = report.lines.get(budget_row__line=593).budget_row_id  # Resultado 2: CHF 18,709 budgeted
+    report = services.report_update(report=report, user=partner_a_user, spent={line_593: Decimal("1200")})
+    report = services.report_submit(report=report, user=partner_a_user)
+    services.report_approve(report=report, user=staff_user)
+    assert _live_reported(partner.get(URL).content.decode(), "PROSUR", "CHF") == "CHF&nbsp;1,200"
+    staff_html = staff.get(URL, {"partner": "PROSUR"}).content.decode()
+    assert _live_reported(staff_html, "PROSUR", "CHF") == "CHF&nbsp;1&#x27;200"  # COSUDE staff: Swiss style
+
+
+def test_a_budget_figure_changed_after_the_partner_dashboard_was_seen_shows_at_once(
+    login, partner_a_user, pcc
+):
+    """Anexo 1, line 1115: PROSUR's Sep–Dec 2008 budget of CHF 28,154, corrected to CHF 28,500."""
+    from djmoney.money import Money
+
+    from budgets.models import BudgetFact
+
+    client = login(partner_a_user)
+    assert "CHF&nbsp;28,154.00" in _budget_line(client.get(URL).content.decode(), 1115)
+    fact = BudgetFact.objects.get(line=1115, amount=Money("28154", "CHF"))
+    fact.amount = Money("28500", "CHF")
+    fact.save()
+    row = _budget_line(client.get(URL).content.decode(), 1115)
+    assert "CHF&nbsp;28,500.00" in row and "28,154" not in row
+
+
+def test_a_draft_report_in_us_dollars_brings_the_dollar_budget_chart_at_once(login, partner_a_user, pcc):
+    """A draft changes no figure (no new figures version), yet its currency gets a budget chart of its
+    own (Subproyecto 1.2 Cuadro 2 states PROSUR's lines in US$ too): the cache is keyed by it."""
+    from core.models import ExchangeRate, Organisation
+    from finance import services
+    from results.models import ReportingPeriod
+
+    client = login(partner_a_user)
+    assert 'id="chart-lines-pcc-usd"' not in client.get(URL).content.decode()
+    services.report_create(
+        user=partner_a_user,
+        programme=pcc,
+        partner=Organisation.objects.get(acronym="PROSUR"),
+        period=ReportingPeriod.objects.get(programme=pcc, start_date="2008-10-01"),
+        currency="USD",
+        rate=ExchangeRate.objects.get(code="pcc-chf-usd-1-123"),
+    )
+    assert 'id="chart-lines-pcc-usd"' in client.get(URL).content.decode()
