@@ -8,12 +8,14 @@ fetch it), so it runs no query per amendment.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Ceiling, ConsolidatedTerms, Finding
 from core import formatting
-from core.money import convert, within_conversion_tolerance
+from core.money import convert
+from reconciliation import tolerance
 
 
 def _amendments(agreement: Agreement):
@@ -106,6 +108,8 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                 for other in changes.values():
                     if other is cap or other.currency not in (rate.base_currency, rate.quote_currency):
                         continue
+                    # A new total above the cap by no more than its increase's excess is that finding again.
+                    said = Decimal(0)
                     for label, amount, cap_amount, lines in (
                         (
                             _("increase"),
@@ -121,10 +125,19 @@ def consistency_findings(agreement: Agreement) -> list[Finding]:
                         ),
                     ):
                         converted = convert(amount, rate=rate, places=2)
-                        # Within the conversion tolerance the two are the same amount at a rounded rate.
-                        if converted.amount > cap_amount.amount and not within_conversion_tolerance(
-                            converted.amount, cap_amount.amount
-                        ):
+                        excess = converted.amount - cap_amount.amount
+                        # Within what the rate's stated decimals and the figures' cents allow, the two are
+                        # the same amount.
+                        allowed = tolerance.conversion(
+                            amount.amount,
+                            str(amount.currency),
+                            rate=rate,
+                            amount_places=tolerance.places(amount.amount),
+                            printed_places=tolerance.places(cap_amount.amount),
+                            recomputed_places=2,
+                        )
+                        if excess - said > allowed:
+                            said = excess
                             findings.append(
                                 Finding(
                                     _(

@@ -16,11 +16,12 @@ from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Marker, RowRole
-from budgets.rules import parse_ref
+from budgets.rules import _printed_places, parse_ref
 from core import formatting
 from core.models import ExchangeRate
-from core.money import CONVERSION_TOLERANCE_PERCENT, convert, round_amount, within_conversion_tolerance
+from core.money import convert, round_amount
 from core.numbers import UNSTATED_MARKERS
+from reconciliation import tolerance
 from reconciliation.models import ReconciliationRule, Severity
 from reconciliation.registry import (
     Figure,
@@ -81,6 +82,11 @@ class Cell:
     @property
     def value_or_zero(self) -> Decimal:
         return self.amount if self.amount is not None else Decimal(0)
+
+    @property
+    def places(self) -> int:
+        """The decimals the amount is printed with (``2,690`` → 0, ``152.849,31`` → 2): its rounding."""
+        return _printed_places(self.text)
 
 
 class BudgetFigures(RunContext):
@@ -182,14 +188,12 @@ class BudgetFigures(RunContext):
     def table_title(self, reference: str) -> str:
         return self.tables[parse_ref(reference)[1]].title
 
-    def converted_terms_tolerance(self, reference: str, currency: str, terms: int) -> Decimal | None:
-        """Half a unit per term when the table's figures in ``currency`` are conversions at its stated
-        rate out of the programme's binding currency, each rounded on its own (16 such terms may miss
-        their sum by 8); ``None`` (the kind's default) otherwise."""
-        binding = self.programme.binding_currency
-        if not currency or currency == binding or self.rate_for(reference, currency, binding) is None:
-            return None
-        return max(Decimal(1), Decimal(terms) / 2)
+    @staticmethod
+    def sum_tolerance(terms: list[Cell | None]) -> Decimal:
+        """What a total may miss the sum of its printed terms by, each rounded on its own
+        (:func:`reconciliation.tolerance.rounded_sum`): half a unit of each term, at least one unit of the
+        currency; sixteen whole-dollar items (Línea 2's operating costs in US$, lines 1068–1084) may miss by 8."""
+        return tolerance.rounded_sum(c.places for c in terms if c is not None and c.amount is not None)
 
     def rate_for(self, reference: str, *currencies: str):
         """The exchange rate the table of ``reference`` states, if it converts between ``currencies``."""
@@ -212,7 +216,7 @@ def _common_partner(cells: list[Cell | None]) -> str:
     return partners.pop() if len(partners) == 1 else ""
 
 
-@budget_kind("sum", gettext_lazy("Total equals the sum of its terms"))
+@budget_kind("sum", gettext_lazy("Total equals the sum of its terms"), tolerance=tolerance.SUM)
 def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     total_ref = rule.params["total"]
     total = ctx.cell(total_ref)
@@ -256,7 +260,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
                 {"stated": _figure(total), "recomputed": Figure(recomputed, currency)},
             ),
             partner=partner,
-            tolerance=ctx.converted_terms_tolerance(total_ref, currency, len(terms)),
+            tolerance=ctx.sum_tolerance([c for _s, _r, c in terms]),
             unknown=unknown,
         )
     ]
@@ -265,8 +269,7 @@ def evaluate_sum(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
 @budget_kind(
     "conversion",
     gettext_lazy("Figure in US$ is the CHF figure at the table's rate"),
-    absolute_tolerance=None,
-    relative_tolerance=CONVERSION_TOLERANCE_PERCENT,
+    tolerance=tolerance.CONVERSION,
 )
 def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     source, target = ctx.cell(rule.params["from"]), ctx.cell(rule.params["to"])
@@ -285,9 +288,8 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
     title = ctx.table_title(rule.params["to"])
     if source is None or target is None or source.amount is None or target.amount is None:
         return []
-    converted = convert(
-        Money(source.amount, source.currency), rate=rate, places=int(rule.params.get("places", 0))
-    )
+    places = int(rule.params.get("places", 0))
+    converted = convert(Money(source.amount, source.currency), rate=rate, places=places)
     if str(converted.currency) != target.currency:
         raise RuleError(
             Message(
@@ -312,6 +314,14 @@ def evaluate_conversion(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
                 },
             ),
             partner=_common_partner([source, target]),
+            tolerance=tolerance.conversion(
+                source.amount,
+                source.currency,
+                rate=rate,
+                amount_places=source.places,
+                printed_places=target.places,
+                recomputed_places=places,
+            ),
         )
     ]
 
@@ -375,6 +385,14 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                     ),
                     key=other_ref,
                     partner=partner,
+                    tolerance=tolerance.conversion(
+                        first.amount,
+                        first.currency,
+                        rate=rate,
+                        amount_places=first.places,
+                        printed_places=other.places,
+                        recomputed_places=2,
+                    ),
                 )
             )
             continue
@@ -421,6 +439,7 @@ def evaluate_same_figure(rule: ReconciliationRule, ctx: BudgetFigures) -> list[O
                 ),
                 key=other_ref,
                 partner=partner,
+                tolerance=tolerance.copy(first.places, other.places),
             )
         )
     return outcomes
@@ -471,6 +490,7 @@ def evaluate_same_table(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
                 key=f"{position[0]}/{position[1]}",
                 holds=None if numeric else False,
                 partner=_common_partner([x, y]),
+                tolerance=tolerance.copy(x.places, y.places) if numeric else None,
             )
         )
     return outcomes
@@ -509,11 +529,16 @@ def evaluate_quoted_amount(rule: ReconciliationRule, ctx: BudgetFigures) -> list
                 gettext_noop("The table states %(t)s; the text (line %(l)s) quotes %(q)s."),
                 {"t": _figure(cell), "l": quoted["line"], "q": Figure(amount, quoted["currency"])},
             ),
+            tolerance=tolerance.copy(cell.places, tolerance.places(amount)),
         )
     ]
 
 
-@budget_kind("agreement_ceiling", gettext_lazy("Budget total against the agreement as amended"))
+@budget_kind(
+    "agreement_ceiling",
+    gettext_lazy("Budget total against the agreement as amended"),
+    tolerance=tolerance.SUM,
+)
 def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     from agreements.terms import consolidated_terms
 
@@ -565,11 +590,16 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
             lines,
             title,
             Message(message, {"t": Figure(total, currency), "c": currency, "a": Figure(agreed, currency)}),
+            tolerance=ctx.sum_tolerance([c for _s, _r, c in terms]),
         )
     ]
 
 
-@budget_kind("statement_vs_text", gettext_lazy("A result as stated in a budget table against the work plan"))
+@budget_kind(
+    "statement_vs_text",
+    gettext_lazy("A result as stated in a budget table against the work plan"),
+    tolerance=tolerance.NOT_A_FIGURE,
+)
 def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     stated, quoted = rule.params["stated"], rule.params["quoted"]
     quoted = quoted if isinstance(quoted, list) else [quoted]
@@ -597,7 +627,11 @@ def evaluate_statement_vs_text(rule: ReconciliationRule, ctx: BudgetFigures) -> 
     ]
 
 
-@budget_kind("row_labels", gettext_lazy("Every row with amounts has its label (no shifted row)"))
+@budget_kind(
+    "row_labels",
+    gettext_lazy("Every row with amounts has its label (no shifted row)"),
+    tolerance=tolerance.NOT_A_FIGURE,
+)
 def evaluate_row_labels(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     """In each section (the item rows under one heading), a labelled row that states nothing before an
     unlabelled row that states amounts: the labels look shifted against the amounts by one row or more, so
@@ -641,10 +675,15 @@ def evaluate_row_labels(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
     return outcomes
 
 
-@budget_kind("implied_rate", gettext_lazy("One exchange rate implied by a table's two currencies"))
+@budget_kind(
+    "implied_rate",
+    gettext_lazy("One exchange rate implied by a table's two currencies"),
+    tolerance=tolerance.CONVERSION,
+)
 def evaluate_implied_rate(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     """A table that states no rate but prints one figure in two currencies implies a rate on each row; rows
-    whose implied rates differ by more than the conversion tolerance were converted at different rates.
+    whose figures, each within half a unit of its last printed digit, admit no one rate
+    (:func:`reconciliation.tolerance.implied_rate_range`) were converted at different rates.
     An observation: each figure is as printed, the rate behind them is not one."""
     code, (a, b) = rule.params["table"], rule.params["columns"]
     if code not in ctx.tables:
@@ -657,9 +696,12 @@ def evaluate_implied_rate(rule: ReconciliationRule, ctx: BudgetFigures) -> list[
         implied.append((round_amount(x.amount / y.amount, 4), line, x, y))
     if len(implied) < 2:
         return []
+    ranges = [
+        tolerance.implied_rate_range(x.amount, x.places, y.amount, y.places) for _r, _l, x, y in implied
+    ]
+    if max(low for low, _high in ranges) <= min(high for _low, high in ranges):
+        return []  # one rate converts every row, as rounded
     low, high = min(implied, key=lambda i: i[0]), max(implied, key=lambda i: i[0])
-    if within_conversion_tolerance(high[0], low[0]):
-        return []
     currency_a, currency_b = low[2].currency, low[3].currency
     return [
         Outcome(
@@ -694,7 +736,11 @@ def _rate_per(base: str, rate) -> Decimal:
     return convert(Money(1, base), rate=rate).amount
 
 
-@budget_kind("stated_rates", gettext_lazy("One exchange rate per currency pair and period"))
+@budget_kind(
+    "stated_rates",
+    gettext_lazy("One exchange rate per currency pair and period"),
+    tolerance=tolerance.NOT_A_FIGURE,
+)
 def evaluate_stated_rates(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     """The rates the programme's tables convert at, per currency pair: two different rates whose periods
     overlap mean a figure converted in one table is not the same figure converted in another. Each table

@@ -6,16 +6,9 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from djmoney.money import Money
 
-# Commercial rounding (half away from zero), as Swiss and Peruvian accounting print it.
+# Commercial rounding (half away from zero), as Swiss and Peruvian accounting print it. How far a figure
+# converted at a stated, rounded rate may miss the other currency's figure: reconciliation.tolerance.
 ROUNDING = ROUND_HALF_UP
-# A figure converted at a stated, rounded rate may miss the other currency's figure by this much (percent of
-# that figure) and still be the same amount: the conversion rule's default and the agreement's checks.
-CONVERSION_TOLERANCE_PERCENT = Decimal("0.5")
-
-
-def within_conversion_tolerance(converted: Decimal, reference: Decimal) -> bool:
-    """Whether ``converted`` is ``reference`` give or take :data:`CONVERSION_TOLERANCE_PERCENT`."""
-    return abs(converted - reference) * 100 <= CONVERSION_TOLERANCE_PERCENT * abs(reference)
 
 
 def round_amount(amount: Decimal, places: int = 2) -> Decimal:

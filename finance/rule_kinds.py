@@ -37,6 +37,7 @@ from finance.models import (
     FinancialStatus,
     _rate_error,
 )
+from reconciliation import tolerance
 from reconciliation.models import Severity
 from reconciliation.registry import Figure, Message, Outcome, register_rule_kind, register_subject
 from reconciliation.services import through, watch
@@ -54,7 +55,7 @@ def _line_location(row) -> dict:
 @register_rule_kind(
     "financial_report",
     gettext_lazy("A partner's financial report: total, rate, lines within budget, explanations"),
-    absolute_tolerance=None,  # typed figures, not rounded ones: any difference counts
+    tolerance=tolerance.EXACT,  # typed figures, not rounded ones: any difference counts
 )
 def evaluate_financial_report(rule, ctx) -> list[Outcome]:
     from finance import services  # the services import the reconciliation, which imports this module
@@ -162,7 +163,7 @@ def evaluate_financial_report(rule, ctx) -> list[Outcome]:
 @register_rule_kind(
     "disbursements_within_plan",
     gettext_lazy("Transfers to a partner within what its budget lines plan"),
-    absolute_tolerance=None,
+    tolerance=tolerance.EXACT,
 )
 def evaluate_disbursements_within_plan(rule, ctx) -> list[Outcome]:
     from finance import services
@@ -210,7 +211,7 @@ def evaluate_disbursements_within_plan(rule, ctx) -> list[Outcome]:
 @register_rule_kind(
     "executed_within_ceiling",
     gettext_lazy("What the programme executed within the agreement's ceiling"),
-    absolute_tolerance=None,
+    tolerance=tolerance.EXACT,
 )
 def evaluate_executed_within_ceiling(rule, ctx) -> list[Outcome]:
     """Per agreement and currency of its ceilings today: the execution the source states plus what

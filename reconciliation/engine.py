@@ -43,6 +43,19 @@ class Verdict:
     difference: Decimal | None = None
 
 
+def tolerance_of(
+    outcome: Outcome, rule: ReconciliationRule, kind: RuleKind | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """(currency units, percent) a difference may reach and still be rounding. The rule's own tolerance,
+    when it sets one, overrides; else what the check's arithmetic implies (``outcome.tolerance``, see
+    :mod:`reconciliation.tolerance`), else the default of the kind's model. ``None``: exact."""
+    if rule.absolute_tolerance is not None or rule.relative_tolerance is not None:
+        return rule.absolute_tolerance, rule.relative_tolerance
+    if outcome.tolerance is not None:
+        return outcome.tolerance, None
+    return (kind.tolerance.default if kind else None), None
+
+
 def classify(
     outcome: Outcome, rule: ReconciliationRule, kind: RuleKind | None
 ) -> tuple[str | None, Decimal | None]:
@@ -54,16 +67,7 @@ def classify(
     difference = stated - recomputed
     if difference == 0:
         return None, difference
-    if rule.absolute_tolerance is not None:
-        absolute = rule.absolute_tolerance
-    elif outcome.tolerance is not None:
-        absolute = outcome.tolerance
-    else:
-        absolute = kind and kind.absolute_tolerance
-
-    relative = (
-        rule.relative_tolerance if rule.relative_tolerance is not None else (kind and kind.relative_tolerance)
-    )
+    absolute, relative = tolerance_of(outcome, rule, kind)
     if absolute is not None and abs(difference) <= absolute:
         return Severity.ROUNDING, difference
     if relative is not None and recomputed and abs(difference) * 100 <= relative * abs(recomputed):

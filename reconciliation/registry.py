@@ -6,9 +6,11 @@
     def schedule_months(rule, ctx) -> list[Outcome]: ...
 
 An evaluator returns one :class:`Outcome` per thing it checked. A numeric outcome (``holds`` left ``None``)
-holds when stated equals recomputed, is *rounding* within the rule's tolerance and *material* beyond it; a
-non-numeric outcome says ``holds`` itself. A kind's default tolerances live here, on the kind, only; a rule
-may override them.
+holds when stated equals recomputed, is *rounding* within its tolerance and *material* beyond it; a
+non-numeric outcome says ``holds`` itself. The tolerance follows the check's arithmetic
+(:mod:`reconciliation.tolerance`): each kind names its model, here, on the kind, only; its evaluator computes
+each check's tolerance from the figures' printed decimals and the rate's; a rule's own tolerance overrides
+both.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.module_loading import autodiscover_modules
-from django.utils.translation import gettext as _
 
-from core import formatting
 from core.i18n import Figure, Message, Text  # noqa: F401  (in core: status changes keep their reasons as messages too)
+from reconciliation.tolerance import COPY, ToleranceModel
 
 
 @dataclass
@@ -39,8 +40,9 @@ class Outcome:
     holds: bool | None = None  # for non-numeric checks
     partner: str = ""  # acronym of the organisation the check is about, if one
     document: Any = None  # the Document its lines are in; None: the rule's subject's document
-    # The rounding tolerance this check's own figures imply (e.g. n rounded terms), in currency units;
-    # None: the kind's default. A rule's own tolerance overrides both.
+    # The rounding tolerance this check's own figures imply (n rounded terms, a rate's decimals), in currency
+    # units, computed with reconciliation.tolerance; None: the default of the kind's model. A rule's own
+    # tolerance overrides both.
     tolerance: Decimal | None = None
     # How a check that does not hold is graded, when the evaluator knows better than the figures (e.g.
     # ``Severity.OBSERVATION`` for a numbering slip); None: graded by the difference and the tolerance.
@@ -72,17 +74,11 @@ class RuleKind:
     label: Any
     evaluate: Evaluator
     context: type[RunContext]
-    absolute_tolerance: Decimal | None
-    relative_tolerance: Decimal | None  # percent
+    tolerance: ToleranceModel
 
     def describe_tolerance(self) -> str:
-        """The default in words, e.g. "1 unit" or "0.5 %", or "exact"."""
-        parts = []
-        if self.absolute_tolerance is not None:
-            parts.append(_("%(n)s unit(s)") % {"n": formatting.amount(self.absolute_tolerance, places=None)})
-        if self.relative_tolerance is not None:
-            parts.append(formatting.percent(self.relative_tolerance, places=None))
-        return _(" or ").join(parts) if parts else _("exact")
+        """What the kind's checks tolerate, in words (the reconciliation page lists it per kind)."""
+        return self.tolerance.describe()
 
 
 _REGISTRY: dict[str, RuleKind] = {}
@@ -93,17 +89,17 @@ def register_rule_kind(
     label,
     *,
     context: type[RunContext] = RunContext,
-    absolute_tolerance: Decimal | None = Decimal("1"),
-    relative_tolerance: Decimal | None = None,
+    tolerance: ToleranceModel = COPY,
 ):
     """Decorator registering ``evaluate(rule, ctx) -> list[Outcome]`` for rules of ``kind``.
 
-    Default tolerance: a difference of at most one currency unit is *rounding*. Registering a kind twice
-    replaces the evaluator (module reloads in development).
+    ``tolerance``: the model of :mod:`reconciliation.tolerance` the kind's checks follow; by default a
+    figure against the same figure printed elsewhere (one unit between whole numbers). Registering a kind
+    twice replaces the evaluator (module reloads in development).
     """
 
     def decorator(evaluate: Evaluator) -> Evaluator:
-        _REGISTRY[kind] = RuleKind(kind, label, evaluate, context, absolute_tolerance, relative_tolerance)
+        _REGISTRY[kind] = RuleKind(kind, label, evaluate, context, tolerance)
         return evaluate
 
     return decorator

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import formatting
+from reconciliation import tolerance
 from reconciliation.models import Severity
 from reconciliation.registry import Message, Outcome, RuleError, register_rule_kind
 from reconciliation.services import through, watch
@@ -39,7 +40,11 @@ def _months_text(months) -> str:
     return ", ".join(formatting.month(m, year=False) for m in sorted(months)) or "—"
 
 
-@register_rule_kind("schedule_months", gettext_lazy("Schedule months within the activity's printed months"))
+@register_rule_kind(
+    "schedule_months",
+    gettext_lazy("Schedule months within the activity's printed months"),
+    tolerance=tolerance.NOT_A_FIGURE,
+)
 def evaluate_schedule_months(rule, ctx) -> list[Outcome]:
     plan = _plan(rule, ctx)
     title = f"{plan.title} · Cronograma"
@@ -83,7 +88,9 @@ def _number_part(code: str) -> str:
 
 
 @register_rule_kind(
-    "year_vs_phase_target", gettext_lazy("2008 indicator against the phase indicator it completes")
+    "year_vs_phase_target",
+    gettext_lazy("2008 indicator against the phase indicator it completes"),
+    tolerance=tolerance.NOT_A_FIGURE,
 )
 def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
     plan = _plan(rule, ctx)
@@ -151,8 +158,7 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
 @register_rule_kind(
     "target_text_vs_table",
     gettext_lazy("Target quoted in the narrative against the table"),
-    absolute_tolerance=None,
-    relative_tolerance=None,
+    tolerance=tolerance.EXACT,  # a target is a count or a percentage as written, not a rounded amount
 )
 def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     """Params: ``plan``, ``indicator`` {result, kind, code}, ``quoted`` {text, number, line}."""

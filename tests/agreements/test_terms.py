@@ -44,7 +44,7 @@ def test_the_usd_increase_at_the_agreements_rate_exceeding_the_chf_cap_is_flagge
         findings = terms.consistency_findings(agreement)
     messages = " ".join(f.message for f in findings)
     # 83,290 × 1.25 = 104,112.50 > 87,460 (19 % above). 3,283,290 × 1.25 = 4,104,112.50 is 0.41 % above
-    # 4,087,460: within the 0.5 % a conversion at a rounded rate may miss by, so not a finding on its own.
+    # 4,087,460, by the increase's excess exactly (16,652.50): the same finding, not a second one.
     assert "CHF 104,112.50" in messages and "above the cap of CHF 87,460.00 by CHF 16,652.50" in messages
     assert "CHF 4,104,112.50" not in messages
     assert len(findings) == 1

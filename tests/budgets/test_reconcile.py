@@ -394,7 +394,7 @@ def test_a_rule_counts_once_in_the_summary_by_its_worst_finding(db, order):
     assert counts == (3, 1, 1, 1, 0)
 
 
-def test_a_sum_of_figures_each_converted_and_rounded_may_miss_by_half_a_unit_per_term(findings):
+def test_a_sum_of_figures_each_rounded_may_miss_by_half_a_unit_per_term(findings):
     # Tourism expenses in US$ (lines 1068–1085), each converted from CHF at 1.05 and rounded: 17 terms add
     # up to 145,568 against the printed 145,571. Three units on seventeen rounded terms is rounding.
     for column in ("august", "december"):
@@ -404,9 +404,9 @@ def test_a_sum_of_figures_each_converted_and_rounded_may_miss_by_half_a_unit_per
             "145568",
             Severity.ROUNDING,
         )
-    # In the binding currency the figures are not conversions: one unit stays the most a sum may miss.
-    # Line 227, Asistencia técnica nacional (MWA): 20'000 + 60'000 + 50'000 + 20'000 + (9'236) is 140'764,
-    # printed 140'760: six CHF terms, not conversions, so four units are material.
+    # The same arithmetic in the binding currency: half a unit per whole-franc term. Line 227, Asistencia
+    # técnica nacional (MWA): 20'000 + 60'000 + 50'000 + 20'000 + (9'236) is 140'764, printed 140'760: five
+    # terms may miss by 2.5, so four francs are material.
     chf = Finding.objects.get(rule__code="programa-cuadro-1/227/total:sum-columns")
     assert (chf.severity, chf.stated, chf.recomputed) == (Severity.MATERIAL, "140760", "140764")
 
