@@ -13,9 +13,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from agreements.models import Agreement, Ceiling, ConsolidatedTerms, Finding
-from core import formatting
+from core import formatting, tolerance
 from core.money import convert
-from reconciliation import tolerance
 
 
 def _amendments(agreement: Agreement):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable
+from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Concept
 from core.admin import ChangeReasonAdmin
 from imports.admin import KindAdminMixin
 
@@ -21,6 +21,14 @@ class ColumnInline(admin.TabularInline):
         "period_start",
         "period_end",
     ]
+
+
+@admin.register(Concept)
+class ConceptAdmin(ChangeReasonAdmin):
+    list_display = ["code", "label", "label_en", "programme"]
+    list_filter = ["programme"]
+    search_fields = ["code", "label", "label_en"]
+    list_select_related = ["programme"]
 
 
 @admin.register(BudgetTable)

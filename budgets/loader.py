@@ -20,7 +20,16 @@ from django.db import models
 from djmoney.money import Money
 from simple_history.utils import bulk_update_with_history
 
-from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, FigureKind, RowRole, TableLayout
+from budgets.models import (
+    BudgetColumn,
+    BudgetFact,
+    BudgetRow,
+    BudgetTable,
+    Concept,
+    FigureKind,
+    RowRole,
+    TableLayout,
+)
 from budgets.rule_kinds import BUDGET_RULE_KINDS
 from budgets.rules import StructuralRule, structural_rules
 from core.loading import FixtureError, LoadContext, parse_date
@@ -138,6 +147,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
             "notes": spec.get("notes") or [],
             "in_overview": bool(spec.get("overview", False)),
             "reporting_basis": bool(spec.get("reporting_basis", False)),
+            "concept": spec.get("concept") or "",
             "order": int(spec.get("order", order)),
         },
         reason=ctx.change_reason,
@@ -161,6 +171,10 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
                 "figure": _choice(_require(col, "figure", path, cwhere), FigureKind, path, cwhere),
                 "is_total": bool(col.get("total", False)),
                 "detail_of": col.get("detail_of", ""),
+                "concept": col.get("concept") or "",
+                "compare_as": _choice(col["compare_as"], FigureKind, path, cwhere)
+                if col.get("compare_as")
+                else "",
                 "partner": ctx.organisation(col["partner"], cwhere) if col.get("partner") else None,
                 "period_label": period.get("label", ""),
                 "period_start": parse_date(period.get("start"), cwhere, path),
@@ -203,6 +217,7 @@ def load_table(ctx: LoadContext, path: Path, spec: dict[str, Any], order: int) -
                 "order": i,
                 "role": role,
                 "result": rs.get("result", ""),
+                "concept": rs.get("concept") or "",
                 "cost_category": rs.get("category", label if categories and role != RowRole.HEADING else ""),
             },
             existing_rows,
@@ -387,18 +402,52 @@ def save_rules(ctx: LoadContext, rules: list[StructuralRule]) -> list[int]:
     return [obj.pk for obj in saved]
 
 
+def load_concepts(ctx: LoadContext, files: list, tables: dict[str, LoadedTable]) -> None:
+    """The programme's concepts (code, name in Spanish and English); every concept a table, column or row
+    names must be one of them, so a misspelt concept is refused rather than compared with nothing."""
+    kept = []
+    for path, data in files:
+        for i, spec in enumerate(data["concepts"] or []):
+            where = f"concepts[{i}]"
+            concept, changed = upsert(
+                Concept,
+                {"programme": ctx.programme, "code": _require(spec, "code", path, where)},
+                {"label": _require(spec, "label", path, where), "label_en": spec.get("label_en", "")},
+                reason=ctx.change_reason,
+            )
+            ctx.count("concept", changed)
+            kept.append(concept.code)
+    delete_stale(Concept.objects.filter(programme=ctx.programme).exclude(code__in=kept), ctx.change_reason)
+    for loaded in tables.values():
+        named = [
+            (loaded.table.concept, "table"),
+            *((c.concept, f"column {c.key}") for c in loaded.columns),
+            *((r.concept, f"row at line {r.line}") for r in loaded.rows),
+        ]
+        for code, where in named:
+            if code and code not in kept:
+                raise FixtureError(
+                    loaded.path,
+                    f"table {loaded.table.code}, {where}",
+                    f"unknown concept {code!r}; expected one of {sorted(kept)} (budgets/concepts.yaml)",
+                )
+
+
 def load(ctx: LoadContext) -> None:
     folder = ctx.folder / FOLDER
     if ctx.programme is None or not folder.is_dir():
         return
     tables: dict[str, LoadedTable] = {}
-    rule_files = []
+    rule_files, concept_files = [], []
     for order, path in enumerate(sorted(folder.glob("*.yaml")), start=1):
         data = ctx.read_yaml(f"{FOLDER}/{path.name}")
         if not isinstance(data, dict):
             raise FixtureError(path, "file", "expected a mapping (a table or a list of rules)")
         if "rules" in data:
             rule_files.append((path, data))
+            continue
+        if "concepts" in data:
+            concept_files.append((path, data))
             continue
         loaded = load_table(ctx, path, data, order)
         if loaded.table.code in tables:
@@ -408,6 +457,7 @@ def load(ctx: LoadContext) -> None:
         BudgetTable.objects.filter(programme=ctx.programme).exclude(code__in=tables), ctx.change_reason
     )
 
+    load_concepts(ctx, concept_files, tables)
     pairs = link_counterparts(tables, reason=ctx.change_reason)
     rules = structural_rules(tables.values(), pairs)
     known_kinds = rule_kinds()

@@ -56,6 +56,28 @@ class Marker(models.TextChoices):
     BLANK = "blank", _("Blank")
 
 
+class Concept(models.Model):
+    """What a kind of figure is, in a programme's words (``seco-contribution``: «aporte SECO»): tables, columns
+    and rows name it by code, and figures of the same concept stated in two tables are compared."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="concepts", verbose_name=_("programme")
+    )
+    code = models.SlugField(_("code"), max_length=60)
+    label = models.CharField(_("name"), max_length=200)
+    label_en = models.CharField(_("name in English"), max_length=200, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "code"]
+        verbose_name = _("concept")
+        verbose_name_plural = _("concepts")
+        constraints = [models.UniqueConstraint(fields=["programme", "code"], name="unique_concept_code")]
+
+    def __str__(self) -> str:
+        return self.label or self.code
+
+
 class BudgetTable(models.Model):
     """A budget table of a source document, as printed: title, lines, layout and number format."""
 
@@ -121,6 +143,16 @@ class BudgetTable(models.Model):
         help_text=_(
             "Partners report their expenditure against this table's item rows (one such table per partner "
             "and period, else a line is reported twice)."
+        ),
+    )
+    concept = models.SlugField(
+        _("concept"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
+            "international-ta): figures of the same concept, partner, kind, period and currency stated in two "
+            "tables are compared. Columns and rows may say otherwise."
         ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -189,6 +221,26 @@ class BudgetColumn(models.Model):
     period_label = models.CharField(_("period as printed"), max_length=80, blank=True)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
+    concept = models.SlugField(
+        _("concept"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
+            "international-ta): figures of the same concept, partner, kind, period and currency stated in two "
+            "tables are compared. Blank: the table's."
+        ),
+    )
+    compare_as = models.CharField(
+        _("compared as"),
+        max_length=16,
+        choices=FigureKind.choices,
+        blank=True,
+        help_text=_(
+            "The kind of figure this column states the same amount as, where another word is printed "
+            "(e.g. a period's «requested» money is its plan): blank, its own kind."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -273,6 +325,16 @@ class BudgetRow(models.Model):
         _("result as printed"), max_length=40, blank=True, help_text=_("e.g. Resultado 2, R1")
     )
     cost_category = models.CharField(_("cost category as printed"), max_length=255, blank=True)
+    concept = models.SlugField(
+        _("concept"),
+        max_length=60,
+        blank=True,
+        help_text=_(
+            "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
+            "international-ta): figures of the same concept, partner, kind, period and currency stated in two "
+            "tables are compared. Blank: the column's, else the table's."
+        ),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -325,6 +387,12 @@ class BudgetFact(SourceReference):
     period_label = models.CharField(_("period as printed"), max_length=80, blank=True)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
+    concept = models.SlugField(
+        _("concept"),
+        max_length=60,
+        blank=True,
+        help_text=_("Its row's, else its column's, else its table's."),
+    )
     figure = models.CharField(_("kind of figure"), max_length=16, choices=FigureKind.choices)
     is_total = models.BooleanField(_("total or subtotal"), default=False)
     amount = MoneyField(
@@ -396,5 +464,6 @@ class BudgetFact(SourceReference):
             "period_start": column.period_start,
             "period_end": column.period_end,
             "figure": column.figure,
+            "concept": row.concept or column.concept or table.concept,
             "is_total": row.role in (RowRole.SUBTOTAL, RowRole.TOTAL) or column.is_total,
         }

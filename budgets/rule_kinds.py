@@ -17,11 +17,10 @@ from djmoney.money import Money
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Marker, RowRole
 from budgets.rules import _printed_places, parse_ref
-from core import formatting
+from core import formatting, tolerance
 from core.models import ExchangeRate
 from core.money import convert, round_amount
 from core.numbers import UNSTATED_MARKERS
-from reconciliation import tolerance
 from reconciliation.models import ReconciliationRule, Severity
 from reconciliation.registry import (
     Figure,
@@ -191,7 +190,7 @@ class BudgetFigures(RunContext):
     @staticmethod
     def sum_tolerance(terms: list[Cell | None]) -> Decimal:
         """What a total may miss the sum of its printed terms by, each rounded on its own
-        (:func:`reconciliation.tolerance.rounded_sum`): half a unit of each term, at least one unit of the
+        (:func:`core.tolerance.rounded_sum`): half a unit of each term, at least one unit of the
         currency; sixteen whole-dollar items (Línea 2's operating costs in US$, lines 1068–1084) may miss by 8."""
         return tolerance.rounded_sum(c.places for c in terms if c is not None and c.amount is not None)
 
@@ -683,7 +682,7 @@ def evaluate_row_labels(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Ou
 def evaluate_implied_rate(rule: ReconciliationRule, ctx: BudgetFigures) -> list[Outcome]:
     """A table that states no rate but prints one figure in two currencies implies a rate on each row; rows
     whose figures, each within half a unit of its last printed digit, admit no one rate
-    (:func:`reconciliation.tolerance.implied_rate_range`) were converted at different rates.
+    (:func:`core.tolerance.implied_rate_range`) were converted at different rates.
     An observation: each figure is as printed, the rate behind them is not one."""
     code, (a, b) = rule.params["table"], rule.params["columns"]
     if code not in ctx.tables:
@@ -827,3 +826,9 @@ watch(
     through(Amendment, "amendment_id", "agreement__programme_id"),
     gettext_lazy("ceiling change %(object)s"),
 )
+
+
+# Figures compared by their dimensions wherever two tables state them (one derived rule per programme).
+from budgets import dimensions  # noqa: E402
+
+dimensions.register(budget_kind)

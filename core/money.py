@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from djmoney.money import Money
 
 # Commercial rounding (half away from zero), as Swiss and Peruvian accounting print it. How far a figure
-# converted at a stated, rounded rate may miss the other currency's figure: reconciliation.tolerance.
+# converted at a stated, rounded rate may miss the other currency's figure: core.tolerance.
 ROUNDING = ROUND_HALF_UP
 
 

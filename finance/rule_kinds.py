@@ -30,6 +30,7 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from core import tolerance
 from finance.models import (
     Disbursement,
     FinancialReport,
@@ -37,7 +38,6 @@ from finance.models import (
     FinancialStatus,
     _rate_error,
 )
-from reconciliation import tolerance
 from reconciliation.models import Severity
 from reconciliation.registry import Figure, Message, Outcome, register_rule_kind, register_subject
 from reconciliation.services import through, watch

@@ -48,7 +48,7 @@ def tolerance_of(
 ) -> tuple[Decimal | None, Decimal | None]:
     """(currency units, percent) a difference may reach and still be rounding. The rule's own tolerance,
     when it sets one, overrides; else what the check's arithmetic implies (``outcome.tolerance``, see
-    :mod:`reconciliation.tolerance`), else the default of the kind's model. ``None``: exact."""
+    :mod:`core.tolerance`), else the default of the kind's model. ``None``: exact."""
     if rule.absolute_tolerance is not None or rule.relative_tolerance is not None:
         return rule.absolute_tolerance, rule.relative_tolerance
     if outcome.tolerance is not None:

@@ -8,7 +8,7 @@
 An evaluator returns one :class:`Outcome` per thing it checked. A numeric outcome (``holds`` left ``None``)
 holds when stated equals recomputed, is *rounding* within its tolerance and *material* beyond it; a
 non-numeric outcome says ``holds`` itself. The tolerance follows the check's arithmetic
-(:mod:`reconciliation.tolerance`): each kind names its model, here, on the kind, only; its evaluator computes
+(:mod:`core.tolerance`): each kind names its model, here, on the kind, only; its evaluator computes
 each check's tolerance from the figures' printed decimals and the rate's; a rule's own tolerance overrides
 both.
 """
@@ -23,7 +23,7 @@ from typing import Any
 from django.utils.module_loading import autodiscover_modules
 
 from core.i18n import Figure, Message, Text  # noqa: F401  (in core: status changes keep their reasons as messages too)
-from reconciliation.tolerance import COPY, ToleranceModel
+from core.tolerance import COPY, ToleranceModel
 
 
 @dataclass
@@ -41,7 +41,7 @@ class Outcome:
     partner: str = ""  # acronym of the organisation the check is about, if one
     document: Any = None  # the Document its lines are in; None: the rule's subject's document
     # The rounding tolerance this check's own figures imply (n rounded terms, a rate's decimals), in currency
-    # units, computed with reconciliation.tolerance; None: the default of the kind's model. A rule's own
+    # units, computed with core.tolerance; None: the default of the kind's model. A rule's own
     # tolerance overrides both.
     tolerance: Decimal | None = None
     # How a check that does not hold is graded, when the evaluator knows better than the figures (e.g.
@@ -93,7 +93,7 @@ def register_rule_kind(
 ):
     """Decorator registering ``evaluate(rule, ctx) -> list[Outcome]`` for rules of ``kind``.
 
-    ``tolerance``: the model of :mod:`reconciliation.tolerance` the kind's checks follow; by default a
+    ``tolerance``: the model of :mod:`core.tolerance` the kind's checks follow; by default a
     figure against the same figure printed elsewhere (one unit between whole numbers). Registering a kind
     twice replaces the evaluator (module reloads in development).
     """

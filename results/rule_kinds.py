@@ -15,8 +15,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from core import formatting
-from reconciliation import tolerance
+from core import formatting, tolerance
 from reconciliation.models import Severity
 from reconciliation.registry import Message, Outcome, RuleError, register_rule_kind
 from reconciliation.services import through, watch

@@ -69,6 +69,7 @@ BUDGET_TABLE_COLUMNS = [
     ),
     ModelColumn("in_overview", required=False, example=False),
     ModelColumn("reporting_basis", required=False, example=False),
+    ModelColumn("concept", required=False, example="seco-contribution"),
     ModelColumn("order", example=3),
 ]
 
@@ -145,6 +146,8 @@ BUDGET_COLUMN_COLUMNS = [
     ModelColumn("period_label", example="Sep - Dic 2008"),
     ModelColumn("period_start", example="2008-09-01"),
     ModelColumn("period_end", example="2008-12-31"),
+    ModelColumn("concept", required=False, example=""),
+    ModelColumn("compare_as", required=False, keep=True, example=""),
 ]
 
 
@@ -254,6 +257,7 @@ BUDGET_ROW_COLUMNS = [
     ModelColumn("component", "component.code", resolve=False, example="1.2"),
     ModelColumn("result", example=""),
     ModelColumn("cost_category", example=""),
+    ModelColumn("concept", required=False, example=""),
 ]
 
 

@@ -223,3 +223,18 @@ def test_a_breakdown_of_a_column_the_table_does_not_have_is_refused(db, folder_c
     )
     with pytest.raises(FixtureError, match="column 5: detail_of names 'eur'"):
         load_programme(folder_copy)
+
+
+def test_a_misspelt_concept_is_refused_with_its_file_table_and_row(db, folder_copy):
+    path = folder_copy / "budgets" / "15-anexo-1-sp12-sp13.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            "{line: 1122, concept: national-ta,", "{line: 1122, concept: nationl-ta,"
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(FixtureError) as exc:
+        load_programme(folder_copy)
+    message = str(exc.value)
+    assert "15-anexo-1-sp12-sp13.yaml" in message and "row at line 1122" in message
+    assert "unknown concept 'nationl-ta'" in message and "national-ta" in message

@@ -123,8 +123,7 @@ def test_rules_that_hold_produce_no_finding(findings):
         "programa-cuadro-1/226/total:sum-columns",  # CERX Lambayeque with (23'940)
         "sp12-cuadro-1/578/available:identity",  # 194,954 + 1,204 − 174,448 − 6,000 = 15,710
         "sp12-cuadro-2-prosur/592/chf>sp12-cuadro-2-prosur/592/usd:conversion",  # 674 / 1.123 = 600
-        "same/sp12-sp13-cuadro-1",
-        "same/prosur-aporte-seco-usd",
+        "same/tulum-chf",
         "quoted/turismo-incremento",
         "same/ogd-extension-chf",
         "ceiling/programa-original-chf",  # 2005–2008 add up to the original CHF 4,000,000

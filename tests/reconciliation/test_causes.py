@@ -165,9 +165,13 @@ def test_the_export_names_each_findings_cause(login, staff_user, findings):
 
 
 def _queries(client) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(URL).status_code == 200
-    return len(ctx.captured_queries)
+    """The page's queries, warm: the fewer of two requests (a session or cache refresh falls on one)."""
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(URL).status_code == 200
+        counts.append(len(ctx.captured_queries))
+    return min(counts)
 
 
 def test_the_page_makes_no_more_queries_with_more_grouped_findings(login, staff_user, pcc, findings):

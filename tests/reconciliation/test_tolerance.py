@@ -1,4 +1,4 @@
-"""The tolerance follows the arithmetic (reconciliation.tolerance): n rounded terms tolerate n × ½ unit, a
+"""The tolerance follows the arithmetic (core.tolerance): n rounded terms tolerate n × ½ unit, a
 conversion the rate's stated decimals and the rounding of both figures, typed figures and counts nothing;
 one model for budgets, results and the agreement page, named on each rule kind."""
 
@@ -14,8 +14,8 @@ from agreements import terms
 from agreements.models import Agreement, CeilingChange
 from budgets.models import RowRole
 from budgets.rules import ref
+from core import tolerance
 from core.models import ExchangeRate
-from reconciliation import tolerance
 from reconciliation.engine import reconcile
 from reconciliation.models import Finding, Severity
 from reconciliation.registry import rule_kinds
