@@ -21,18 +21,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.utils import translation
 from django.utils.translation import gettext_lazy, gettext_noop
 from djmoney.money import Money
 
-from budgets.models import BudgetFact, BudgetTable, Concept, FigureKind, RowRole
+from budgets.models import BudgetFact, Concept, FigureKind, RowRole
 from budgets.rules import _printed_places
 from core import tolerance
 from core.money import convert
-from reconciliation.models import ReconciliationRule, RuleOrigin
-from reconciliation.registry import Figure, Message, Outcome, Text
+from reconciliation.models import ReconciliationRule
+from reconciliation.registry import Figure, Message, Outcome, Text, register_programme_rule
 
 KIND = "same_dimensions"
 RULE_CODE = "dimensions:same-figure"
@@ -355,31 +353,17 @@ def evaluate_same_dimensions(rule: ReconciliationRule, ctx) -> list[Outcome]:
     return outcomes
 
 
-def ensure_rule(programme) -> None:
-    """Every programme with budget tables has the derived rule (loaded, imported or built by hand)."""
-    ReconciliationRule.objects.get_or_create(
-        programme=programme,
-        code=RULE_CODE,
-        defaults={
-            "kind": KIND,
-            "origin": RuleOrigin.DERIVED,
-            "description": "Dos cuadros que indican la cifra de las mismas dimensiones (concepto, socio, tipo de "
-            "cifra, período, moneda, resultado o rubro) indican el mismo monto; en la otra moneda, al tipo de "
-            "cambio que uno de ellos indica.",
-            "description_en": "Two tables stating the figure of the same dimensions (concept, partner, kind of "
-            "figure, period, currency, result or cost category) state the same amount; in the other currency, "
-            "at the exchange rate one of them states.",
-        },
-    )
-
-
-@receiver(post_save, sender=BudgetTable, dispatch_uid="budgets-dimensions-rule")
-def _table_saved(sender, instance: BudgetTable, raw=False, **kwargs) -> None:
-    if not raw:
-        ensure_rule(instance.programme)
-
-
 def register(budget_kind) -> None:
     budget_kind(KIND, gettext_lazy("The same figure, by its dimensions, in every table that states it"))(
         evaluate_same_dimensions
+    )
+    register_programme_rule(
+        RULE_CODE,
+        KIND,
+        description="Dos cuadros que indican la cifra de las mismas dimensiones (concepto, socio, tipo de cifra, "
+        "período, moneda, resultado o rubro) indican el mismo monto, en la otra moneda al tipo de cambio que uno "
+        "de ellos indica, y la reparten igual entre componentes.",
+        description_en="Two tables stating the figure of the same dimensions (concept, partner, kind of figure, "
+        "period, currency, result or cost category) state the same amount, in the other currency at the "
+        "exchange rate one of them states, and split it alike between components.",
     )

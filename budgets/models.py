@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
@@ -54,6 +55,20 @@ class Marker(models.TextChoices):
     NOT_APPLICABLE = "n.a.", _("n.a.")
     NOT_AVAILABLE = "n.d.", _("n.d.")
     BLANK = "blank", _("Blank")
+
+
+CONCEPT_HELP = _(
+    "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
+    "international-ta): figures of the same concept, partner, kind, period and currency stated in two tables "
+    "are compared."
+)
+
+
+def concept_field(scope) -> models.SlugField:
+    """What a table's, column's or row's figures are: a code of the programme's :class:`Concept`."""
+    return models.SlugField(
+        _("concept"), max_length=60, blank=True, help_text=format_lazy("{} {}", CONCEPT_HELP, scope)
+    )
 
 
 class Concept(models.Model):
@@ -145,16 +160,7 @@ class BudgetTable(models.Model):
             "and period, else a line is reported twice)."
         ),
     )
-    concept = models.SlugField(
-        _("concept"),
-        max_length=60,
-        blank=True,
-        help_text=_(
-            "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
-            "international-ta): figures of the same concept, partner, kind, period and currency stated in two "
-            "tables are compared. Columns and rows may say otherwise."
-        ),
-    )
+    concept = concept_field(_("Columns and rows may say otherwise."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     # Rules about this table: ``ReconciliationRule.objects.filter(budget_table__code=…)`` works.
     rules = GenericRelation(
@@ -221,16 +227,7 @@ class BudgetColumn(models.Model):
     period_label = models.CharField(_("period as printed"), max_length=80, blank=True)
     period_start = models.DateField(_("period start"), null=True, blank=True)
     period_end = models.DateField(_("period end"), null=True, blank=True)
-    concept = models.SlugField(
-        _("concept"),
-        max_length=60,
-        blank=True,
-        help_text=_(
-            "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
-            "international-ta): figures of the same concept, partner, kind, period and currency stated in two "
-            "tables are compared. Blank: the table's."
-        ),
-    )
+    concept = concept_field(_("Blank: the table's."))
     compare_as = models.CharField(
         _("compared as"),
         max_length=16,
@@ -325,16 +322,7 @@ class BudgetRow(models.Model):
         _("result as printed"), max_length=40, blank=True, help_text=_("e.g. Resultado 2, R1")
     )
     cost_category = models.CharField(_("cost category as printed"), max_length=255, blank=True)
-    concept = models.SlugField(
-        _("concept"),
-        max_length=60,
-        blank=True,
-        help_text=_(
-            "What its figures are, in the same words in every table (e.g. seco-contribution, counterpart, "
-            "international-ta): figures of the same concept, partner, kind, period and currency stated in two "
-            "tables are compared. Blank: the column's, else the table's."
-        ),
-    )
+    concept = concept_field(_("Blank: the column's, else the table's."))
     history = HistoricalRecords()
 
     class Meta:

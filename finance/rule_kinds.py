@@ -24,13 +24,16 @@ Any change of a report, its lines or a disbursement makes the programme's findin
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, gettext_noop
 
+from budgets.models import BudgetRow
 from core import tolerance
+from core.models import Document
 from finance.models import (
     Disbursement,
     FinancialReport,
@@ -39,8 +42,17 @@ from finance.models import (
     _rate_error,
 )
 from reconciliation.models import Severity
-from reconciliation.registry import Figure, Message, Outcome, register_rule_kind, register_subject
+from reconciliation.registry import (
+    Figure,
+    Message,
+    Outcome,
+    register_programme_rule,
+    register_rule_kind,
+    register_subject,
+)
 from reconciliation.services import through, watch
+from results.models import Result
+from results.targets import disagreeing
 
 FINANCE_RULE_KINDS = frozenset({"financial_report", "disbursements_within_plan", "executed_within_ceiling"})
 CHECKED_STATUSES = (FinancialStatus.SUBMITTED, FinancialStatus.APPROVED)
@@ -263,4 +275,76 @@ watch(
     FinancialReportLine,
     through(FinancialReport, "report_id", "programme_id"),
     gettext_lazy("financial report line %(object)s"),
+)
+
+
+# --- the budget by results against the work plans ------------------------------------------------------
+# Not money, but across the two apps below this one: a budget table's row for a partner's result quotes
+# that result; the counts it quotes are the work plan's.
+
+_RESULT_NUMBER = re.compile(r"(\d+)\s*$")
+
+
+@register_rule_kind(
+    "result_wording",
+    gettext_lazy("A result as a budget table quotes it against the partner's work plan"),
+    tolerance=tolerance.EXACT,  # counts as written
+)
+def evaluate_result_wording(rule, ctx) -> list[Outcome]:
+    """Every budget row of a partner's result (``Resultado 2: … 20 promotores …``) against that result in
+    the partner's work plan (``… 10 promotores …``): a count of the same thing must be the same."""
+    statements = defaultdict(list)
+    for code, statement, line, organisation in Result.objects.filter(
+        plan__programme=ctx.programme
+    ).values_list("code", "statement", "line", "plan__organisation_id"):
+        statements[(organisation, code.strip())].append((statement, line))
+    rows = (
+        BudgetRow.objects.filter(table__programme=ctx.programme, partner__isnull=False)
+        .exclude(result="")
+        .values_list(
+            "line", "label", "result", "partner_id", "partner__acronym", "table__title", "table__document"
+        )
+        .order_by("table__order", "line")
+    )
+    rows = list(rows)
+    documents = Document.objects.in_bulk({row[-1] for row in rows})
+    outcomes = []
+    for line, label, result, partner_id, acronym, title, document_id in rows:
+        number = _RESULT_NUMBER.search(result)
+        for statement, result_line in statements.get((partner_id, number[1] if number else ""), []):
+            for quoted, planned in disagreeing(label, statement):
+                outcomes.append(
+                    Outcome(
+                        quoted.value,
+                        planned.value,
+                        "",
+                        sorted({line, result_line}),
+                        title,
+                        Message(
+                            gettext_noop(
+                                "Line %(line)s (%(result)s) says “%(quoted)s”; the work plan's result (line "
+                                "%(rl)s) says “%(planned)s”."
+                            ),
+                            {
+                                "line": line,
+                                "result": result,
+                                "quoted": quoted.text,
+                                "rl": result_line,
+                                "planned": planned.text,
+                            },
+                        ),
+                        key=f"{line}/{result_line}/{quoted.unit}",
+                        partner=acronym,
+                        document=documents.get(document_id),
+                    )
+                )
+    return outcomes
+
+
+register_programme_rule(
+    "results:budget-by-result-wording",
+    "result_wording",
+    description="Un resultado citado en un cuadro de presupuesto por resultados cuenta lo mismo que en el plan "
+    "de trabajo del socio.",
+    description_en="A result quoted in a budget-by-results table counts the same as in the partner's work plan.",
 )

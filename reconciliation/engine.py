@@ -18,7 +18,14 @@ from django.utils.translation import gettext_noop
 
 from core.models import Organisation
 from core.money import round_amount
-from reconciliation.models import Computation, Finding, FindingStatus, ReconciliationRule, Severity
+from reconciliation.models import (
+    Computation,
+    Finding,
+    FindingStatus,
+    ReconciliationRule,
+    RuleOrigin,
+    Severity,
+)
 from reconciliation.registry import (
     Figure,
     Message,
@@ -26,6 +33,7 @@ from reconciliation.registry import (
     RuleError,
     RuleKind,
     RunContext,
+    programme_rules,
     rule_kinds,
 )
 from reconciliation.services import figures_recomputed, finding_reopen, finding_resolve
@@ -154,6 +162,25 @@ def _text(value: Decimal | str | None) -> str:
 
 
 @transaction.atomic
+def ensure_programme_rules(programme) -> None:
+    """Make the derived rules every programme has (:func:`reconciliation.registry.register_programme_rule`)
+    that ``programme`` lacks: one query when it has them all."""
+    wanted = {rule.code: rule for rule in programme_rules()}
+    have = set(
+        ReconciliationRule.objects.filter(programme=programme, code__in=wanted).values_list("code", flat=True)
+    )
+    for code in wanted.keys() - have:
+        rule = wanted[code]
+        ReconciliationRule.objects.create(
+            programme=programme,
+            code=code,
+            kind=rule.kind,
+            origin=RuleOrigin.DERIVED,
+            description=rule.description,
+            description_en=rule.description_en,
+        )
+
+
 def reconcile(programme, cause: str = "") -> list[Finding]:
     """Recompute every active rule of ``programme`` and persist what does not hold.
 
@@ -162,6 +189,7 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
     Returns the current (not resolved) findings, and notes the run (when, why, what it found) as a
     :class:`~reconciliation.models.Computation`.
     """
+    ensure_programme_rules(programme)
     rules = list(
         ReconciliationRule.objects.filter(programme=programme, active=True).prefetch_related("subject")
     )

@@ -105,6 +105,29 @@ def register_rule_kind(
     return decorator
 
 
+@dataclass(frozen=True)
+class ProgrammeRule:
+    """A rule every programme has, derived rather than written: one kind over all of a programme's data."""
+
+    code: str
+    kind: str
+    description: str  # Spanish, the programme's language
+    description_en: str
+
+
+_PROGRAMME_RULES: dict[str, ProgrammeRule] = {}
+
+
+def register_programme_rule(code: str, kind: str, *, description: str, description_en: str) -> None:
+    """Give every programme the rule ``code`` of ``kind`` (made, as derived, before each reconciliation):
+    a programme loaded, imported or built by hand is checked the same way, with no rule written for it."""
+    _PROGRAMME_RULES[code] = ProgrammeRule(code, kind, description, description_en)
+
+
+def programme_rules() -> list[ProgrammeRule]:
+    return list(_PROGRAMME_RULES.values())
+
+
 _SUBJECTS: list[type] = []
 
 

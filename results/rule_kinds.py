@@ -17,10 +17,10 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import formatting, tolerance
 from reconciliation.models import Severity
-from reconciliation.registry import Message, Outcome, RuleError, register_rule_kind
+from reconciliation.registry import Message, Outcome, RuleError, register_programme_rule, register_rule_kind
 from reconciliation.services import through, watch
 from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
-from results.targets import NUMERIC_KINDS
+from results.targets import NUMERIC_KINDS, disagreeing
 
 # The results loader owns (and prunes) loader rules of these kinds only.
 RESULTS_RULE_KINDS = frozenset({"schedule_months", "year_vs_phase_target", "target_text_vs_table"})
@@ -201,6 +201,56 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
             document=plan.document,
         )
     ]
+
+
+@register_rule_kind(
+    "indicator_wording",
+    gettext_lazy("An indicator's wording against its own target"),
+    tolerance=tolerance.EXACT,  # counts as written
+)
+def evaluate_indicator_wording(rule, ctx) -> list[Outcome]:
+    """Every indicator of the programme whose wording states a count of what its target counts
+    (``5 contratos`` against the target ``5 contratos de exportación``): the two must be the same."""
+    indicators = (
+        Indicator.objects.filter(result__plan__programme=ctx.programme)
+        .exclude(target_text="")
+        .select_related("result__plan__organisation", "result__plan__document")
+        .order_by("line", "pk")
+    )
+    outcomes = []
+    for indicator in indicators:
+        plan = indicator.result.plan
+        for said, target in disagreeing(indicator.statement, indicator.target_text):
+            outcomes.append(
+                Outcome(
+                    said.value,
+                    target.value,
+                    "",
+                    [indicator.line],
+                    plan.title,
+                    Message(
+                        gettext_noop("%(code)s (line %(line)s) says “%(said)s”; its target is “%(target)s”."),
+                        {
+                            "code": indicator.code,
+                            "line": indicator.line,
+                            "said": said.text,
+                            "target": target.text,
+                        },
+                    ),
+                    key=f"{plan.code}/{indicator.code}/{indicator.pk}/{said.unit}",
+                    partner=plan.organisation.acronym if plan.organisation else "",
+                    document=plan.document,
+                )
+            )
+    return outcomes
+
+
+register_programme_rule(
+    "results:indicator-wording",
+    "indicator_wording",
+    description="Un indicador que cuenta en su redacción lo mismo que su meta indica el mismo número.",
+    description_en="An indicator whose wording counts what its target counts states the same number.",
+)
 
 
 _of_plan = through(WorkPlan, "plan_id", "programme_id")

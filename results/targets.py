@@ -94,6 +94,70 @@ def parse_target(printed: str) -> ParsedTarget:
     return ParsedTarget(TargetKind.TEXT)
 
 
+# Numbers written as words in the plans ("cinco mesas de trabajo", line 756); "un"/"una" are left out: they are
+# far more often an article than a count.
+NUMBER_WORDS = {
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "once": 11,
+    "doce": 12,
+    "quince": 15,
+    "veinte": 20,
+}
+_IN_TEXT = re.compile(
+    rf"(?<![\w.,'/])({_NUMBER}|{'|'.join(NUMBER_WORDS)})(?![\w.,']*\d)(\s*%|\s+[^\W\d_]+)(\s+[^\W\d_]{{3,}})?",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A count in a sentence: ``20 promotores`` → (20, "promotores"); ``50%`` → (50, "%")."""
+
+    value: Decimal
+    unit: str
+    text: str
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The counts a sentence states, each with the word after it (its unit). Years (``2008``) are no
+    count; digits that are not a number are skipped rather than guessed."""
+    found = []
+    for match in _IN_TEXT.finditer(" ".join((text or "").split())):
+        number, unit = match[1], match[2].strip().lower()
+        if number.lower() in NUMBER_WORDS:
+            value = Decimal(NUMBER_WORDS[number.lower()])
+        else:
+            try:
+                value = _decimal(number)
+            except NumberFormatError:
+                continue
+            if len(number) == 4 and number.isdigit() and 1900 <= value <= 2100:
+                continue  # a year
+        found.append(Quantity(value, unit, match[0].strip()))  # shown with the word after its unit
+    return found
+
+
+def disagreeing(a: str, b: str) -> list[tuple[Quantity, Quantity]]:
+    """Counts of the same unit that two texts state differently: for each unit both state, a pair when no
+    value of one is a value of the other (``20 promotores`` against ``10 promotores``)."""
+    ours, theirs = quantities(a), quantities(b)
+    pairs = []
+    for unit in dict.fromkeys(q.unit for q in ours):
+        mine = [q for q in ours if q.unit == unit]
+        other = [q for q in theirs if q.unit == unit]
+        if other and not {q.value for q in mine} & {q.value for q in other}:
+            pairs.append((mine[0], other[0]))
+    return pairs
+
+
 MONTHS = {
     "ene": 1,
     "enero": 1,

@@ -1,4 +1,5 @@
-"""The importable kinds of a budget table's structure: ``budget-tables``, ``budget-columns``, ``budget-rows``."""
+"""The importable kinds of a budget table's structure: ``concepts``, ``budget-tables``, ``budget-columns``,
+``budget-rows``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from budgets.models import (
     BudgetColumn,
     BudgetRow,
     BudgetTable,
+    Concept,
     RowRole,
     TableLayout,
 )
@@ -35,6 +37,28 @@ from core.spreadsheets.errors import CellError, Problem
 from imports.links import SameFileLinks
 from imports.lookups import component_id
 from imports.registry import ImportContext, ModelColumn, check_period, register_importer
+
+# ---------------------------------------------------------------------------------------------
+# concepts: what the figures are, named once per programme (tables, columns and rows give the code)
+
+register_importer(
+    "concepts",
+    label=_("Concepts"),
+    model=Concept,
+    columns=[
+        programme_column(),
+        ModelColumn("code", example="seco-contribution"),
+        ModelColumn("label", example="aporte SECO"),
+        ModelColumn("label_en", required=False, example="SECO contribution"),
+    ],
+    natural_key=["programme_id", "code"],
+    queryset=_structure_queryset(Concept, "programme", "programme", order=["programme__code", "code"]),
+    level=Level.ADMIN,
+    lookups=LOOKUPS,
+    order=15,
+    programme_lookup="programme",
+)
+
 
 BUDGET_TABLE_COLUMNS = [
     programme_column(),

@@ -27,7 +27,7 @@ def test_an_empty_comment_explains_nothing(login, staff_user, findings):
 
 
 def test_a_partner_cannot_explain_its_own_finding(login, partner_a_user, findings):
-    finding = Finding.objects.get(rule__code="text/prosur-resultado-2-promotores")
+    finding = Finding.objects.get(rule__code="results:budget-by-result-wording", lines=[341, 593])
     assert finding.partner.acronym == "PROSUR"
     assert login(partner_a_user).post(_url(finding), {"comment": "No"}).status_code == 403
     finding.refresh_from_db()
@@ -35,7 +35,7 @@ def test_a_partner_cannot_explain_its_own_finding(login, partner_a_user, finding
 
 
 def test_a_partner_does_not_see_another_partners_finding(login, partner_b_user, findings):
-    finding = Finding.objects.get(rule__code="text/prosur-resultado-2-promotores")
+    finding = Finding.objects.get(rule__code="results:budget-by-result-wording", lines=[341, 593])
     assert login(partner_b_user).post(_url(finding), {"comment": "No"}).status_code == 404
 
 

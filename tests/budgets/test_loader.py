@@ -158,7 +158,7 @@ def test_loader_creates_rules_from_structure_and_from_the_rules_file(pcc):
         == "programa-cuadro-1/238/y2005"
     )
     assert rules.filter(kind="conversion").exists()
-    assert rules.get(code="text/prosur-resultado-2-promotores").kind == "statement_vs_text"
+    assert rules.get(code="quoted/turismo-incremento").kind == "quoted_amount"
     assert not rules.filter(kind__in=BUDGET_RULE_KINDS).exclude(origin="loader").exists()
 
 

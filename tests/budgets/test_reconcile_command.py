@@ -36,7 +36,7 @@ def test_json_lists_every_finding_with_its_figures(pcc, capsys):
     assert total["table"].startswith("Cuadro 1: El presupuesto en francos suizos del programa")
     assert total["lines"][0] == 218 and total["lines"][-1] == 238
     assert by_rule["programa-cuadro-1/238/total:sum-columns"]["severity"] == "unchecked"
-    assert by_rule["text/prosur-resultado-2-promotores"]["currency"] == ""
+    assert by_rule["results:budget-by-result-wording"]["currency"] == ""
 
 
 def test_text_summarises_the_programme(pcc, capsys):

@@ -89,7 +89,7 @@ def test_importing_the_spreadsheets_into_an_empty_database_gives_the_loaders_fig
 ):
     programme = Programme.objects.filter(code="pcc").first() or load_programme(PCC_FOLDER).programme
     loaded, loaded_findings = captured(programme), findings(programme)
-    assert len(loaded["facts"]) == 563 and len(loaded["rules"]) == 379 and loaded_findings
+    assert len(loaded["facts"]) == 563 and len(loaded["rules"]) == 367 and loaded_findings
 
     call_command("flush", interactive=False, verbosity=0)
     # Only what comes before any table or plan: organisations, documents, rates, programme, agreement.
