@@ -51,6 +51,7 @@ class Stated:
     places: list[int] = field(default_factory=list)  # printed decimals of each cell it adds up
     # Its items per component (line/project/subproject code): amount, lines, printed decimals.
     components: dict[str, tuple[Decimal, list[int], list[int]]] = field(default_factory=dict)
+    period_label: str = ""  # the period as this table prints it
 
     @property
     def is_block(self) -> bool:
@@ -97,18 +98,21 @@ def stated_figures(programme) -> dict[tuple, dict[str, dict[str, Stated]]]:
             "amount_currency",
             "text",
             "component__code",
+            "period_label",
         )
     )
     cells: dict[tuple, dict[str, dict[str, list]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
     tables: dict[str, tuple] = {}
+    labels: dict[tuple, str] = {}
     for row in rows:
-        *dims, code, title, title_en, order, rate_id, line, amount, currency, text, component = row
+        *dims, code, title, title_en, order, rate_id, line, amount, currency, text, component, label = row
         level = LEVELS.get(dims[-1], 0)
         if not dims[3] and level == LEVELS[RowRole.ITEM]:
             continue  # an item naming no partner is nobody's in particular, not the table's total
         tables[code] = (Text(title, title_en), order, rate_id)
+        labels.setdefault((_key(dims), code), label)
         cells[_key(dims)][currency][code].append((level, line, amount, text, component or ""))
     stated: dict[tuple, dict[str, dict[str, Stated]]] = defaultdict(lambda: defaultdict(dict))
     for key, by_currency in cells.items():
@@ -138,6 +142,7 @@ def stated_figures(programme) -> dict[tuple, dict[str, dict[str, Stated]]]:
                     currency,
                     [_printed_places(text) for _l, _line, _a, text, _c in printed],
                     components,
+                    labels.get((key, code), ""),
                 )
     return stated
 
@@ -149,13 +154,14 @@ def _bilingual(label) -> Text:
         return Text(spanish, str(label).lower())
 
 
-def _describe(key: tuple, names: dict[str, Text]) -> dict:
+def _describe(key: tuple, names: dict[str, Text], stated: Stated) -> dict:
+    """The dimensions in words; the period as the reference table prints it (its dates where it prints none)."""
     concept, figure, partner, start, end, result, category = key
     return {
         "concept": names.get(concept, concept),
         "figure": _bilingual(FigureKind(figure).label) if figure in FigureKind.values else figure,
         "partner": partner or "—",
-        "period": f"{start or '…'} – {end or '…'}",
+        "period": f"«{stated.period_label}»" if stated.period_label else f"{start or '…'} – {end or '…'}",
         "detail": f" ({result or category})" if result or category else "",
     }
 
@@ -182,7 +188,7 @@ def _same_currency(key, names, first: Stated, other: Stated, partner: str) -> Ou
                 "%(other)s (%(ow)s, %(ot)s) against %(first)s (%(fw)s, %(ft)s)."
             ),
             {
-                **_describe(key, names),
+                **_describe(key, names, first),
                 "other": Figure(other.amount, other.currency),
                 "ow": _where(other),
                 "ot": other.title,
@@ -223,7 +229,7 @@ def _other_currency(key, names, first: Stated, other: Stated, rate, partner: str
         Message(
             message,
             {
-                **_describe(key, names),
+                **_describe(key, names, first),
                 "first": Figure(first.amount, first.currency),
                 "fw": _where(first),
                 "ft": first.title,
@@ -292,7 +298,7 @@ def _split(key, names, first: Stated, other: Stated, partner: str) -> Outcome:
                 "component differ by as much."
             ),
             {
-                **_describe(key, names),
+                **_describe(key, names, first),
                 "amount": Figure(first.amount, first.currency),
                 "ot": other.title,
                 "ft": first.title,
