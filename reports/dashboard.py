@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone, translation
 from djmoney.money import Money
 
@@ -22,6 +22,7 @@ from budgets.models import BudgetFact, FigureKind
 from budgets.querysets import totals_by_currency
 from budgets.reports import figures_of_record
 from finance.live import LiveTable, line_progress, live_table
+from finance.models import FinancialReport
 from reconciliation.models import Finding
 from reports.charts import (
     Chart,
@@ -418,9 +419,15 @@ def partner_figures_key(
     programmes of its plans (one live table each), the ``currencies`` of its reports there (drafts
     included: a budget series each on the line chart, and a draft changes no ``figures_version``), the
     filters, the date and the language."""
+    # Only programmes where the partner has figures or reports matter: a reader of thousands of
+    # programmes (a donor's staff) does not make a key of all of them.
+    theirs = visible.filter(
+        Exists(BudgetFact.objects.filter(programme=OuterRef("pk"), partner=organisation))
+        | Exists(FinancialReport.objects.filter(programme=OuterRef("pk"), partner=organisation))
+    )
     read = [
         (pk, version)
-        for pk, version in visible.order_by("pk").values_list("pk", "figures_version")
+        for pk, version in theirs.order_by("pk").values_list("pk", "figures_version")
         if access.reads_whole(user, pk) or organisation.pk in access.partner_ids(user, pk)
     ]
     # Any number of programmes (a site administrator sees them all) in a key of a fixed length.
