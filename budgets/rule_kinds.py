@@ -202,6 +202,16 @@ class BudgetFigures(RunContext):
         return rate
 
     @cached_property
+    def agreements(self) -> dict[str, Agreement]:
+        """The programme's agreements by code, with their ceilings and amendments (read once per run)."""
+        return {
+            a.code: a
+            for a in Agreement.objects.filter(programme=self.programme).prefetch_related(
+                "ceilings", "amendments__ceiling_changes"
+            )
+        }
+
+    @cached_property
     def rates_by_id(self) -> dict:
         return {r.pk: r for r in self.rates.values()}
 
@@ -542,11 +552,7 @@ def evaluate_agreement_ceiling(rule: ReconciliationRule, ctx: BudgetFigures) -> 
     from agreements.terms import consolidated_terms
 
     params = rule.params
-    agreement = (
-        Agreement.objects.filter(programme=ctx.programme, code=params["agreement"])
-        .prefetch_related("ceilings", "amendments__ceiling_changes")
-        .first()
-    )
+    agreement = ctx.agreements.get(params["agreement"])
     if agreement is None:
         raise RuleError(Message(gettext_noop("Unknown agreement %(code)s."), {"code": params["agreement"]}))
     currency = params["currency"]

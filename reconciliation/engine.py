@@ -194,7 +194,11 @@ def reconcile(programme, cause: str = "") -> list[Finding]:
         ReconciliationRule.objects.filter(programme=programme, active=True).prefetch_related("subject")
     )
     verdicts = evaluate(rules, programme)
-    existing = {(f.rule_id, f.key): f for f in Finding.objects.filter(rule__programme=programme)}
+    # Their partners with them: comparing a finding's values reads its partner (else a query per finding).
+    existing = {
+        (f.rule_id, f.key): f
+        for f in Finding.objects.filter(rule__programme=programme).select_related("partner")
+    }
     named = {v.outcome.partner or (v.rule.params or {}).get("partner", "") for v in verdicts if v.severity}
     partners = {o.acronym: o for o in Organisation.objects.filter(acronym__in=named - {""})}
     seen: set[int] = set()

@@ -27,12 +27,34 @@ RESULTS_RULE_KINDS = frozenset({"schedule_months", "year_vs_phase_target", "targ
 
 
 def _plan(rule, ctx) -> WorkPlan:
-    plan = WorkPlan.objects.filter(programme=ctx.programme, code=rule.params.get("plan")).first()
+    """The rule's work plan, with its partner and document; the programme's plans read once per run."""
+    plans = getattr(ctx, "results_plans", None)
+    if plans is None:
+        plans = ctx.results_plans = {
+            plan.code: plan
+            for plan in WorkPlan.objects.filter(programme=ctx.programme).select_related(
+                "organisation", "document"
+            )
+        }
+    plan = plans.get(rule.params.get("plan"))
     if plan is None:
         raise RuleError(
             Message(gettext_noop("Unknown work plan %(code)s."), {"code": rule.params.get("plan")})
         )
     return plan
+
+
+def _indicators(ctx) -> dict[tuple, Indicator]:
+    """The programme's indicators by (plan, result code, kind, code), the first of each; read once per run."""
+    indicators = getattr(ctx, "results_indicators", None)
+    if indicators is None:
+        indicators = ctx.results_indicators = {}
+        for indicator in Indicator.objects.filter(result__plan__programme=ctx.programme).select_related(
+            "result"
+        ):
+            key = (indicator.result.plan_id, indicator.result.code, indicator.kind, indicator.code)
+            indicators.setdefault(key, indicator)
+    return indicators
 
 
 def _months_text(months) -> str:
@@ -163,9 +185,7 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     """Params: ``plan``, ``indicator`` {result, kind, code}, ``quoted`` {text, number, line}."""
     plan = _plan(rule, ctx)
     ref, quoted = rule.params["indicator"], rule.params["quoted"]
-    indicator = Indicator.objects.filter(
-        result__plan=plan, result__code=str(ref["result"]), kind=ref["kind"], code=ref["code"]
-    ).first()
+    indicator = _indicators(ctx).get((plan.pk, str(ref["result"]), ref["kind"], ref["code"]))
     if indicator is None:
         raise RuleError(
             Message(
