@@ -10,6 +10,14 @@ class BudgetFactQuerySet(models.QuerySet):
 
         return access.scope(self, user, programme="programme", partner="partner")
 
+    def of_programme(self, programme) -> BudgetFactQuerySet:
+        """Figures of ``programme``, the tables and columns they join narrowed to it too: a query that
+        filters or sorts on them then reads the programme's rows by index instead of hashing every table
+        and column of the portfolio."""
+        return self.filter(
+            programme=programme, budget_table__programme=programme, column__table__programme=programme
+        )
+
     def items(self) -> BudgetFactQuerySet:
         """Figures that may be added up: no printed totals or subtotals, and no column that breaks down
         another column of its row (``BudgetColumn.detail_of``), else a figure counts twice."""

@@ -182,7 +182,9 @@ def budget_overview(*, programme, user) -> Overview:
     """Per component and partner, each kind of figure per currency as printed (CHF with US$ beside),
     from the tables marked ``in_overview`` only, so that no figure counts twice; their sum, and the
     tables' own printed totals (the headline figures) below. Two queries."""
-    of_programme = BudgetFact.objects.for_user(user).filter(programme=programme, figure__in=OVERVIEW_FIGURES)
+    of_programme = (
+        BudgetFact.objects.for_user(user).of_programme(programme).filter(figure__in=OVERVIEW_FIGURES)
+    )
     facts = of_programme.counted()
     printed = {
         (t["figure"], t["amount_currency"]): t["total"]

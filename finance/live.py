@@ -105,10 +105,10 @@ def live_figures(programme, user, as_of: datetime.date | None = None, partner=No
     ``user=None``: all of it, for the reconciliation, which checks every figure)."""
     as_of = as_of or datetime.date.today()
     if user is None:
-        facts = BudgetFact.objects.filter(programme=programme)
+        facts = BudgetFact.objects.of_programme(programme)
         reports = FinancialReport.objects.filter(programme=programme)
     else:
-        facts = BudgetFact.objects.for_user(user).filter(programme=programme)
+        facts = BudgetFact.objects.for_user(user).of_programme(programme)
         reports = access.financial_reports(user).filter(programme=programme)
     if partner is not None:
         facts, reports = facts.filter(partner=partner), reports.filter(partner=partner)
