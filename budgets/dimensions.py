@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from djmoney.money import Money
 
 from budgets.models import BudgetFact, Concept, FigureKind, RowRole
-from budgets.rules import _printed_places
+from budgets.rules import printed_places
 from core import tolerance
 from core.money import convert
 from reconciliation.models import ReconciliationRule
@@ -129,7 +129,7 @@ def stated_figures(programme) -> dict[tuple, dict[str, dict[str, Stated]]]:
                         components[component] = (
                             total + amount,
                             [*lines, line],
-                            [*places, _printed_places(text)],
+                            [*places, printed_places(text)],
                         )
                 title, order, rate_id = tables[code]
                 stated[key][currency][code] = Stated(
@@ -140,7 +140,7 @@ def stated_figures(programme) -> dict[tuple, dict[str, dict[str, Stated]]]:
                     sorted(line for _l, line, *_rest in printed),
                     sum((amount for _l, _line, amount, *_rest in printed), Decimal(0)),
                     currency,
-                    [_printed_places(text) for _l, _line, _a, text, _c in printed],
+                    [printed_places(text) for _l, _line, _a, text, _c in printed],
                     components,
                     labels.get((key, code), ""),
                 )

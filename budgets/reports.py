@@ -14,7 +14,7 @@ from djmoney.money import Money
 from agreements import access
 from budgets.models import BudgetColumn, BudgetFact, BudgetTable, FigureKind, RowRole
 from budgets.querysets import totals_by_currency
-from budgets.rules import parse_ref
+from reconciliation.cells import parse_ref
 from reconciliation.models import DIFFERING, Finding
 
 OVERVIEW_FIGURES = [

@@ -16,11 +16,12 @@ from djmoney.money import Money
 
 from agreements.models import Agreement, AgreementCeiling, Amendment, CeilingChange
 from budgets.models import BudgetColumn, BudgetFact, BudgetRow, BudgetTable, Marker, RowRole
-from budgets.rules import _printed_places, parse_ref
+from budgets.rules import printed_places
 from core import formatting, tolerance
 from core.models import ExchangeRate
 from core.money import convert, round_amount
 from core.numbers import UNSTATED_MARKERS
+from reconciliation.cells import parse_ref
 from reconciliation.models import ReconciliationRule, Severity
 from reconciliation.registry import (
     Figure,
@@ -85,7 +86,7 @@ class Cell:
     @property
     def places(self) -> int:
         """The decimals the amount is printed with (``2,690`` → 0, ``152.849,31`` → 2): its rounding."""
-        return _printed_places(self.text)
+        return printed_places(self.text)
 
 
 class BudgetFigures(RunContext):

@@ -1,6 +1,6 @@
 """The rules a table's structure implies: totals and subtotals, row totals, declared identities, conversions.
 
-A cell is referred to as ``"<table code>/<line>/<column key>"``; a leading ``-`` subtracts it in a sum.
+A cell is referred to as ``"<table code>/<line>/<column key>"`` (:mod:`reconciliation.cells`).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from budgets.models import BudgetRow, BudgetTable, RowRole
+from reconciliation.cells import ref
 
 if TYPE_CHECKING:
     from budgets.loader import LoadedTable
@@ -23,18 +24,6 @@ class StructuralRule:
     params: dict[str, Any]
     table: BudgetTable | None
     description_en: str = ""
-
-
-def ref(table: BudgetTable | str, line: int, column: str, sign: int = 1) -> str:
-    code = table if isinstance(table, str) else table.code
-    return f"{'-' if sign < 0 else ''}{code}/{line}/{column}"
-
-
-def parse_ref(text: str) -> tuple[int, str, int, str]:
-    """``"-sp12-cuadro-1/580/available"`` → ``(-1, "sp12-cuadro-1", 580, "available")``."""
-    sign = -1 if text.startswith("-") else 1
-    table, line, column = text.lstrip("-").split("/")
-    return sign, table, int(line), column
 
 
 def _label(label: str) -> str:
@@ -220,7 +209,7 @@ def structural_rules(tables: Iterable[LoadedTable], pairs: list) -> list[Structu
             continue
         if str(chf.amount.currency) != "CHF":
             chf, usd = usd, chf
-        places = _printed_places(usd.text)
+        places = printed_places(usd.text)
         rules.append(
             StructuralRule(
                 code=f"{chf.budget_table.code}/{chf.line}/{chf.column.key}>{usd.budget_table.code}/{usd.line}/"
@@ -248,7 +237,7 @@ def parse_sign(term: str) -> int:
     return -1 if term.startswith("-") else 1
 
 
-def _printed_places(text: str) -> int:
+def printed_places(text: str) -> int:
     """Decimals as printed: ``2,690`` → 0, ``0,00`` → 2 (a trailing group of three digits is thousands)."""
     digits = text.strip("()")
     for i in range(len(digits) - 1, -1, -1):

@@ -25,8 +25,7 @@ from core.models import ExchangeRate, Organisation, User
 from core.money import convert, round_amount
 from core.workflow import transition
 from finance.models import BudgetVersion, Disbursement, FinancialReport, FinancialReportLine, FinancialStatus
-from reconciliation.models import ReconciliationRule, RuleOrigin
-from reconciliation.services import figures_changed
+from reconciliation.services import derive_rule, figures_changed
 from results.models import ReportingPeriod
 
 # --- budget lines and what was spent on them -----------------------------------------------------
@@ -185,21 +184,6 @@ def _label(row: BudgetRow) -> str:
     return Truncator(row.label).chars(60)
 
 
-def _derive_rule(programme, code: str, kind: str, *, subject=None, description: str, description_en: str):
-    """The rule the reconciliation checks this money with, made once (see :mod:`finance.rule_kinds`)."""
-    ReconciliationRule.objects.get_or_create(
-        programme=programme,
-        code=code,
-        defaults={
-            "kind": kind,
-            "subject": subject,
-            "description": description,
-            "description_en": description_en,
-            "origin": RuleOrigin.DERIVED,
-        },
-    )
-
-
 # --- permissions ------------------------------------------------------------------------------------
 
 
@@ -273,7 +257,7 @@ def report_create(
         )
         for row in budget_rows(programme, partner)
     )
-    _derive_rule(
+    derive_rule(
         programme,
         f"financial-report-{report.pk}",
         "financial_report",
@@ -283,7 +267,7 @@ def report_create(
         description_en="A financial report: its lines add up to its total, its rate is valid for its period, "
         "each line stays within its budget and every variance beyond the threshold is explained.",
     )
-    _derive_rule(
+    derive_rule(
         programme,
         "executed-within-ceiling",
         "executed_within_ceiling",
@@ -503,7 +487,7 @@ def disbursement_create(*, user: User | None, **fields) -> Disbursement:
     disbursement.full_clean()
     disbursement._history_user = user
     disbursement.save()
-    _derive_rule(
+    derive_rule(
         disbursement.programme,
         "disbursements-within-plan",
         "disbursements_within_plan",

@@ -21,7 +21,6 @@ ungrouped finding.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,17 +28,10 @@ from django.utils.translation import gettext_noop
 
 from core import formatting
 from core.i18n import Figure, Message
+from reconciliation.cells import cell_of
 from reconciliation.models import DIFFERING, Finding, Severity
 
-# A cell reference as the budget kinds write it: ``programa-cuadro-1/227/total`` (a leading ``-`` when
-# the term is subtracted).
-_CELL = re.compile(r"^-?(?P<table>[^/]+)/(?P<line>\d+)/(?P<column>[^/]+)$")
 _CELL_PARAMS = ("total", "terms", "cells", "cell", "from", "to")
-
-
-def _cell(reference) -> tuple[str, int, str] | None:
-    match = _CELL.match(reference) if isinstance(reference, str) else None
-    return (match["table"], int(match["line"]), match["column"]) if match else None
 
 
 def rule_cells(rule) -> set[tuple[str, int, str]]:
@@ -48,14 +40,14 @@ def rule_cells(rule) -> set[tuple[str, int, str]]:
     for name in _CELL_PARAMS:
         value = (rule.params or {}).get(name)
         for reference in value if isinstance(value, list) else [value]:
-            if cell := _cell(reference):
+            if cell := cell_of(reference):
                 cells.add(cell)
     return cells
 
 
 def _total(finding: Finding) -> tuple[str, int, str] | None:
     """The total a sum finding says does not add up."""
-    return _cell((finding.rule.params or {}).get("total")) if finding.rule.kind == "sum" else None
+    return cell_of((finding.rule.params or {}).get("total")) if finding.rule.kind == "sum" else None
 
 
 def _other_currency(finding: Finding) -> tuple[str, str] | None:
@@ -217,13 +209,13 @@ def _other_currency_tables(groups: _Groups) -> None:
     by_table: dict[str, list[tuple[Finding, tuple[str, str]]]] = {}
     for finding in groups.findings:
         currencies = _other_currency(finding)
-        cell = _cell(finding.key)
+        cell = cell_of(finding.key)
         if currencies and cell and finding.pk not in groups.claimed:
             by_table.setdefault(cell[0], []).append((finding, currencies))
     for printed in by_table.values():
-        printed.sort(key=lambda item: _cell(item[0].key)[1])  # the table's first such line is the root
+        printed.sort(key=lambda item: cell_of(item[0].key)[1])  # the table's first such line is the root
         root, (currency, meant) = printed[0]
-        lines = [_cell(f.key)[1] for f, _c in printed]
+        lines = [cell_of(f.key)[1] for f, _c in printed]
         cause = groups.open(
             root,
             Message(
@@ -242,7 +234,7 @@ def _other_currency_tables(groups: _Groups) -> None:
         )
         for finding, _currencies in printed[1:]:
             groups.claim(cause, finding)
-        groups.spread(cause, {_cell(f.key) for f, _c in printed})
+        groups.spread(cause, {cell_of(f.key) for f, _c in printed})
         groups.close(cause)
 
 

@@ -23,7 +23,6 @@ from reconciliation.models import (
     Finding,
     FindingStatus,
     ReconciliationRule,
-    RuleOrigin,
     Severity,
 )
 from reconciliation.registry import (
@@ -36,7 +35,7 @@ from reconciliation.registry import (
     programme_rules,
     rule_kinds,
 )
-from reconciliation.services import figures_recomputed, finding_reopen, finding_resolve
+from reconciliation.services import derive_rule, figures_recomputed, finding_reopen, finding_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -169,15 +168,10 @@ def ensure_programme_rules(programme) -> None:
     have = set(
         ReconciliationRule.objects.filter(programme=programme, code__in=wanted).values_list("code", flat=True)
     )
-    for code in wanted.keys() - have:
+    for code in sorted(wanted.keys() - have):
         rule = wanted[code]
-        ReconciliationRule.objects.create(
-            programme=programme,
-            code=code,
-            kind=rule.kind,
-            origin=RuleOrigin.DERIVED,
-            description=rule.description,
-            description_en=rule.description_en,
+        derive_rule(
+            programme, code, rule.kind, description=rule.description, description_en=rule.description_en
         )
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.i18n import Message
 from core.models import User
 from core.workflow import transition
-from reconciliation.models import Finding, FindingStatus
+from reconciliation.models import Finding, FindingStatus, ReconciliationRule, RuleOrigin
 
 
 def finding_reopen(
@@ -158,6 +158,23 @@ def figures_changed(programme, cause: str, *, using: str | None = None, changed:
         job.add(cause)
         return
     transaction.on_commit(_Recompute(programme_id, cause, using), using=using)
+
+
+def derive_rule(programme, code: str, kind: str, *, description: str, description_en: str, subject=None):
+    """The derived rule ``code`` of ``programme`` (made once, never written by hand): a rule every
+    programme has, or one about a subject the data brought (a partner's financial report, say)."""
+    rule, _created = ReconciliationRule.objects.get_or_create(
+        programme=programme,
+        code=code,
+        defaults={
+            "kind": kind,
+            "subject": subject,
+            "description": description,
+            "description_en": description_en,
+            "origin": RuleOrigin.DERIVED,
+        },
+    )
+    return rule
 
 
 def every_programme(*_instance) -> list[int]:

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from agreements.models import Programme
 from budgets.models import BudgetFact, BudgetTable, RowRole
-from budgets.rules import parse_ref
 from finance.live import LiveTable, live_table
+from reconciliation.cells import parse_ref
 from reconciliation.engine import evaluate
 from reconciliation.models import DIFFERING, ReconciliationRule
 from reports.dashboard import plans_for

@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import partial
 
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from core import formatting, tolerance
 from reconciliation.models import Severity
-from reconciliation.registry import Message, Outcome, RuleError, register_programme_rule, register_rule_kind
+from reconciliation.registry import (
+    Message,
+    Outcome,
+    RuleError,
+    RunContext,
+    register_programme_rule,
+    register_rule_kind,
+)
 from reconciliation.services import through, watch
 from results.models import Activity, Indicator, IndicatorKind, Result, ScheduleMonth, WorkPlan
 from results.targets import NUMERIC_KINDS, disagreeing
@@ -26,17 +35,36 @@ from results.targets import NUMERIC_KINDS, disagreeing
 RESULTS_RULE_KINDS = frozenset({"schedule_months", "year_vs_phase_target", "target_text_vs_table"})
 
 
-def _plan(rule, ctx) -> WorkPlan:
-    """The rule's work plan, with its partner and document; the programme's plans read once per run."""
-    plans = getattr(ctx, "results_plans", None)
-    if plans is None:
-        plans = ctx.results_plans = {
+class ResultsFigures(RunContext):
+    """What the results kinds read, once per reconciliation: the programme's plans and indicators."""
+
+    @cached_property
+    def plans(self) -> dict[str, WorkPlan]:
+        return {
             plan.code: plan
-            for plan in WorkPlan.objects.filter(programme=ctx.programme).select_related(
+            for plan in WorkPlan.objects.filter(programme=self.programme).select_related(
                 "organisation", "document"
             )
         }
-    plan = plans.get(rule.params.get("plan"))
+
+    @cached_property
+    def indicators(self) -> dict[tuple, Indicator]:
+        """By (plan, result code, kind, code), the first of each in the plan's order."""
+        indicators: dict[tuple, Indicator] = {}
+        for indicator in Indicator.objects.filter(result__plan__programme=self.programme).select_related(
+            "result"
+        ):
+            key = (indicator.result.plan_id, indicator.result.code, indicator.kind, indicator.code)
+            indicators.setdefault(key, indicator)
+        return indicators
+
+
+results_kind = partial(register_rule_kind, context=ResultsFigures)
+
+
+def _plan(rule, ctx: ResultsFigures) -> WorkPlan:
+    """The rule's work plan, with its partner and document."""
+    plan = ctx.plans.get(rule.params.get("plan"))
     if plan is None:
         raise RuleError(
             Message(gettext_noop("Unknown work plan %(code)s."), {"code": rule.params.get("plan")})
@@ -44,24 +72,11 @@ def _plan(rule, ctx) -> WorkPlan:
     return plan
 
 
-def _indicators(ctx) -> dict[tuple, Indicator]:
-    """The programme's indicators by (plan, result code, kind, code), the first of each; read once per run."""
-    indicators = getattr(ctx, "results_indicators", None)
-    if indicators is None:
-        indicators = ctx.results_indicators = {}
-        for indicator in Indicator.objects.filter(result__plan__programme=ctx.programme).select_related(
-            "result"
-        ):
-            key = (indicator.result.plan_id, indicator.result.code, indicator.kind, indicator.code)
-            indicators.setdefault(key, indicator)
-    return indicators
-
-
 def _months_text(months) -> str:
     return ", ".join(formatting.month(m, year=False) for m in sorted(months)) or "—"
 
 
-@register_rule_kind(
+@results_kind(
     "schedule_months",
     gettext_lazy("Schedule months within the activity's printed months"),
     tolerance=tolerance.NOT_A_FIGURE,
@@ -108,7 +123,7 @@ def _number_part(code: str) -> str:
     return ".".join(re.findall(r"\d+", code))
 
 
-@register_rule_kind(
+@results_kind(
     "year_vs_phase_target",
     gettext_lazy("2008 indicator against the phase indicator it completes"),
     tolerance=tolerance.NOT_A_FIGURE,
@@ -176,7 +191,7 @@ def evaluate_year_vs_phase_target(rule, ctx) -> list[Outcome]:
     return outcomes
 
 
-@register_rule_kind(
+@results_kind(
     "target_text_vs_table",
     gettext_lazy("Target quoted in the narrative against the table"),
     tolerance=tolerance.EXACT,  # a target is a count or a percentage as written, not a rounded amount
@@ -185,7 +200,7 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     """Params: ``plan``, ``indicator`` {result, kind, code}, ``quoted`` {text, number, line}."""
     plan = _plan(rule, ctx)
     ref, quoted = rule.params["indicator"], rule.params["quoted"]
-    indicator = _indicators(ctx).get((plan.pk, str(ref["result"]), ref["kind"], ref["code"]))
+    indicator = ctx.indicators.get((plan.pk, str(ref["result"]), ref["kind"], ref["code"]))
     if indicator is None:
         raise RuleError(
             Message(
@@ -223,7 +238,7 @@ def evaluate_target_text_vs_table(rule, ctx) -> list[Outcome]:
     ]
 
 
-@register_rule_kind(
+@results_kind(
     "indicator_wording",
     gettext_lazy("An indicator's wording against its own target"),
     tolerance=tolerance.EXACT,  # counts as written

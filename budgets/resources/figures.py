@@ -19,12 +19,12 @@ from budgets.resources.common import (
     _table,
     programme_column,
 )
-from budgets.rules import parse_ref, ref
 from core.spreadsheets.columns import Column
 from core.spreadsheets.errors import CellError, Problem
 from imports.lookups import NO_RATE, named
 from imports.registry import ImportContext, ModelColumn, RowRefused, register_importer
 from imports.writes import bulk_write
+from reconciliation.cells import parse_ref, ref
 
 BUDGET_FACT_COLUMNS = [
     programme_column(resolve=False),  # the table's, with the rest of where the figure sits

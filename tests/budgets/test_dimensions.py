@@ -10,8 +10,8 @@ from djmoney.money import Money
 
 from budgets.dimensions import RULE_CODE
 from budgets.models import BudgetFact, RowRole
-from budgets.rules import parse_ref
 from core.models import ExchangeRate
+from reconciliation.cells import parse_ref
 from reconciliation.engine import evaluate, reconcile
 from reconciliation.models import ReconciliationRule, RuleOrigin, Severity
 from tests.factories import (

@@ -7,8 +7,8 @@ import pytest
 from djmoney.money import Money
 
 from budgets.models import BudgetFact, RowRole
-from budgets.rules import ref
 from reconciliation import registry
+from reconciliation.cells import ref
 from reconciliation.engine import reconcile, summarise
 from reconciliation.models import Finding, FindingStatus, ReconciliationRule, RuleOrigin, Severity
 from reconciliation.registry import Outcome, register_rule_kind

@@ -13,9 +13,9 @@ from djmoney.money import Money
 from agreements import terms
 from agreements.models import Agreement, CeilingChange
 from budgets.models import RowRole
-from budgets.rules import ref
 from core import tolerance
 from core.models import ExchangeRate
+from reconciliation.cells import ref
 from reconciliation.engine import reconcile
 from reconciliation.models import Finding, Severity
 from reconciliation.registry import rule_kinds
